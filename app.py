@@ -1,0 +1,11 @@
+"""minyi: the Chalice app. Middleware and blueprints only; the work is in chalicelib/."""
+
+from chalice import Chalice
+
+from chalicelib.api import catalog, citizen, http
+
+app = Chalice(app_name="minyi")
+app.api.binary_types = []
+http.register(app)
+app.register_blueprint(citizen.bp)
+app.register_blueprint(catalog.bp)

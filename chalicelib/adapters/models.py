@@ -1,0 +1,297 @@
+"""PynamoDB models: the one definition of every table, its keys and its indexes.
+
+The local stack (``scripts/local_stack.py``) and the CDK app (``infra/``) both build tables from
+``ALL_MODELS`` via :func:`table_specs`, so the two can't drift. Access patterns: docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ..config import settings
+
+BILLING = "PAY_PER_REQUEST"
+TTL_ATTRIBUTE = "expires_at"
+
+
+class _Meta:
+    region = settings.region
+    billing_mode = BILLING
+
+
+def _meta(table: str) -> type:
+    return type("Meta", (_Meta,), {"table_name": settings.table(table)})
+
+
+def _index_meta(name: str) -> type:
+    return type("Meta", (), {"index_name": name, "projection": AllProjection(),
+                             "billing_mode": BILLING})
+
+
+class CitizenIndex(GlobalSecondaryIndex):
+    """A citizen's tickets, newest first."""
+
+    Meta = _index_meta("by_citizen")
+    citizen_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class UnitDeadlineIndex(GlobalSecondaryIndex):
+    """A unit's open tickets by their next deadline (sparse: only open tickets have open_unit)."""
+
+    Meta = _index_meta("by_unit_deadline")
+    open_unit = UnicodeAttribute(hash_key=True)
+    deadline_at = NumberAttribute(range_key=True)
+
+
+class DeadlineIndex(GlobalSecondaryIndex):
+    """Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1)."""
+
+    Meta = _index_meta("by_deadline")
+    deadline_shard = UnicodeAttribute(hash_key=True)
+    deadline_at = NumberAttribute(range_key=True)
+
+
+class CodeIndex(GlobalSecondaryIndex):
+    """The short code a citizen quotes on the phone -> the ticket."""
+
+    Meta = _index_meta("by_code")
+    code = UnicodeAttribute(hash_key=True)
+
+
+class CallbackIndex(GlobalSecondaryIndex):
+    """Replied tickets whose callback survey is due (sparse, sharded like the deadline index)."""
+
+    Meta = _index_meta("by_callback")
+    callback_shard = UnicodeAttribute(hash_key=True)
+    callback_at = NumberAttribute(range_key=True)
+
+
+class LocationMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    address = UnicodeAttribute(null=True)
+
+
+class TicketModel(Model):
+    Meta = _meta("tickets")
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute()
+    version = VersionAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    type = UnicodeAttribute()
+    category = UnicodeAttribute(null=True)
+    category_source = UnicodeAttribute(null=True)       # citizen | agent | classifier | dispatcher
+    category_confidence = NumberAttribute(null=True)
+    emergency = BooleanAttribute(default=False)
+    region_code = UnicodeAttribute()
+    description = UnicodeAttribute()
+    citizen_id = UnicodeAttribute()                      # wx:<openid> | tel:<E.164>
+    phone = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    location = LocationMap(null=True)
+    anonymous = BooleanAttribute(default=False)
+    public = BooleanAttribute(default=False)
+    attachments = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()
+    level = UnicodeAttribute(null=True)                  # village | township | county | city
+    unit_id = UnicodeAttribute(null=True)                # lead unit (or the dispatch center)
+    unit_path = ListAttribute(of=UnicodeAttribute, default=list)   # unit, its parent, ... top
+    co_units = ListAttribute(of=UnicodeAttribute, default=list)
+    route_reason = UnicodeAttribute(null=True)
+    sign_due_at = NumberAttribute(null=True)
+    due_at = NumberAttribute(null=True)                  # reply deadline
+    contact_due_at = NumberAttribute(null=True)
+    clock_start_at = NumberAttribute(null=True)          # when the current deadline's clock began
+    signed_at = NumberAttribute(null=True)
+    contacted_at = NumberAttribute(null=True)
+    replied_at = NumberAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    grade = UnicodeAttribute(null=True)                  # A | B | C | D
+    reply_text = UnicodeAttribute(null=True)
+    overdue = BooleanAttribute(default=False)
+    extension = JSONAttribute(null=True)                 # pending/decided extension request
+    reject_channel = UnicodeAttribute(null=True)
+    merged_into = UnicodeAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    supervised = BooleanAttribute(default=False)
+    excluded_from_scores = BooleanAttribute(default=False)
+    esc_rev = NumberAttribute(default=0)                 # escalation plan revision
+    escalations = ListAttribute(default=list)            # appended by the state machine
+    escalated_at = UnicodeAttribute(null=True)
+    escalation_error = UnicodeAttribute(null=True)
+    # sparse index keys: set while the ticket is open (or, for callbacks, while one is due)
+    open_unit = UnicodeAttribute(null=True)
+    deadline_at = NumberAttribute(null=True)
+    deadline_shard = UnicodeAttribute(null=True)
+    callback_shard = UnicodeAttribute(null=True)
+    callback_at = NumberAttribute(null=True)
+
+    by_citizen = CitizenIndex()
+    by_unit_deadline = UnitDeadlineIndex()
+    by_deadline = DeadlineIndex()
+    by_code = CodeIndex()
+    by_callback = CallbackIndex()
+
+
+class TicketEventModel(Model):
+    """The timeline: one item per step, written in the same transaction as the ticket change.
+
+    ``sk`` = ``<ISO-8601 UTC time>#<suffix>`` so the timeline reads in order; the app's suffix is
+    ``v<ticket version>`` (unique per ticket), the escalation state machine's ``esc-<rev>-<step>``.
+    """
+
+    Meta = _meta("events")
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = NumberAttribute()
+    kind = UnicodeAttribute()
+    actor = UnicodeAttribute(default="system")           # citizen | staff:<user> | system
+    actor_unit = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
+    citizen_visible = BooleanAttribute(default=True)
+
+
+class UnitParentIndex(GlobalSecondaryIndex):
+    Meta = _index_meta("by_parent")
+    parent_id = UnicodeAttribute(hash_key=True)
+
+
+class UnitModel(Model):
+    Meta = _meta("units")
+
+    unit_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()                  # center | government | department | company
+    level = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute()
+    duty_phone = UnicodeAttribute(null=True)
+    path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
+
+    by_parent = UnitParentIndex()
+
+
+class RegionParentIndex(GlobalSecondaryIndex):
+    Meta = _index_meta("by_parent")
+    parent_code = UnicodeAttribute(hash_key=True)
+
+
+class RegionModel(Model):
+    Meta = _meta("regions")
+
+    region_code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    level = UnicodeAttribute()
+    parent_code = UnicodeAttribute(null=True)
+    full_name = UnicodeAttribute()
+    chain = ListAttribute(of=UnicodeAttribute, default=list)  # self, parent, ..., city
+
+    by_parent = RegionParentIndex()
+
+
+class CategoryModel(Model):
+    Meta = _meta("categories")
+
+    code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
+    level = NumberAttribute()
+    keywords = ListAttribute(of=UnicodeAttribute, default=list)
+    emergency = BooleanAttribute(default=False)
+    default_type = UnicodeAttribute(null=True)
+    position = NumberAttribute(default=0)
+
+
+class DutyRuleModel(Model):
+    Meta = _meta("duty_rules")
+
+    category = UnicodeAttribute(hash_key=True)
+    region_code = UnicodeAttribute(range_key=True)
+    lead = UnicodeAttribute()
+    co_units = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class RegistryModel(Model):
+    """Small long-lived items keyed by kind: counters, calendar overrides, SLA policies, opt-outs.
+
+    ``pk`` names the kind (``counter#ticket-code``, ``calendar``, ``sla``, ``optout``...), ``sk``
+    the item within it.
+    """
+
+    Meta = _meta("registry")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(null=True)
+    data = JSONAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+
+
+class EphemeralModel(Model):
+    """Short-lived items with a TTL: idempotency records (written by Powertools), send markers,
+    webhook de-duplication. DynamoDB deletes them late, so readers must check ``expires_at``.
+    """
+
+    Meta = _meta("ephemeral")
+
+    pk = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()
+    data = JSONAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    TicketModel, TicketEventModel, UnitModel, RegionModel, CategoryModel, DutyRuleModel,
+    RegistryModel, EphemeralModel,
+)
+TTL_TABLES = {EphemeralModel: TTL_ATTRIBUTE}
+
+
+def _keys(key_schema: list[dict]) -> list[tuple[str, str]]:
+    keys = [(k["AttributeName"], k["KeyType"]) for k in key_schema]
+    return sorted(keys, key=lambda k: k[1] != "HASH")
+
+
+def table_specs() -> list[dict]:
+    """Each table as a provider-neutral spec: name, key schema, attributes, GSIs, TTL attribute.
+
+    Used by the local provisioner and by infra/ to build the same tables.
+    """
+    specs = []
+    for model in ALL_MODELS:
+        schema = model._get_schema()
+        gsis = []
+        for index in sorted(schema.get("global_secondary_indexes", []),
+                            key=lambda i: i["index_name"]):
+            gsis.append({
+                "name": index["index_name"],
+                "key_schema": _keys(index["key_schema"]),
+                "projection": index["projection"]["ProjectionType"],
+            })
+        specs.append({
+            "logical": model.__name__.removesuffix("Model"),
+            "table_name": model.Meta.table_name,
+            "key_schema": _keys(schema["key_schema"]),
+            "attributes": {a["AttributeName"]: a["AttributeType"]
+                           for a in schema["attribute_definitions"]},
+            "gsis": gsis,
+            "ttl_attribute": TTL_TABLES.get(model),
+        })
+    return specs

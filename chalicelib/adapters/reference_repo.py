@@ -1,0 +1,69 @@
+"""Reference data (regions, categories, units, duty rules) with a short in-process cache.
+
+These tables change rarely (an admin edits the duty list); a warm Lambda keeps them for
+``ttl`` seconds so routing a ticket costs no extra reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from pynamodb.exceptions import DoesNotExist
+
+from .models import CategoryModel, DutyRuleModel, RegionModel, UnitModel
+
+
+class ReferenceRepository:
+    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, object]] = {}
+
+    def _cached(self, key: str, load: Callable[[], object]):
+        now = self._clock()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and now - hit[0] < self._ttl:
+                return hit[1]
+        value = load()
+        with self._lock:
+            self._cache[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def region(self, code: str) -> RegionModel | None:
+        def load():
+            try:
+                return RegionModel.get(code)
+            except DoesNotExist:
+                return None
+        return self._cached(f"region:{code}", load)
+
+    def categories(self) -> dict[str, CategoryModel]:
+        return self._cached("categories", lambda: {c.code: c for c in CategoryModel.scan()})
+
+    def category(self, code: str) -> CategoryModel | None:
+        return self.categories().get(code)
+
+    def units(self) -> dict[str, UnitModel]:
+        return self._cached("units", lambda: {u.unit_id: u for u in UnitModel.scan()})
+
+    def unit(self, unit_id: str) -> UnitModel | None:
+        return self.units().get(unit_id)
+
+    def duty_rules(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DutyRuleModel]:
+        """The rules for these (category, region) pairs, in one BatchGetItem."""
+        cache_key = "rules:" + "|".join(f"{c}/{r}" for c, r in keys)
+
+        def load():
+            found = {}
+            for rule in DutyRuleModel.batch_get(list(dict.fromkeys(keys))):
+                found[(rule.category, rule.region_code)] = rule
+            return found
+        return self._cached(cache_key, load)

@@ -1,0 +1,153 @@
+"""Ticket persistence: every change is one DynamoDB transaction of the versioned ticket and its
+timeline entries, so the ticket and its history can't disagree and no write is lost."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import ValidationError, VersionConflict
+from ..domain.ticket import Actor
+from .models import RegistryModel, TicketEventModel, TicketModel
+
+
+def iso_ms(ts: float) -> str:
+    moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def new_event(ticket: TicketModel, kind: str, actor: Actor, now: float, *, text: str | None = None,
+              data: dict | None = None, channel: str | None = None, visible: bool = True,
+              index: int = 0) -> TicketEventModel:
+    """A timeline entry for the ticket's next version (``sk`` unique per ticket version)."""
+    next_version = (ticket.version or 0) + 1
+    suffix = f"v{next_version:06d}" + (f".{index}" if index else "")
+    if actor.kind == "staff":
+        actor_str = f"staff:{actor.id}"
+    elif actor.kind == "citizen":
+        actor_str = "citizen"
+    else:
+        actor_str = actor.id if actor.kind == "system" and actor.id != "minyi" else "system"
+    return TicketEventModel(
+        ticket.ticket_id, f"{iso_ms(now)}#{suffix}", at=now, kind=kind, actor=actor_str,
+        actor_unit=actor.unit_id, channel=channel, text=text, data=data, citizen_visible=visible,
+    )
+
+
+def _is_condition_failure(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+class CursorCodec:
+    """Opaque, HMAC-signed pagination cursors: a tampered or foreign cursor is a 400."""
+
+    def __init__(self, secret: str):
+        self._key = hashlib.sha256(("cursor:" + secret).encode()).digest()
+
+    def encode(self, last_key: dict | None, scope: str) -> str | None:
+        if not last_key:
+            return None
+        raw = json.dumps({"k": last_key, "s": scope}, separators=(",", ":"), sort_keys=True)
+        sig = hmac.new(self._key, raw.encode(), hashlib.sha256).digest()[:12]
+        return base64.urlsafe_b64encode(sig + raw.encode()).decode().rstrip("=")
+
+    def decode(self, cursor: str | None, scope: str) -> dict | None:
+        if not cursor:
+            return None
+        try:
+            blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            sig, raw = blob[:12], blob[12:]
+            good = hmac.new(self._key, raw, hashlib.sha256).digest()[:12]
+            payload = json.loads(raw.decode()) if hmac.compare_digest(sig, good) else None
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not payload or payload.get("s") != scope or not isinstance(payload.get("k"), dict):
+            raise ValidationError("分页参数无效", field="cursor", code="invalid_cursor")
+        return payload["k"]
+
+
+class TicketRepository:
+    def __init__(self, cursor_secret: str):
+        self._cursors = CursorCodec(cursor_secret)
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=TicketModel.Meta.region)
+        return self._connection
+
+    # --- writes -------------------------------------------------------------------------
+    def create(self, ticket: TicketModel, events: Iterable[TicketEventModel]) -> None:
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.save(ticket, condition=TicketModel.ticket_id.does_not_exist())
+                for event in events:
+                    tx.save(event, condition=TicketEventModel.sk.does_not_exist())
+        except TransactWriteError as exc:
+            if _is_condition_failure(exc):
+                raise VersionConflict("工单已存在") from exc
+            raise
+
+    def save(self, ticket: TicketModel, events: Iterable[TicketEventModel]) -> None:
+        """Write the ticket only if nobody changed it since it was read (its version), together
+        with its timeline entries. A lost race raises VersionConflict (HTTP 409)."""
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.save(ticket)
+                for event in events:
+                    tx.save(event, condition=TicketEventModel.sk.does_not_exist())
+        except TransactWriteError as exc:
+            if _is_condition_failure(exc):
+                raise VersionConflict() from exc
+            raise
+
+    def next_code_sequence(self, day: str) -> int:
+        item = RegistryModel("counter#ticket-code", day)
+        item.update(actions=[RegistryModel.value.add(1)])
+        return int(item.value)
+
+    # --- reads --------------------------------------------------------------------------
+    def get(self, ticket_id: str) -> TicketModel | None:
+        try:
+            return TicketModel.get(ticket_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def get_by_code(self, code: str) -> TicketModel | None:
+        for item in TicketModel.by_code.query(code, limit=1):
+            return self.get(item.ticket_id)
+        return None
+
+    def timeline(self, ticket_id: str) -> list[TicketEventModel]:
+        return list(TicketEventModel.query(ticket_id, consistent_read=True))
+
+    def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
+        scope = f"citizen:{citizen_id}"
+        start = self._cursors.decode(cursor, scope)
+        result = TicketModel.by_citizen.query(citizen_id, scan_index_forward=False, limit=limit,
+                                              last_evaluated_key=start)
+        items = list(result)
+        return items, self._cursors.encode(result.last_evaluated_key, scope)
+
+    def unit_open_tickets(self, unit_id: str, limit: int, cursor: str | None,
+                          filter_condition=None):
+        scope = f"unit:{unit_id}"
+        start = self._cursors.decode(cursor, scope)
+        result = TicketModel.by_unit_deadline.query(unit_id, limit=limit, last_evaluated_key=start,
+                                                    filter_condition=filter_condition)
+        items = list(result)
+        return items, self._cursors.encode(result.last_evaluated_key, scope)
+
+    def due_between(self, shard: str, start: float, end: float):
+        return TicketModel.by_deadline.query(
+            shard, TicketModel.deadline_at.between(start, end))

@@ -1,0 +1,76 @@
+"""Every queue, rule, topic, bucket and state machine minyi needs, in one list.
+
+The local stack (``provision.py``) and the CDK app (``infra/``) both build from this module,
+and ``app.py``'s consumers name their queues from it, so the three can't drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EVENT_SOURCE = "minyi.tickets"
+ESCALATION_SOURCE = "minyi.escalation"
+EVENT_TYPES = (
+    "TicketSubmitted", "TicketDispatched", "TicketOverdue", "TicketEscalated", "TicketReplied",
+    "TicketClosed", "TicketReopened",
+)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue fed by an EventBridge rule (or by SNS), with its dead-letter queue."""
+
+    name: str                       # logical name; physical: f"{prefix}{name}"
+    detail_types: tuple[str, ...] = ()
+    visibility_timeout: int = 60
+    max_receive_count: int = 5
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    name: str                       # statemachines/{name}.asl.json
+    substitutions: dict = field(default_factory=dict)   # placeholder -> resource reference
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec("overdue", ("TicketOverdue",),
+              description="SMS to every level of the chain; to-supervise lists"),
+    QueueSpec("escalated", ("TicketEscalated",), description="tell the new unit"),
+    QueueSpec("lifecycle", ("TicketSubmitted", "TicketDispatched", "TicketReplied",
+                            "TicketClosed", "TicketReopened"),
+              description="audit and follow-ups of lifecycle events"),
+)
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec("alerts", "operational alerts (escalation failures)"),
+    TopicSpec("inbound-sms", "two-way SMS from AWS End User Messaging"),
+)
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (
+    StateMachineSpec("escalation", {
+        "TicketsTable": "table:tickets", "EventsTable": "table:events",
+        "EventBusName": "bus", "AlertTopicArn": "topic:alerts",
+    }),
+)
+SCHEDULES = {
+    "reminders": "rate(15 minutes)",
+    "surveys": "rate(10 minutes)",
+}
+
+
+def queue_name(prefix: str, name: str) -> str:
+    return f"{prefix}{name}"
+
+
+def dlq_name(prefix: str, name: str) -> str:
+    return f"{prefix}{name}-dlq"
+
+
+def resource_prefix(table_prefix: str) -> str:
+    """Queues and topics share the tables' stage prefix (``minyi-local-``)."""
+    return table_prefix

@@ -1,0 +1,20 @@
+"""Public reference data: the category tree and the places QR codes name."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import catalog
+from .http import route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/categories", methods=["GET"])
+def categories():
+    return catalog.category_tree()
+
+
+@route(bp, "/v1/places/{region_code}", methods=["GET"])
+def place(region_code):
+    return catalog.place(region_code)

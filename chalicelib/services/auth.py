@@ -1,0 +1,46 @@
+"""Citizen login: WeChat code -> openid -> a signed, expiring token (HS256 JWT)."""
+
+from __future__ import annotations
+
+import jwt
+
+from ..domain.errors import TokenExpired, Unauthorized, ValidationError
+from .container import container
+
+CITIZEN_AUDIENCE = "minyi-citizen"
+
+
+def login_wechat(body) -> dict:
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str) or not code.strip() or len(code) > 128:
+        raise ValidationError("缺少微信登录凭证 code", field="code", code="missing_field")
+    openid = container.wechat.code_to_openid(code.strip())
+    return issue_citizen_token(openid)
+
+
+def issue_citizen_token(openid: str) -> dict:
+    now = int(container.now())
+    ttl = container.settings.token_ttl_seconds
+    claims = {"sub": f"wx:{openid}", "aud": CITIZEN_AUDIENCE, "iat": now, "exp": now + ttl}
+    token = jwt.encode(claims, container.settings.token_secret, algorithm="HS256")
+    return {"token": token, "expires_in": ttl}
+
+
+def verify_citizen_token(token: str) -> str:
+    """Return the citizen id (``wx:<openid>``) or raise Unauthorized / TokenExpired."""
+    try:
+        claims = jwt.decode(
+            token, container.settings.token_secret, algorithms=["HS256"],
+            audience=CITIZEN_AUDIENCE, options={"require": ["exp", "sub", "aud"]},
+            leeway=0,
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenExpired() from None
+    except jwt.PyJWTError:
+        raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
+    if int(container.now()) >= int(claims["exp"]):
+        raise TokenExpired()
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject.startswith("wx:"):
+        raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
+    return subject

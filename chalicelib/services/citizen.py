@@ -1,0 +1,125 @@
+"""What a citizen does with their own tickets: read, list, add material, withdraw, upload."""
+
+from __future__ import annotations
+
+from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain.errors import InvalidTransition, NotFound, ValidationError
+from ..domain.intake import attachment_keys, parse_supplement
+from ..domain.ticket import (
+    FINAL_STATUSES,
+    MAX_ATTACHMENTS,
+    WITHDRAWABLE,
+    WITHDRAWN,
+    Actor,
+    new_ticket_id,
+)
+from ..observability import count
+from . import lifecycle, views
+from .container import container
+from .idempotency import run_once
+from .intake import upload_prefix
+
+UPLOAD_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+PAGE_SIZE = 20
+
+
+def own_ticket(citizen_id: str, ticket_id: str) -> TicketModel:
+    """The citizen's ticket; someone else's is indistinguishable from a missing one (404)."""
+    if not isinstance(ticket_id, str) or len(ticket_id) != 26:
+        raise NotFound("工单不存在")
+    ticket = container.tickets.get(ticket_id)
+    if ticket is None or ticket.citizen_id != citizen_id:
+        raise NotFound("工单不存在")
+    return ticket
+
+
+def get_ticket(citizen_id: str, ticket_id: str) -> dict:
+    ticket = own_ticket(citizen_id, ticket_id)
+    return views.citizen_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
+
+
+def list_tickets(citizen_id: str, limit: str | None, cursor: str | None) -> dict:
+    size = PAGE_SIZE
+    if limit is not None:
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
+        size = int(limit)
+    items, next_cursor = container.tickets.citizen_tickets(citizen_id, size, cursor)
+    now = container.now()
+    return {"items": [views.citizen_ticket(t, now) for t in items], "cursor": next_cursor}
+
+
+def add_supplement(citizen_id: str, ticket_id: str, body, idempotency_key: str | None) -> dict:
+    text, attachments = parse_supplement(body)
+    prefix = upload_prefix(citizen_id)
+    if any(not key.startswith(prefix) for key in attachments):
+        raise ValidationError("附件不属于当前用户", field="attachments", code="invalid_attachment")
+    own_ticket(citizen_id, ticket_id)   # 404 before anything is recorded
+
+    def action() -> dict:
+        ticket = own_ticket(citizen_id, ticket_id)
+        if ticket.status in FINAL_STATUSES:
+            raise InvalidTransition("工单已结束，不能再补充材料")
+        total = len(ticket.attachments or []) + len(attachments)
+        if total > MAX_ATTACHMENTS:
+            raise ValidationError(f"每个工单最多 {MAX_ATTACHMENTS} 个附件", field="attachments",
+                                  code="too_many_attachments")
+        now = container.now()
+        event = new_event(ticket, "supplement", Actor("citizen", citizen_id), now, text=text,
+                          channel=ticket.channel, data={"attachments": list(attachments),
+                                                        "public": {"attachments":
+                                                                   list(attachments)}})
+        ticket.attachments = list(ticket.attachments or []) + list(attachments)
+        ticket.updated_at = now
+        container.tickets.save(ticket, [event])
+        count("Supplements")
+        return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+
+    return run_once("supplement", citizen_id, idempotency_key,
+                    {"ticket": ticket_id, "text": text, "attachments": list(attachments)}, action)
+
+
+def withdraw(citizen_id: str, ticket_id: str, body) -> dict:
+    reason = None
+    if isinstance(body, dict) and body.get("reason") is not None:
+        if not isinstance(body["reason"], str) or len(body["reason"]) > 500:
+            raise ValidationError("撤回原因应为 500 字以内的文字", field="reason",
+                                  code="wrong_type")
+        reason = body["reason"].strip() or None
+    ticket = own_ticket(citizen_id, ticket_id)
+    now = container.now()
+    if ticket.status == WITHDRAWN:      # a retried withdraw: already done
+        return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+    if ticket.status not in WITHDRAWABLE:
+        raise InvalidTransition("工单已答复或已结束，不能撤回")
+    event = new_event(ticket, "withdrawn", Actor("citizen", citizen_id), now, text=reason,
+                      channel=ticket.channel)
+    ticket.status = WITHDRAWN
+    ticket.updated_at = now
+    ticket.closed_at = now
+    lifecycle.clear_open_keys(ticket)
+    container.tickets.save(ticket, [event])
+    lifecycle.after_change(ticket, "withdrawn")
+    count("TicketsWithdrawn")
+    return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+
+
+def presign_upload(citizen_id: str, body) -> dict:
+    if not isinstance(body, dict):
+        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
+    content_type = body.get("content_type")
+    size = body.get("size")
+    if content_type not in UPLOAD_TYPES:
+        raise ValidationError("只能上传 JPG、PNG 图片或 PDF 文件", field="content_type",
+                              code="unsupported_file_type")
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        raise ValidationError("size 应为文件字节数", field="size", code="wrong_type")
+    if size > MAX_UPLOAD_BYTES:
+        raise ValidationError("单个文件不能超过 10 MB", field="size", code="file_too_large")
+    extension = UPLOAD_TYPES[content_type]
+    key = f"{upload_prefix(citizen_id)}{new_ticket_id(container.now())}.{extension}"
+    attachment_keys([key])  # the key we hand out must pass our own validation
+    upload = container.uploads.presign_put(key, content_type, size)
+    return {"key": key, "max_per_ticket": MAX_ATTACHMENTS, **upload}

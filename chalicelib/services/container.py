@@ -1,0 +1,114 @@
+"""Wires adapters to services. Everything is built lazily on first use and can be replaced in
+tests (``container.override(sms=RecordingSms())``): the chalice-samples "injected clients" way."""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from .. import config
+
+_lambda_context: contextvars.ContextVar = contextvars.ContextVar("lambda_context",
+                                                                default=None)
+
+
+class Container:
+    def __init__(self):
+        self._overrides: dict[str, Any] = {}
+        self._built: dict[str, Any] = {}
+
+    @property
+    def settings(self) -> config.Settings:
+        return config.settings
+
+    def override(self, **kwargs: Any) -> None:
+        self._overrides.update(kwargs)
+
+    def reset(self) -> None:
+        self._overrides.clear()
+        self._built.clear()
+
+    def _get(self, name: str, build: Callable[[], Any]) -> Any:
+        if name in self._overrides:
+            return self._overrides[name]
+        if name not in self._built:
+            self._built[name] = build()
+        return self._built[name]
+
+    def client(self, service: str):
+        return self._get(f"client:{service}",
+                         lambda: boto3.client(service, region_name=self.settings.region))
+
+    @property
+    def lambda_context(self):
+        """The current invocation's Lambda context (set by the app's middleware), if any."""
+        return _lambda_context.get()
+
+    def set_lambda_context(self, context) -> None:
+        _lambda_context.set(context)
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._get("clock", lambda: time.time)
+
+    def now(self) -> float:
+        return self.clock()
+
+    @property
+    def sms(self):
+        def build():
+            from ..adapters.sms import RecordingSms, SnsSms
+            if self.settings.sms_mode == "record":
+                return RecordingSms()
+            return SnsSms(self.client("sns"), self.settings.sms_sender_id)
+        return self._get("sms", build)
+
+    @property
+    def wechat(self):
+        def build():
+            from ..adapters.wechat import FakeWeChatAuth, WeChatCode2Session
+            if self.settings.wechat_mode == "fake":
+                if not self.settings.is_local:
+                    raise RuntimeError("the fake WeChat login is for the local stage only")
+                return FakeWeChatAuth()
+            return WeChatCode2Session(self.settings.wechat_appid, self.settings.wechat_secret)
+        return self._get("wechat", build)
+
+    @property
+    def uploads(self):
+        def build():
+            from ..adapters.storage import S3Uploads
+            return S3Uploads(self.client("s3"), self.settings.attachments_bucket)
+        return self._get("uploads", build)
+
+    @property
+    def tickets(self):
+        def build():
+            from ..adapters.tickets_repo import TicketRepository
+            return TicketRepository(self.settings.token_secret)
+        return self._get("tickets", build)
+
+    @property
+    def reference(self):
+        def build():
+            from ..adapters.reference_repo import ReferenceRepository
+            return ReferenceRepository()
+        return self._get("reference", build)
+
+    @property
+    def idempotency_store(self):
+        def build():
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+            from ..adapters.models import TTL_ATTRIBUTE
+            return DynamoDBPersistenceLayer(
+                table_name=self.settings.table("ephemeral"), key_attr="pk",
+                expiry_attr=TTL_ATTRIBUTE, boto3_client=self.client("dynamodb"))
+        return self._get("idempotency_store", build)
+
+
+container = Container()

@@ -1,0 +1,178 @@
+"""Routing (精准派单) and assignment: a ticket reaches the unit the duty list names, or the
+dispatch center's review queue (研判) when the list does not decide — never a guess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from ..adapters.models import CategoryModel, RegistryModel, TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain import routing
+from ..domain.catalog import Category, load_routed_examples
+from ..domain.classify import Classifier
+from ..domain.errors import ValidationError
+from ..domain.sla import compute_deadlines
+from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
+from ..observability import count, logger
+from . import lifecycle, notify
+from .container import container
+from .sla_service import calendar, policies, to_local
+
+EXAMPLES_PK = "examples"
+_classifier_lock = threading.Lock()
+_classifier: dict[str, Classifier] = {}
+
+
+def _domain_category(model: CategoryModel) -> Category:
+    return Category(code=model.code, name=model.name, parent=model.parent,
+                    keywords=tuple(model.keywords or ()), emergency=bool(model.emergency),
+                    default_type=model.default_type, level=int(model.level))
+
+
+def classifier() -> Classifier:
+    """One classifier per warm process: catalog keywords + shipped examples + examples the
+    dispatchers taught by correcting categories."""
+    with _classifier_lock:
+        if "c" not in _classifier:
+            cats = [_domain_category(c) for c in container.reference.categories().values()]
+            examples = list(load_routed_examples())
+            for item in RegistryModel.query(EXAMPLES_PK):
+                data = item.data or {}
+                if data.get("text") and data.get("category"):
+                    examples.append((data["text"], data["category"]))
+            _classifier["c"] = Classifier(cats, examples)
+        return _classifier["c"]
+
+
+def reset_classifier() -> None:
+    with _classifier_lock:
+        _classifier.clear()
+
+
+def learn(text: str, category: str, now: float, ticket_id: str) -> None:
+    RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text[:500], "category": category},
+                  updated_at=now).save()
+    with _classifier_lock:
+        if "c" in _classifier:
+            _classifier["c"].learn(text, category)
+
+
+def category_chain(code: str | None) -> list[str]:
+    if not code:
+        return []
+    chain = []
+    cats = container.reference.categories()
+    while code and code in cats and code not in chain:
+        chain.append(code)
+        code = cats[code].parent
+    return chain
+
+
+def decide(ticket: TicketModel, region_chain: list[str]) -> routing.RouteDecision:
+    keys = routing.candidate_keys(category_chain(ticket.category), region_chain)
+    rules = {}
+    for key, model in container.reference.duty_rules(keys).items():
+        rules[key] = routing.DutyRule(model.category, model.region_code, model.lead,
+                                      tuple(model.co_units or ()))
+    confidence = ticket.category_confidence if ticket.category_source == "classifier" else None
+    if not ticket.category:
+        return routing.RouteDecision(None, (), None, "no_category")
+    return routing.route(rules, category_chain(ticket.category), region_chain,
+                         confidence=confidence, threshold=container.settings.classify_threshold)
+
+
+def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
+    """Point the ticket at a lead unit and start its sign-in clock."""
+    unit = container.reference.unit(unit_id)
+    if unit is None:
+        raise ValidationError("未知的承办单位", field="unit_id", code="unknown_unit")
+    ticket.unit_id = unit.unit_id
+    ticket.level = unit.level
+    ticket.unit_path = list(unit.path or [unit.unit_id])
+    ticket.co_units = [u for u in co_units if u != unit.unit_id]
+    ticket.status = DISPATCHED
+    ticket.signed_at = None
+    ticket.contacted_at = None
+    ticket.contact_due_at = None
+    region = container.reference.region(ticket.region_code)
+    chain = list(region.chain) if region else [ticket.region_code]
+    policy = policies().for_jurisdiction(chain)
+    deadlines = compute_deadlines(policy, calendar(), ticket.type, bool(ticket.emergency),
+                                  to_local(now), container.settings.demo_sla_seconds or None)
+    ticket.sign_due_at = int(deadlines.sign_due_at.astimezone(dt.timezone.utc).timestamp())
+    if ticket.due_at is None:
+        ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
+    ticket.clock_start_at = now
+    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
+    ticket.updated_at = now
+    lifecycle.refresh_open_keys(ticket)
+
+
+def to_review(ticket: TicketModel, reason: str, now: float) -> None:
+    center = container.settings.center_unit
+    ticket.status = SUBMITTED
+    ticket.unit_id = center
+    center_unit = container.reference.unit(center)
+    ticket.level = center_unit.level if center_unit else "city"
+    ticket.unit_path = list(center_unit.path) if center_unit else [center]
+    ticket.route_reason = reason
+    ticket.sign_due_at = ticket.sign_due_at or ticket.due_at
+    ticket.updated_at = now
+    lifecycle.refresh_open_keys(ticket)
+
+
+def route_new(ticket: TicketModel, category, region_chain: list[str], now: float,
+              actor: Actor) -> list:
+    """Decide where a new ticket goes; returns the extra timeline entries."""
+    events = []
+    if not ticket.category:
+        suggestion = classifier().suggest(ticket.description)
+        if suggestion.category:
+            ticket.category = suggestion.category
+            ticket.category_source = "classifier"
+            ticket.category_confidence = round(float(suggestion.confidence), 3)
+            cat = container.reference.category(suggestion.category)
+            ticket.emergency = bool(cat and cat.emergency)
+    decision = decide(ticket, region_chain)
+    ticket.route_reason = decision.reason
+    if decision.unit_id:
+        assign(ticket, decision.unit_id, decision.co_units, now)
+        unit = container.reference.unit(decision.unit_id)
+        events.append(new_event(
+            ticket, "dispatched", Actor("system", "router"), now, index=1,
+            text=f"已派至{unit.name}" if unit else None,
+            data={"unit_id": decision.unit_id, "co_units": list(decision.co_units),
+                  "reason": decision.reason, "category": ticket.category,
+                  "confidence": ticket.category_confidence,
+                  "public": {"unit": unit.name if unit else decision.unit_id}}))
+        count("TicketsRouted", outcome="rule")
+    else:
+        to_review(ticket, decision.reason, now)
+        events.append(new_event(
+            ticket, "review_queued", Actor("system", "router"), now, index=1, visible=False,
+            data={"reason": decision.reason, "suggested": ticket.category,
+                  "confidence": ticket.category_confidence}))
+        count("TicketsRouted", outcome=decision.reason)
+    logger.info("ticket routed", extra={"ticket_id": ticket.ticket_id, "unit": ticket.unit_id,
+                                        "reason": decision.reason})
+    return events
+
+
+def notify_dispatched(ticket: TicketModel, *, redispatch: bool = False) -> None:
+    unit = container.reference.unit(ticket.unit_id) if ticket.unit_id else None
+    if unit is None or ticket.status != DISPATCHED:
+        return
+    text = notify.redispatched if redispatch else notify.dispatched
+    notify.send(ticket.phone, text(ticket.code, unit.name), kind="dispatched")
+    notify.send(unit.duty_phone, notify.unit_new_ticket(ticket.code, ticket.sign_due_at,
+                                                        ticket.description),
+                kind="unit_dispatched")
+
+
+def after_commit(ticket: TicketModel, events) -> None:
+    kinds = {e.kind for e in events}
+    lifecycle.after_change(ticket, "submitted")
+    if "dispatched" in kinds:
+        notify_dispatched(ticket)
+        lifecycle.after_change(ticket, "dispatched")

@@ -1,0 +1,115 @@
+"""Submitting a request (受理): validate, de-duplicate retries, write the ticket and its first
+timeline entry in one transaction, route it, and tell the citizen its code by SMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from ..adapters.models import LocationMap, TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain.errors import ValidationError
+from ..domain.intake import Submission, parse_submission
+from ..domain.sla import compute_deadlines
+from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
+from ..observability import count, logger
+from . import notify, views
+from .container import container
+from .idempotency import check_key, run_once
+from .sla_service import calendar, policies, to_local
+
+
+def upload_prefix(citizen_id: str) -> str:
+    """Where a citizen's uploads live: a hash, so keys reveal nothing about the citizen."""
+    return "uploads/" + hashlib.sha256(citizen_id.encode()).hexdigest()[:16] + "/"
+
+
+def validate(body, citizen_id: str) -> tuple[Submission, object, object]:
+    """Everything a client can get wrong, checked before anything is written."""
+    submission = parse_submission(body)
+    region = container.reference.region(submission.region_code)
+    if region is None:
+        raise ValidationError("未知的地区编码", field="region_code", code="unknown_region")
+    category = None
+    if submission.category:
+        category = container.reference.category(submission.category)
+        if category is None:
+            raise ValidationError("未知的诉求分类", field="category", code="unknown_category")
+    prefix = upload_prefix(citizen_id)
+    for key in submission.attachments:
+        if not key.startswith(prefix):
+            raise ValidationError("附件不属于当前用户", field="attachments",
+                                  code="invalid_attachment")
+    return submission, region, category
+
+
+def submit(body, *, citizen_id: str, channel: str, idempotency_key: str | None,
+           agent: Actor | None = None) -> dict:
+    """Create a ticket once per (submitter, Idempotency-Key). Returns the citizen's view.
+
+    The same key with the same body returns the first result; with a different body it is a 409.
+    Everything a client can get wrong is checked before anything is written.
+    """
+    check_key(idempotency_key)
+    submission, _region, _category = validate(body, citizen_id)
+    submitter = agent.id if agent else citizen_id
+    payload = {"channel": channel, "citizen_id": citizen_id, "body": submission.canonical()}
+    return run_once("submit", submitter, idempotency_key, payload,
+                    lambda: _create(submission, citizen_id=citizen_id, channel=channel,
+                                    agent=agent))
+
+
+def _create(submission: Submission, *, citizen_id: str, channel: str,
+            agent: Actor | None) -> dict:
+    repo = container.tickets
+    now = container.now()
+    local_now = to_local(now)
+    day = local_now.strftime("%y%m%d")
+    code = ticket_code(day, repo.next_code_sequence(day))
+    ref = container.reference
+    region = ref.region(submission.region_code)
+    category = ref.category(submission.category) if submission.category else None
+    emergency = bool(category and category.emergency)
+    chain = list(region.chain) if region else [submission.region_code]
+    policy = policies().for_jurisdiction(chain)
+    deadlines = compute_deadlines(policy, calendar(), submission.type, emergency, local_now,
+                                  container.settings.demo_sla_seconds or None)
+    due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
+    ticket = TicketModel(
+        new_ticket_id(now),
+        code=code,
+        created_at=now,
+        updated_at=now,
+        type=submission.type,
+        category=submission.category,
+        category_source=("agent" if agent else "citizen") if submission.category else None,
+        emergency=emergency,
+        region_code=submission.region_code,
+        description=submission.description,
+        citizen_id=citizen_id,
+        phone=submission.phone,
+        name=submission.name,
+        channel=channel,
+        location=LocationMap(**submission.location.to_dict()) if submission.location else None,
+        anonymous=submission.anonymous,
+        public=submission.public,
+        attachments=list(submission.attachments),
+        status=SUBMITTED,
+        due_at=due_at,
+        clock_start_at=now,
+    )
+    actor = agent or Actor("citizen", citizen_id)
+    data = {"channel": channel, "type": submission.type}
+    if agent:
+        data["agent"] = agent.id
+    events = [new_event(ticket, "submitted", actor, now, text=submission.description,
+                        channel=channel, data=data)]
+    from . import dispatch  # routing decides the unit before the first write
+    events += dispatch.route_new(ticket, category, chain, now, actor)
+    repo.create(ticket, events)
+    logger.info("ticket submitted", extra={"ticket_id": ticket.ticket_id, "code": code,
+                                           "channel": channel, "phone": submission.phone})
+    count("TicketsSubmitted", channel=channel, type=submission.type)
+    notify.send(submission.phone, notify.accepted(code, due_at), kind="accepted")
+    dispatch.after_commit(ticket, events)
+    return views.citizen_ticket(ticket, now)

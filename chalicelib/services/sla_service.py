@@ -1,0 +1,87 @@
+"""The working-day calendar and SLA policies as configured (package calendar + admin overrides
+stored in the registry table), cached briefly per warm Lambda."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+from ..adapters.models import RegistryModel
+from ..domain.calendar import SHANGHAI, WorkCalendar
+from ..domain.sla import PolicyBook, SlaPolicy
+from ..observability import count, logger
+from .container import container
+
+CALENDAR_PK = "calendar"
+SLA_PK = "sla"
+_CACHE_SECONDS = 60.0
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, object]] = {}
+
+
+def _cached(key: str, build):
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit and now - hit[0] < _CACHE_SECONDS:
+            return hit[1]
+    value = build()
+    with _lock:
+        _cache[key] = (now, value)
+    return value
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _unknown_year(year: int) -> None:
+    logger.warning("holiday calendar has no data for this year; using weekends + overrides",
+                   extra={"year": year})
+    count("CalendarYearUnknown", year=str(year))
+
+
+def calendar() -> WorkCalendar:
+    def build():
+        overrides = {}
+        for item in RegistryModel.query(CALENDAR_PK):
+            overrides[dt.date.fromisoformat(item.sk)] = bool((item.data or {}).get("working"))
+        return WorkCalendar(overrides, on_unknown_year=_unknown_year)
+    return _cached("calendar", build)
+
+
+def set_calendar_override(day: dt.date, working: bool, note: str = "") -> None:
+    RegistryModel(CALENDAR_PK, day.isoformat(), data={"working": working, "note": note},
+                  updated_at=container.now()).save()
+    clear_cache()
+
+
+def policies() -> PolicyBook:
+    def build():
+        default = SlaPolicy.default()
+        by_jurisdiction = {}
+        for item in RegistryModel.query(SLA_PK):
+            policy = SlaPolicy.from_dict(item.data or {})
+            if item.sk == "default":
+                default = policy
+            else:
+                by_jurisdiction[item.sk] = policy
+        return PolicyBook(default, by_jurisdiction)
+    return _cached("policies", build)
+
+
+def set_policy(jurisdiction: str, data: dict) -> SlaPolicy:
+    policy = SlaPolicy.from_dict(data)
+    RegistryModel(SLA_PK, jurisdiction, data=policy.to_dict(), updated_at=container.now()).save()
+    clear_cache()
+    return policy
+
+
+def to_local(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, SHANGHAI)
+
+
+def iso_local(ts: float | None) -> str | None:
+    return None if ts is None else to_local(ts).isoformat(timespec="seconds")

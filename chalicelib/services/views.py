@@ -1,0 +1,98 @@
+"""How a ticket is shown: to its citizen (no internal notes) and to staff."""
+
+from __future__ import annotations
+
+from ..adapters.models import TicketEventModel, TicketModel
+from ..domain.intake import mask_phone
+from ..domain.lights import light_from_epoch
+from ..domain.ticket import OPEN_STATUSES, STATUS_LABELS_ZH
+from .sla_service import calendar, iso_local
+
+
+def light(ticket: TicketModel, now: float) -> str | None:
+    """Traffic light of the deadline that matters now (computed on every read, never stored)."""
+    if ticket.status not in OPEN_STATUSES or not ticket.deadline_at:
+        return None
+    start = ticket.clock_start_at or ticket.created_at
+    return light_from_epoch(now, start, ticket.deadline_at, calendar())
+
+
+def event_view(event: TicketEventModel, *, staff: bool) -> dict:
+    view = {"at": iso_local(event.at), "kind": event.kind}
+    if event.text:
+        view["text"] = event.text
+    if event.channel:
+        view["channel"] = event.channel
+    if staff:
+        view["actor"] = event.actor
+        if event.actor_unit:
+            view["unit"] = event.actor_unit
+        if event.data:
+            view["data"] = event.data
+    else:
+        view["actor"] = "citizen" if event.actor == "citizen" else (
+            "system" if event.actor == "system" else "staff")
+        public = (event.data or {}).get("public")
+        if public:
+            view["data"] = public
+    return view
+
+
+def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
+    view = {
+        "id": ticket.ticket_id,
+        "code": ticket.code,
+        "status": ticket.status,
+        "status_label": STATUS_LABELS_ZH.get(ticket.status, ticket.status),
+        "type": ticket.type,
+        "category": ticket.category,
+        "region_code": ticket.region_code,
+        "description": ticket.description,
+        "channel": ticket.channel,
+        "created_at": iso_local(ticket.created_at),
+        "due_at": iso_local(ticket.due_at),
+        "light": light(ticket, now),
+        "attachments": list(ticket.attachments or []),
+        "anonymous": bool(ticket.anonymous),
+        "public": bool(ticket.public),
+    }
+    if ticket.location:
+        view["location"] = ticket.location.as_dict()
+    if ticket.reply_text and ticket.status in ("replied", "closed"):
+        view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
+    if timeline is not None:
+        view["timeline"] = [event_view(e, staff=False) for e in timeline if e.citizen_visible]
+    return view
+
+
+def staff_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
+    view = citizen_ticket(ticket, now)
+    view.update({
+        "phone": ticket.phone if not ticket.anonymous else mask_phone(ticket.phone),
+        "name": ticket.name,
+        "version": ticket.version,
+        "level": ticket.level,
+        "unit_id": ticket.unit_id,
+        "co_units": list(ticket.co_units or []),
+        "route_reason": ticket.route_reason,
+        "category_source": ticket.category_source,
+        "category_confidence": ticket.category_confidence,
+        "emergency": bool(ticket.emergency),
+        "sign_due_at": iso_local(ticket.sign_due_at),
+        "contact_due_at": iso_local(ticket.contact_due_at),
+        "deadline_at": iso_local(ticket.deadline_at),
+        "signed_at": iso_local(ticket.signed_at),
+        "contacted_at": iso_local(ticket.contacted_at),
+        "replied_at": iso_local(ticket.replied_at),
+        "grade": ticket.grade,
+        "overdue": bool(ticket.overdue),
+        "extension": ticket.extension,
+        "reopen_count": int(ticket.reopen_count or 0),
+        "supervised": bool(ticket.supervised),
+        "escalations": list(ticket.escalations or []),
+    })
+    if ticket.reply_text:
+        view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
+    if timeline is not None:
+        view["timeline"] = [event_view(e, staff=True) for e in timeline]
+    return view
