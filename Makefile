@@ -1,0 +1,48 @@
+# minyi: `make run` serves the whole backend locally; `make test` runs lint and every test tier.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+
+.PHONY: venv run test lint unit integration e2e infra synth token bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip<26.3"
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(PY) scripts/local_stack.py run
+
+test: venv lint unit integration e2e infra
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+unit: venv
+	$(PYTEST) tests/unit
+
+integration: venv
+	$(PYTEST) tests/integration -n 2 --dist loadfile
+
+e2e: venv
+	$(PYTEST) tests/e2e
+
+infra: venv
+	@if [ -d tests/infra ]; then $(PYTEST) tests/infra; else echo "no infra tests yet"; fi
+
+synth: venv
+	$(PY) infra/app.py
+
+token: venv
+	@$(PY) scripts/local_stack.py token $(or $(USER_ID),$(USER))
+
+bench: venv
+	$(PY) bench/submit.py --n 200
+
+clean:
+	rm -rf $(VENV) .local infra/cdk.out

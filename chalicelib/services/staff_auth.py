@@ -1,0 +1,95 @@
+"""Staff identity: a bearer JWT whose claims carry the user, the unit and the roles.
+
+In AWS the issuer is a Cognito user pool (RS256, keys from its JWKS; groups are the roles and
+``custom:unit`` the unit). Locally a dev issuer signs HS256 tokens for the demo staff
+(``make token USER=disp_liumin``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+
+from ..domain.errors import TokenExpired, Unauthorized
+from .container import container
+
+ROLES = frozenset({"handler", "dispatcher", "leader", "admin"})
+DEV_AUDIENCE = "minyi-staff"
+DEV_TTL = 12 * 3600
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    user: str
+    unit_id: str
+    roles: frozenset
+    name: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def to_context(self) -> dict:
+        return {"user": self.user, "unit": self.unit_id, "roles": ",".join(sorted(self.roles)),
+                "name": self.name or ""}
+
+    @classmethod
+    def from_context(cls, ctx: dict) -> StaffUser:
+        roles = frozenset(r for r in (ctx.get("roles") or "").split(",") if r)
+        return cls(ctx["user"], ctx["unit"], roles, ctx.get("name") or None)
+
+
+def dev_token_for(user: str, ttl: int = DEV_TTL) -> str:
+    from .seed import demo_staff
+    for person in demo_staff():
+        if person["user"] == user:
+            return issue_dev_token(user, person["unit"], person["roles"], person.get("name"), ttl)
+    raise SystemExit(f"no demo staff user {user!r}; see data/demo_city.json")
+
+
+def issue_dev_token(user: str, unit: str, roles, name: str | None = None,
+                    ttl: int = DEV_TTL) -> str:
+    if not container.settings.is_local:
+        raise RuntimeError("the dev issuer signs tokens on the local stage only")
+    now = int(container.now())
+    claims = {"sub": user, "unit": unit, "roles": sorted(roles), "name": name or "",
+              "iss": container.settings.staff_issuer, "aud": DEV_AUDIENCE, "iat": now,
+              "exp": now + ttl}
+    return jwt.encode(claims, container.settings.staff_token_secret, algorithm="HS256")
+
+
+_jwks_clients: dict = {}
+
+
+def verify_staff_token(token: str) -> StaffUser:
+    settings = container.settings
+    try:
+        if settings.staff_jwks_url:
+            client = _jwks_clients.setdefault(settings.staff_jwks_url,
+                                              jwt.PyJWKClient(settings.staff_jwks_url))
+            key = client.get_signing_key_from_jwt(token).key
+            claims = jwt.decode(token, key, algorithms=["RS256"], issuer=settings.staff_issuer,
+                                options={"require": ["exp", "sub"], "verify_aud": False})
+            if settings.staff_audience and claims.get("client_id", claims.get("aud")) != \
+                    settings.staff_audience:
+                raise Unauthorized("登录凭证无效", code="invalid_token")
+            roles = claims.get("cognito:groups") or []
+            unit = claims.get("custom:unit")
+            user = claims.get("username") or claims["sub"]
+        else:
+            if not settings.is_local:
+                raise Unauthorized("登录凭证无效", code="invalid_token")
+            claims = jwt.decode(token, settings.staff_token_secret, algorithms=["HS256"],
+                                audience=DEV_AUDIENCE, issuer=settings.staff_issuer,
+                                options={"require": ["exp", "sub", "aud", "iss"]})
+            roles, unit, user = claims.get("roles") or [], claims.get("unit"), claims["sub"]
+    except jwt.ExpiredSignatureError:
+        raise TokenExpired() from None
+    except jwt.PyJWTError:
+        raise Unauthorized("登录凭证无效", code="invalid_token") from None
+    if int(claims["exp"]) <= int(container.now()):
+        raise TokenExpired()
+    roles = frozenset(r for r in roles if r in ROLES)
+    if not unit or not isinstance(unit, str) or not roles:
+        raise Unauthorized("账号未配置单位或角色", code="invalid_token")
+    return StaffUser(str(user), unit, roles, claims.get("name") or None)
