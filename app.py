@@ -2,10 +2,11 @@
 
 from chalice import Chalice
 
-from chalicelib.api import catalog, citizen, http
+from chalicelib.api import catalog, citizen, http, staff
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
 http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)
+app.register_blueprint(staff.bp)

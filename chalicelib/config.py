@@ -66,6 +66,9 @@ class Settings:
     classify_threshold: float = field(
         default_factory=lambda: float(_env("MINYI_CLASSIFY_THRESHOLD", "0.5"))
     )
+    callback_delay_seconds: int = field(
+        default_factory=lambda: _int("MINYI_CALLBACK_DELAY", 2 * 3600)
+    )
     center_unit: str = field(default_factory=lambda: _env("MINYI_CENTER_UNIT", "u-center"))
     service_name: str = field(default_factory=lambda: _env("POWERTOOLS_SERVICE_NAME", "minyi"))
 

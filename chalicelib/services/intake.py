@@ -8,8 +8,8 @@ import hashlib
 
 from ..adapters.models import LocationMap, TicketModel
 from ..adapters.tickets_repo import new_event
-from ..domain.errors import ValidationError
-from ..domain.intake import Submission, parse_submission
+from ..domain.errors import Forbidden, ValidationError
+from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
@@ -57,6 +57,18 @@ def submit(body, *, citizen_id: str, channel: str, idempotency_key: str | None,
     return run_once("submit", submitter, idempotency_key, payload,
                     lambda: _create(submission, citizen_id=citizen_id, channel=channel,
                                     agent=agent))
+
+
+def submit_for_caller(body, agent_user, idempotency_key: str | None) -> dict:
+    """A hotline agent enters a caller's request: channel ``phone``, the caller known by number."""
+    if "dispatcher" not in agent_user.roles:
+        raise Forbidden("只有热线中心的派单员/话务员可以代为登记诉求", code="role_required")
+    if not isinstance(body, dict):
+        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
+    phone = normalize_phone(body.get("phone"))
+    agent = Actor("staff", agent_user.user, agent_user.unit_id, agent_user.name)
+    return submit(body, citizen_id=f"tel:{phone}", channel="phone",
+                  idempotency_key=idempotency_key, agent=agent)
 
 
 def _create(submission: Submission, *, citizen_id: str, channel: str,

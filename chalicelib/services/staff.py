@@ -1,0 +1,457 @@
+"""What staff do with tickets: the unit's workflow, the dispatch center's decisions, leaders'
+supervision. Every action: right role and state (``domain.workflow``), written against the
+version the ticket was read at (a concurrent action gets 409), its timeline entry in the same
+transaction, then SMS and timers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain import workflow
+from ..domain.calendar import SHANGHAI
+from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError, VersionConflict
+from ..domain.lights import GREEN, RED, YELLOW
+from ..domain.sla import contact_deadline
+from ..domain.ticket import (
+    ACCEPTED,
+    CLOSED,
+    DISPATCHED,
+    OPEN_STATUSES,
+    REJECTED,
+    REPLIED,
+    RETURNED,
+    STATUSES,
+    Actor,
+    deadline_shard,
+)
+from ..observability import count, logger
+from . import dispatch, lifecycle, notify, views
+from .container import container
+from .idempotency import run_once
+from .sla_service import policies, to_local
+from .staff_auth import StaffUser
+
+GRADES = ("A", "B", "C", "D")
+CONTACT_OUTCOMES = ("reached", "unreachable", "refused")
+REJECT_CHANNELS = ("110报警", "119火警", "120急救", "人民法院", "仲裁机构", "信访部门",
+                   "纪检监察机关", "公安机关", "其他")
+MAX_NOTE = 2000
+MAX_EXTENSION_DAYS = 60
+
+
+# ---------------------------------------------------------------- request parsing helpers
+def _obj(body: Any) -> dict:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
+    return body
+
+
+def _text(body: dict, name: str, *, required: bool = True, max_len: int = MAX_NOTE) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} 应为文字", field=name, code="wrong_type")
+    if len(value) > max_len:
+        raise ValidationError(f"{name} 不能超过 {max_len} 个字", field=name, code="too_long")
+    return value.strip()
+
+
+def _units(body: dict, name: str, *, required: bool) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
+        return []
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value) or len(
+            value) > 10:
+        raise ValidationError(f"{name} 应为单位编号列表（最多 10 个）", field=name,
+                              code="wrong_type")
+    for unit_id in value:
+        if container.reference.unit(unit_id) is None:
+            raise ValidationError(f"未知的单位：{unit_id}", field=name, code="unknown_unit")
+    return list(dict.fromkeys(value))
+
+
+def _moment(value: Any, name: str) -> float:
+    """An ISO-8601 date or datetime; a date or naive time is read in Asia/Shanghai."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} 应为日期时间（ISO 8601）", field=name, code="wrong_type")
+    try:
+        if len(value) == 10:
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(18, 0))
+        else:
+            moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{name} 不是有效的日期时间", field=name,
+                              code="invalid_datetime") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.timestamp()
+
+
+# ---------------------------------------------------------------- the one path for actions
+def _load_visible(user: StaffUser, ticket_id: str) -> TicketModel:
+    if not isinstance(ticket_id, str) or len(ticket_id) != 26:
+        raise NotFound("工单不存在")
+    ticket = container.tickets.get(ticket_id)
+    workflow.check_visible(user, ticket)
+    return ticket
+
+
+def _actor(user: StaffUser) -> Actor:
+    return Actor("staff", user.user, user.unit_id, user.name)
+
+
+Mutation = Callable[[TicketModel, float], list]
+
+
+def _act(user: StaffUser, ticket_id: str, action: str, body: dict, mutate: Mutation,
+         after: Callable[[TicketModel], None] | None = None) -> dict:
+    ticket = _load_visible(user, ticket_id)
+    expected = body.get("version")
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
+        raise ValidationError("version 应为整数", field="version", code="wrong_type")
+    workflow.authorize(user, ticket, action)
+    if expected is not None and expected != ticket.version:
+        raise VersionConflict()
+    now = container.now()
+    steps = mutate(ticket, now)
+    ticket.updated_at = now
+    lifecycle.refresh_open_keys(ticket)
+    events = [new_event(ticket, kind, _actor(user), now, text=text, data=data, visible=visible,
+                        index=i) for i, (kind, text, data, visible) in enumerate(steps)]
+    container.tickets.save(ticket, events)
+    count("StaffActions", action=action)
+    logger.info("staff action", extra={"ticket_id": ticket.ticket_id, "action": action,
+                                       "user": user.user, "unit": user.unit_id})
+    if after:
+        after(ticket)
+    return views.staff_ticket(ticket, now, container.tickets.timeline(ticket.ticket_id))
+
+
+def perform(user: StaffUser, ticket_id: str, action: str, body: Any,
+            idempotency_key: str | None = None) -> dict:
+    """Run a staff action; with an Idempotency-Key a retried request replays its first result."""
+    body = _obj(body)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise NotFound("未知的操作")
+    if idempotency_key is None:
+        return handler(user, ticket_id, body)
+    payload = {"ticket": ticket_id, "action": action, "body": body}
+    return run_once(f"staff:{action}", user.user, idempotency_key, payload,
+                    lambda: handler(user, ticket_id, body))
+
+
+# ---------------------------------------------------------------- unit actions
+def sign(user, ticket_id, body):
+    def mutate(t, now):
+        policy = policies().for_jurisdiction([t.region_code])
+        t.status = ACCEPTED
+        t.signed_at = now
+        t.contact_due_at = int(contact_deadline(policy, to_local(now)).timestamp())
+        return [("signed", "承办单位已签收", {"public": {"unit": _unit_name(t.unit_id)}}, True)]
+    return _act(user, ticket_id, "sign", body, mutate,
+                after=lambda t: lifecycle.after_change(t, "signed"))
+
+
+def contact(user, ticket_id, body):
+    outcome = body.get("outcome")
+    if outcome not in CONTACT_OUTCOMES:
+        raise ValidationError("outcome 应为 reached / unreachable / refused", field="outcome",
+                              code="invalid_outcome")
+    note = _text(body, "note", required=False)
+
+    def mutate(t, now):
+        first = t.contacted_at is None and outcome == "reached"
+        if outcome == "reached" and t.contacted_at is None:
+            t.contacted_at = now
+        on_time = bool(first and t.contact_due_at and now <= t.contact_due_at)
+        data = {"outcome": outcome, "first_contact": first, "on_time": on_time}
+        if first:
+            count("FirstContact", on_time=str(on_time).lower())
+        return [("contacted", note, data, outcome == "reached")]
+    return _act(user, ticket_id, "contact", body, mutate)
+
+
+def reply(user, ticket_id, body):
+    text = _text(body, "text", max_len=4000)
+    grade = body.get("grade")
+    if grade not in GRADES:
+        raise ValidationError("grade 应为 A（已解决）/B（已解释）/C（暂不能解决）/D（不认可）",
+                              field="grade", code="invalid_grade")
+
+    def mutate(t, now):
+        t.status = REPLIED
+        t.replied_at = now
+        t.reply_text = text
+        t.grade = grade
+        t.extension = _closed_extension(t.extension)
+        # the callback survey is due after a delay; a sparse index finds it (issue: surveys)
+        t.callback_at = int(now + container.settings.callback_delay_seconds)
+        t.callback_shard = deadline_shard(t.ticket_id, container.settings.deadline_shards)
+        on_time = bool(t.due_at and now <= t.due_at)
+        count("TicketsReplied", grade=grade, on_time=str(on_time).lower())
+        return [("replied", text, {"grade": grade, "on_time": on_time}, True)]
+
+    def after(t):
+        notify.send(t.phone, notify.replied(t.code), kind="replied")
+        lifecycle.after_change(t, "replied")
+    return _act(user, ticket_id, "reply", body, mutate, after)
+
+
+def request_extension(user, ticket_id, body):
+    reason = _text(body, "reason", max_len=1000)
+    new_due = _moment(body.get("new_due_at"), "new_due_at")
+
+    def mutate(t, now):
+        if t.extension and t.extension.get("status") == "pending":
+            raise Conflict("已有待审批的延期申请", code="extension_pending")
+        if new_due <= max(now, t.due_at or 0):
+            raise ValidationError("新的办理期限应晚于当前期限", field="new_due_at",
+                                  code="invalid_deadline")
+        if new_due > (t.due_at or now) + MAX_EXTENSION_DAYS * 86400:
+            raise ValidationError(f"延期不能超过 {MAX_EXTENSION_DAYS} 天", field="new_due_at",
+                                  code="invalid_deadline")
+        t.extension = {"status": "pending", "reason": reason, "requested_due_at": int(new_due),
+                       "requested_by": user.user, "requested_at": int(now),
+                       "previous_due_at": t.due_at}
+        return [("extension_requested", reason, {"requested_due_at": int(new_due)}, False)]
+    return _act(user, ticket_id, "extension", body, mutate)
+
+
+def decide_extension(user, ticket_id, body):
+    approve = body.get("approve")
+    if not isinstance(approve, bool):
+        raise ValidationError("approve 应为 true 或 false", field="approve", code="wrong_type")
+    note = _text(body, "note", required=False)
+
+    def mutate(t, now):
+        if not t.extension or t.extension.get("status") != "pending":
+            raise InvalidTransition("没有待审批的延期申请", code="no_pending_extension")
+        ext = dict(t.extension)
+        ext.update({"status": "approved" if approve else "rejected", "decided_by": user.user,
+                    "decided_at": int(now), "note": note})
+        t.extension = ext
+        if approve:
+            t.due_at = ext["requested_due_at"]
+            t.overdue = False
+            t.esc_rev = int(t.esc_rev or 0) + 1
+            count("ExtensionsApproved")
+            return [("extended", note, {"due_at": t.due_at,
+                                        "public": {"due_at": views.iso_local(t.due_at)}}, True)]
+        count("ExtensionsRejected")
+        return [("extension_rejected", note, {}, False)]
+
+    def after(t):
+        if approve:
+            notify.send(t.phone, notify.extended(t.code, t.due_at), kind="extended")
+            lifecycle.after_change(t, "extended")
+    return _act(user, ticket_id, "extension_decision", body, mutate, after)
+
+
+def return_ticket(user, ticket_id, body):
+    reason = _text(body, "reason", max_len=1000)
+
+    def mutate(t, now):
+        from_unit = t.unit_id
+        dispatch.to_review(t, "returned", now)
+        t.status = RETURNED
+        t.co_units = []
+        t.signed_at = None
+        t.esc_rev = int(t.esc_rev or 0) + 1
+        count("TicketsReturned")
+        return [("returned", reason, {"from_unit": from_unit}, False)]
+
+    def after(t):
+        notify.send(t.phone, notify.returned(t.code), kind="returned")
+        lifecycle.after_change(t, "returned")
+    return _act(user, ticket_id, "return", body, mutate, after)
+
+
+def add_co_units(user, ticket_id, body):
+    units = _units(body, "units", required=True)
+
+    def mutate(t, now):
+        added = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
+        if not added:
+            raise ValidationError("没有新的协办单位", field="units", code="nothing_to_add")
+        t.co_units = list(t.co_units or []) + added
+        return [("co_units_added", None, {"units": added}, False)]
+
+    def after(t):
+        for unit_id in t.co_units[-len(units):]:
+            unit = container.reference.unit(unit_id)
+            if unit:
+                notify.send(unit.duty_phone, f"{notify.PREFIX}工单{t.code}邀请贵单位协办，"
+                            f"请配合主办单位办理。", kind="co_unit")
+    return _act(user, ticket_id, "co_units", body, mutate, after)
+
+
+def escalate(user, ticket_id, body):
+    reason = _text(body, "reason", max_len=1000)
+
+    def mutate(t, now):
+        path = list(t.unit_path or [])
+        if len(path) < 2:
+            raise InvalidTransition("已是最高层级，不能再提级", code="top_level")
+        from_unit = t.unit_id
+        dispatch.assign(t, path[1], t.co_units or [], now)
+        count("TicketsEscalated", how="manual")
+        return [("escalated", reason, {"from_unit": from_unit, "to_unit": t.unit_id,
+                                       "to_level": t.level, "manual": True}, False)]
+
+    def after(t):
+        dispatch.notify_dispatched(t, redispatch=True)
+        lifecycle.after_change(t, "escalated")
+    return _act(user, ticket_id, "escalate", body, mutate, after)
+
+
+# ---------------------------------------------------------------- dispatch center
+def dispatch_ticket(user, ticket_id, body):
+    unit_id = _text(body, "unit_id", max_len=64)
+    co_units = _units(body, "co_units", required=False)
+    category = body.get("category")
+    if category is not None and (not isinstance(category, str)
+                                 or container.reference.category(category) is None):
+        raise ValidationError("未知的诉求分类", field="category", code="unknown_category")
+    if container.reference.unit(unit_id) is None:
+        raise ValidationError("未知的承办单位", field="unit_id", code="unknown_unit")
+    state = {}
+
+    def mutate(t, now):
+        state["redispatch"] = t.status == RETURNED
+        if category and category != t.category:
+            t.category = category
+            t.category_source = "dispatcher"
+            t.category_confidence = None
+            cat = container.reference.category(category)
+            t.emergency = bool(cat and cat.emergency)
+            state["learn"] = True
+        dispatch.assign(t, unit_id, co_units, now)
+        t.route_reason = "dispatcher"
+        return [("dispatched", f"已派至{_unit_name(unit_id)}",
+                 {"unit_id": unit_id, "co_units": co_units, "by": "dispatcher",
+                  "public": {"unit": _unit_name(unit_id)}}, True)]
+
+    def after(t):
+        if state.get("learn"):
+            dispatch.learn(t.description, t.category, container.now(), t.ticket_id)
+        dispatch.notify_dispatched(t, redispatch=state["redispatch"])
+        lifecycle.after_change(t, "dispatched")
+    return _act(user, ticket_id, "dispatch", body, mutate, after)
+
+
+def reject(user, ticket_id, body):
+    channel = body.get("channel")
+    if channel not in REJECT_CHANNELS:
+        raise ValidationError("channel 应为：" + "、".join(REJECT_CHANNELS), field="channel",
+                              code="invalid_channel")
+    reason = _text(body, "reason", max_len=1000)
+
+    def mutate(t, now):
+        t.status = REJECTED
+        t.reject_channel = channel
+        t.closed_at = now
+        lifecycle.clear_open_keys(t)
+        return [("rejected", reason, {"channel": channel, "public": {"channel": channel}}, True)]
+
+    def after(t):
+        notify.send(t.phone, notify.rejected(t.code, channel), kind="rejected")
+        lifecycle.after_change(t, "rejected")
+    return _act(user, ticket_id, "reject", body, mutate, after)
+
+
+# ---------------------------------------------------------------- leaders
+def supervise(user, ticket_id, body):
+    note = _text(body, "note", max_len=1000)
+
+    def mutate(t, now):
+        t.supervised = True
+        count("SupervisionOrders")
+        return [("supervised", note, {"leader_unit": user.unit_id}, False)]
+
+    def after(t):
+        unit = container.reference.unit(t.unit_id) if t.unit_id else None
+        if unit:
+            notify.send(unit.duty_phone, f"{notify.PREFIX}工单{t.code}已被督办，请加快办理。",
+                        kind="supervised")
+    return _act(user, ticket_id, "supervise", body, mutate, after)
+
+
+def instruct(user, ticket_id, body):
+    note = _text(body, "note", max_len=1000)
+
+    def mutate(t, now):
+        level = (container.reference.unit(user.unit_id).level
+                 if container.reference.unit(user.unit_id) else "unknown")
+        count("Instructions", level=level)
+        return [("instruction", note, {"leader_unit": user.unit_id, "level": level}, False)]
+    return _act(user, ticket_id, "instruction", body, mutate)
+
+
+ACTIONS = {
+    "sign": sign, "contact": contact, "reply": reply, "extension": request_extension,
+    "extension/decision": decide_extension, "return": return_ticket, "co-units": add_co_units,
+    "escalate": escalate, "dispatch": dispatch_ticket, "reject": reject,
+    "supervise": supervise, "instruction": instruct,
+}
+
+
+# ---------------------------------------------------------------- reads
+def get_ticket(user: StaffUser, ticket_id: str) -> dict:
+    ticket = _load_visible(user, ticket_id)
+    return views.staff_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
+
+
+def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str | None,
+          unit: str | None, limit: str | None) -> dict:
+    """A unit's open tickets, soonest deadline first, each with its light."""
+    if status is not None and status not in OPEN_STATUSES:
+        raise ValidationError("status 应为待办状态之一：" + "/".join(sorted(OPEN_STATUSES)),
+                              field="status", code="invalid_status")
+    if light is not None and light not in (GREEN, YELLOW, RED):
+        raise ValidationError("light 应为 green / yellow / red", field="light",
+                              code="invalid_light")
+    size = 20
+    if limit is not None:
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
+        size = int(limit)
+    unit_id = unit or user.unit_id      # a dispatcher's own unit is the center: the review queue
+    target = container.reference.unit(unit_id)
+    if target is None:
+        raise ValidationError("未知的单位", field="unit", code="unknown_unit")
+    if unit_id != user.unit_id and not workflow.sees_all(user) and not (
+            "leader" in user.roles and user.unit_id in (target.path or [])):
+        raise NotFound("未找到该单位的工单队列", code="not_found")
+    condition = TicketModel.status == status if status else None
+    items, next_cursor = container.tickets.unit_open_tickets(unit_id, size, cursor, condition)
+    now = container.now()
+    views_ = [views.staff_ticket(t, now) for t in items]
+    if light:
+        views_ = [v for v in views_ if v["light"] == light]
+    return {"unit": unit_id, "items": views_, "cursor": next_cursor}
+
+
+def _unit_name(unit_id: str | None) -> str:
+    unit = container.reference.unit(unit_id) if unit_id else None
+    return unit.name if unit else (unit_id or "")
+
+
+def _closed_extension(ext):
+    if ext and ext.get("status") == "pending":
+        return {**ext, "status": "withdrawn"}
+    return ext
+
+
+__all__ = ["perform", "get_ticket", "queue", "ACTIONS", "CLOSED", "DISPATCHED", "STATUSES"]
