@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api import catalog, citizen, http, staff
+from chalicelib.jobs import admin
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -10,3 +11,4 @@ http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(admin.bp)

@@ -21,6 +21,10 @@ TABLES = (
 )
 
 
+LOCAL_CITIZEN_SECRET = "local-dev-citizen-secret-change-me-in-aws"
+LOCAL_STAFF_SECRET = "local-dev-staff-secret-change-me-in-aws!"
+
+
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
@@ -36,11 +40,11 @@ class Settings:
     region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "us-east-1"))
     table_prefix: str = field(default_factory=lambda: _env("MINYI_TABLE_PREFIX", "minyi-local-"))
     token_secret: str = field(
-        default_factory=lambda: _env("MINYI_TOKEN_SECRET", "local-dev-secret-change-me")
+        default_factory=lambda: _env("MINYI_TOKEN_SECRET", LOCAL_CITIZEN_SECRET)
     )
     token_ttl_seconds: int = field(default_factory=lambda: _int("MINYI_TOKEN_TTL", 7200))
     staff_token_secret: str = field(
-        default_factory=lambda: _env("MINYI_STAFF_TOKEN_SECRET", "local-staff-secret-change-me")
+        default_factory=lambda: _env("MINYI_STAFF_TOKEN_SECRET", LOCAL_STAFF_SECRET)
     )
     staff_issuer: str = field(default_factory=lambda: _env("MINYI_STAFF_ISSUER", "minyi-dev"))
     staff_jwks_url: str = field(default_factory=lambda: _env("MINYI_STAFF_JWKS_URL", ""))

@@ -1,0 +1,50 @@
+"""Deadlines as tickets get them: across National Day 2026 and into 2027, with admin overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chalicelib.adapters.models import TicketModel
+from chalicelib.domain.calendar import SHANGHAI
+from chalicelib.services import intake, sla_service
+from chalicelib.services.admin import set_calendar_override, set_sla_policy
+
+HONGQI = "369902001001"
+
+
+def at(*args) -> float:
+    return dt.datetime(*args, tzinfo=SHANGHAI).timestamp()
+
+
+def local(ts) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, SHANGHAI)
+
+
+def submit(stack, when: float, key: str, ticket_type="consult") -> TicketModel:
+    stack.clock.t = when
+    t = intake.submit({"type": ticket_type, "description": "咨询一下小区物业费的收费标准",
+                       "region_code": HONGQI, "phone": "13812345678", "category": "A1001"},
+                      citizen_id="wx:dl", channel="wechat", idempotency_key=key)
+    return TicketModel.get(t["id"])
+
+
+def test_across_national_day_2026(stack):
+    t = submit(stack, at(2026, 9, 30, 10, 0), "k-nd-0001")
+    assert local(t.due_at) == dt.datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI)   # 2 working days
+    assert local(t.sign_due_at) == dt.datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_into_2027_without_error(stack):
+    t = submit(stack, at(2026, 12, 29, 15, 0), "k-ny-0001", ticket_type="complaint")
+    # 12-30, 12-31, (01-01 declared a holiday by the demo seed), 01-04, 01-05, 01-06
+    assert local(t.due_at) == dt.datetime(2027, 1, 6, 15, 0, tzinfo=SHANGHAI)
+
+
+def test_admin_override_and_policy(stack):
+    set_calendar_override({"date": "2026-11-24", "working": False, "note": "测试假日"})
+    set_sla_policy({"jurisdiction": "369902", "policy": {"reply_working_days": {"consult": 3}}})
+    t = submit(stack, at(2026, 11, 23, 10, 0), "k-ov-0001")
+    # Tue 24th is now a holiday: 3 working days = 25th, 26th, 27th
+    assert local(t.due_at) == dt.datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+    assert sla_service.policies().for_jurisdiction(["369921000000"]).reply_working_days[
+        "consult"] == 2
