@@ -75,7 +75,8 @@ def stack_env(endpoint: str, extra: dict | None = None) -> dict:
 def start_moto(port: int, log) -> subprocess.Popen:
     proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            env={**os.environ, "MOTO_PORT": str(port)})
+                            env={**os.environ, "MOTO_PORT": str(port), "TZ": "UTC"})
+    # moto's Wait state compares deadlines with the naive local clock: keep it on UTC
     endpoint = f"http://127.0.0.1:{port}"
     wait_http(f"{endpoint}/moto-api/", proc=proc)
     request = urllib.request.Request(f"{endpoint}/moto-api/config",

@@ -134,6 +134,7 @@ class TicketModel(Model):
     escalations = ListAttribute(default=list)            # appended by the state machine
     escalated_at = UnicodeAttribute(null=True)
     escalation_error = UnicodeAttribute(null=True)
+    escalation_failed_at = UnicodeAttribute(null=True)
     # sparse index keys: set while the ticket is open (or, for callbacks, while one is due)
     open_unit = UnicodeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
