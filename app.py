@@ -2,8 +2,8 @@
 
 from chalice import Chalice
 
-from chalicelib.api import catalog, citizen, http, staff
-from chalicelib.jobs import admin
+from chalicelib.api import catalog, citizen, http, staff, supervision
+from chalicelib.jobs import admin, consumers
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -11,4 +11,6 @@ http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(supervision.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(consumers.bp)

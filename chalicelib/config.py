@@ -85,6 +85,11 @@ class Settings:
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
 
+    @property
+    def demo_sla(self) -> int | None:
+        """Short demo deadlines (seconds) for watching escalation live: local stage only."""
+        return self.demo_sla_seconds if self.is_local and self.demo_sla_seconds > 0 else None
+
 
 settings = Settings()
 

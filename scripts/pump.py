@@ -36,6 +36,13 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def resolve(handler_string: str):
+    """``app.handler`` or ``chalicelib.jobs.consumers.on_overdue`` -> the Lambda-shaped callable."""
+    import importlib
+    module, _, name = handler_string.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def rate_seconds(expression: str) -> float:
     match = re.match(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
     if not match:
@@ -57,7 +64,7 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
 class Pump:
     def __init__(self, app_module):
         import boto3
-        from chalice.app import CloudWatchEventConfig, SQSEventConfig
+        from chalice.app import ScheduledEventConfig, SQSEventConfig
 
         self.app = app_module.app
         self.module = app_module
@@ -66,13 +73,13 @@ class Pump:
         self.schedules = []       # [next_at, period, handler, name]
         scale = float(os.environ.get("MINYI_PUMP_SCHEDULE_SCALE", "1"))
         for source in self.app.event_sources:
-            handler = getattr(app_module, source.name)
+            handler = resolve(source.handler_string)
             if isinstance(source, SQSEventConfig):
                 url = self.sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
                 arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                     "Attributes"]["QueueArn"]
                 self.consumers.append((url, arn, handler, source.batch_size or 10))
-            elif isinstance(source, CloudWatchEventConfig) and source.schedule_expression:
+            elif isinstance(source, ScheduledEventConfig):
                 period = rate_seconds(str(source.schedule_expression)) * scale
                 self.schedules.append([time.monotonic() + period, period, handler, source.name])
 

@@ -1,6 +1,7 @@
 """Test environment: set before anything imports the app (PynamoDB reads table names at import)."""
 
 import os
+import time
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -15,3 +16,6 @@ os.environ.setdefault("MINYI_ATTACHMENTS_BUCKET", "minyi-test-attachments")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# moto's Step Functions Wait compares deadlines with the naive local clock: run tests in UTC
+os.environ["TZ"] = "UTC"
+time.tzset()

@@ -100,6 +100,21 @@ class Container:
         return self._get("reference", build)
 
     @property
+    def timers(self):
+        def build():
+            from ..adapters.timers import StepFunctionsTimers
+            return StepFunctionsTimers(self.client("stepfunctions"),
+                                       self.settings.escalation_state_machine_arn)
+        return self._get("timers", build)
+
+    @property
+    def bus(self):
+        def build():
+            from ..adapters.eventbus import EventBridgeBus
+            return EventBridgeBus(self.client("events"), self.settings.event_bus)
+        return self._get("bus", build)
+
+    @property
     def idempotency_store(self):
         def build():
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer

@@ -99,7 +99,7 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     chain = list(region.chain) if region else [ticket.region_code]
     policy = policies().for_jurisdiction(chain)
     deadlines = compute_deadlines(policy, calendar(), ticket.type, bool(ticket.emergency),
-                                  to_local(now), container.settings.demo_sla_seconds or None)
+                                  to_local(now), container.settings.demo_sla)
     ticket.sign_due_at = int(deadlines.sign_due_at.astimezone(dt.timezone.utc).timestamp())
     if ticket.due_at is None:
         ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())

@@ -85,7 +85,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     chain = list(region.chain) if region else [submission.region_code]
     policy = policies().for_jurisdiction(chain)
     deadlines = compute_deadlines(policy, calendar(), submission.type, emergency, local_now,
-                                  container.settings.demo_sla_seconds or None)
+                                  container.settings.demo_sla)
     due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
     ticket = TicketModel(
         new_ticket_id(now),

@@ -37,16 +37,18 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.deadline_shard = None
 
 
-def after_change(ticket: TicketModel, kind: str, **detail) -> None:
-    """Hooks that run after a committed change (events, escalation timers)."""
-    for hook in list(_HOOKS):
-        hook(ticket, kind, detail)
+def after_change(ticket: TicketModel, kind: str) -> None:
+    """Run after a change is committed: keep the deadline timer in step and publish the event.
 
-
-_HOOKS: list = []
-
-
-def on_change(hook):
-    """Register ``hook(ticket, kind, detail)`` to run after every committed ticket change."""
-    _HOOKS.append(hook)
-    return hook
+    ``kind``: submitted, dispatched, signed, replied, extended, returned, escalated, rejected,
+    withdrawn, reopened, closed, review.
+    """
+    from ..observability import count, logger
+    from . import escalation, events
+    try:
+        escalation.on_change(ticket, kind)
+    except Exception as exc:  # noqa: BLE001 - the change is committed; alarm on the metric
+        logger.exception("escalation timer update failed", extra={
+            "ticket_id": ticket.ticket_id, "kind": kind, "error": repr(exc)})
+        count("EscalationTimerFailed", kind=kind)
+    events.on_change(ticket, kind)

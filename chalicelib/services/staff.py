@@ -158,6 +158,7 @@ def sign(user, ticket_id, body):
         policy = policies().for_jurisdiction([t.region_code])
         t.status = ACCEPTED
         t.signed_at = now
+        t.esc_rev = int(t.esc_rev or 0) + 1      # the reply deadline's timer replaces sign-in's
         t.contact_due_at = int(contact_deadline(policy, to_local(now)).timestamp())
         return [("signed", "承办单位已签收", {"public": {"unit": _unit_name(t.unit_id)}}, True)]
     return _act(user, ticket_id, "sign", body, mutate,

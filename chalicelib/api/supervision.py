@@ -1,0 +1,17 @@
+"""A unit's to-supervise list (待督办): overdue tickets in its chain."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import overdue
+from .http import query_param, route
+from .staff import _user, staff_authorizer
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer)
+def supervision():
+    include_closed = query_param(bp.current_request, "all") in ("1", "true")
+    return overdue.supervision_list(_user(), include_closed=include_closed)

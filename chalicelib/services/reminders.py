@@ -1,0 +1,116 @@
+"""Reminders to the unit's on-duty phone before its deadlines (seed 000): N days before the
+sign-in or reply deadline (default 5 and 3) and on the deadline's last working day.
+
+The job reads only the windows it needs from the sparse, sharded deadline index, so its reads
+grow with the tickets due, not with the tickets stored. Each reminder goes out once per ticket,
+threshold and deadline: a marker item is written conditionally before the SMS, so two runs that
+race send it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pynamodb.exceptions import PutError
+
+from ..adapters.models import EphemeralModel, TicketModel
+from ..domain.ticket import DISPATCHED, OPEN_STATUSES
+from ..observability import count, logger
+from . import notify
+from .container import container
+from .sla_service import calendar, policies, to_local
+
+RUN_EVERY = 15 * 60
+LOOKBACK = 2 * RUN_EVERY            # a missed run is caught up by the next one
+LAST_DAY_FROM_HOUR = 9              # the last-working-day reminder goes out from 09:00
+DAY = 86400
+
+
+@dataclass
+class RunReport:
+    queried_items: int = 0
+    queries: int = 0
+    sent: int = 0
+    duplicates: int = 0
+    reminders: list = field(default_factory=list)
+
+
+def _thresholds() -> list[int]:
+    book = policies()
+    days = set(book.default.reminder_days_before)
+    for policy in book.by_jurisdiction.values():
+        days.update(policy.reminder_days_before)
+    return sorted(days, reverse=True)
+
+
+def _windows(now: float) -> list[tuple[str, float, float]]:
+    """(which, start, end) deadline windows: the reminder fires once the deadline is within
+    ``d`` days; the last-working-day reminder looks at the next three days."""
+    windows = [(f"d{d}", now + d * DAY - LOOKBACK, now + d * DAY) for d in _thresholds()]
+    windows.append(("last", now, now + 3 * DAY))
+    return windows
+
+
+def _due_today(ticket: TicketModel, now: float) -> bool:
+    """Is today (Asia/Shanghai) the last working day on or before the deadline, past 09:00?"""
+    local_now = to_local(now)
+    deadline_day = to_local(ticket.deadline_at).date()
+    last = calendar().last_working_day_on_or_before(deadline_day)
+    return local_now.date() == last and local_now.hour >= LAST_DAY_FROM_HOUR
+
+
+def _claim(ticket: TicketModel, which: str, now: float) -> bool:
+    """Write the send marker iff nobody has (or its TTL has passed): True means we send."""
+    phase = "sign" if ticket.status == DISPATCHED else "reply"
+    key = f"remind#{ticket.ticket_id}#{phase}#{which}#{int(ticket.deadline_at)}"
+    expires = dt.datetime.fromtimestamp(int(ticket.deadline_at) + 7 * DAY, dt.timezone.utc)
+    marker = EphemeralModel(key, expires_at=expires, data={"at": int(now)})
+    now_dt = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    try:
+        marker.save(condition=EphemeralModel.pk.does_not_exist()
+                    | (EphemeralModel.expires_at < now_dt))
+        return True
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def _text(ticket: TicketModel, which: str) -> str:
+    phase = "签收" if ticket.status == DISPATCHED else "答复"
+    when = notify._date(ticket.deadline_at)
+    if which == "last":
+        return f"{notify.PREFIX}工单{ticket.code}今天到{phase}期限（{when}），请务必及时办理。"
+    return f"{notify.PREFIX}工单{ticket.code}将于{when}到{phase}期限，请及时办理。"
+
+
+def run(now: float | None = None) -> RunReport:
+    now = container.now() if now is None else now
+    report = RunReport()
+    shards = container.settings.deadline_shards
+    seen: set[tuple[str, str]] = set()
+    for which, start, end in _windows(now):
+        for shard in range(shards):
+            report.queries += 1
+            for ticket in container.tickets.due_between(f"D#{shard}", start, end):
+                report.queried_items += 1
+                if ticket.status not in OPEN_STATUSES or not ticket.unit_id:
+                    continue
+                if which == "last" and not _due_today(ticket, now):
+                    continue
+                if (ticket.ticket_id, which) in seen:
+                    continue
+                seen.add((ticket.ticket_id, which))
+                if not _claim(ticket, which, now):
+                    report.duplicates += 1
+                    continue
+                unit = container.reference.unit(ticket.unit_id)
+                notify.send(unit.duty_phone if unit else None, _text(ticket, which),
+                            kind=f"reminder_{which}")
+                report.sent += 1
+                report.reminders.append((ticket.ticket_id, which))
+    count("RemindersSent", value=report.sent)
+    logger.info("reminder run", extra={"sent": report.sent, "read": report.queried_items,
+                                       "queries": report.queries})
+    return report
