@@ -1,0 +1,49 @@
+"""Escalation live on the local stack, as `make run DEMO_SLA_SECONDS=2` shows it: moto_server runs
+the real state machine, EventBridge routes the events to SQS, the pump feeds the consumers."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from chalicelib.services.staff_auth import issue_dev_token
+from scripts.local_stack import start_stack
+from tests.e2e.conftest import Client, eventually
+
+LEADER = {"Authorization": "Bearer " + issue_dev_token("lead_zs_wu", "u-gov-zhangshui",
+                                                       ["leader"])}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    stack = start_stack(log_dir=tmp_path_factory.mktemp("demo-logs"),
+                        extra_env={"DEMO_SLA_SECONDS": "2", "TZ": "UTC"})
+    yield stack
+    stack.stop()
+
+
+def test_unsigned_ticket_escalates_live(demo):
+    client = Client(demo.api, demo.endpoint)
+    citizen = client.login("e2e-live")
+    body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
+            "region_code": "369902001001", "phone": "13900008888", "category": "A1001"}
+    t = client.post("/v1/tickets", headers={**citizen, "Idempotency-Key": uuid.uuid4().hex},
+                    json=body).json()
+
+    def climbed():
+        r = requests.get(f"{demo.api}/v1/staff/tickets/{t['id']}", headers=LEADER, timeout=10)
+        body = r.json() if r.status_code == 200 else {}
+        return body if len(body.get("escalations") or []) >= 2 else None
+
+    ticket = eventually(climbed, timeout=40)
+    assert [e["to_level"] for e in ticket["escalations"][:2]] == ["township", "county"]
+    # the pump fed the overdue consumer: the county has it on its to-supervise list
+    listing = eventually(lambda: [i for i in requests.get(
+        f"{demo.api}/v1/staff/supervision", headers=LEADER, timeout=10).json()["items"]
+        if i["id"] == t["id"]], timeout=20)
+    assert listing[0]["overdue"] is True
+    county_phone = "+8613907970021"           # 章水区人民政府's on-duty phone
+    assert eventually(lambda: [s for s in client.sms_to(county_phone)
+                               if "超过签收期限" in s and t["code"] in s], timeout=10)
