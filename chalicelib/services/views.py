@@ -10,11 +10,18 @@ from .sla_service import calendar, iso_local
 
 
 def light(ticket: TicketModel, now: float) -> str | None:
-    """Traffic light of the deadline that matters now (computed on every read, never stored)."""
-    if ticket.status not in OPEN_STATUSES or not ticket.deadline_at:
+    """Traffic light (红黄绿灯), computed on every read, never stored: against the reply deadline
+    (green on time, yellow when under 25% of the time or one working day is left, red overdue),
+    and red as soon as any deadline of the current phase has passed (a missed sign-in too)."""
+    if ticket.status not in OPEN_STATUSES:
         return None
+    due = ticket.due_at or ticket.deadline_at
+    if not due:
+        return None
+    if ticket.deadline_at and now > ticket.deadline_at:
+        return "red"
     start = ticket.clock_start_at or ticket.created_at
-    return light_from_epoch(now, start, ticket.deadline_at, calendar())
+    return light_from_epoch(now, start, due, calendar())
 
 
 def event_view(event: TicketEventModel, *, staff: bool) -> dict:

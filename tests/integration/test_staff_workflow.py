@@ -229,3 +229,20 @@ def test_idempotent_staff_action(stack):
     again = staff.perform(VILLAGE_HANDLER, t["id"], "sign", {}, "sign-key-0001")
     assert first == again
     assert [e.kind for e in TicketEventModel.query(t["id"])].count("signed") == 1
+
+
+def test_lights_follow_the_deadlines(stack):
+    t = new_ticket(key="k-light-0001")                 # complaint: reply in 5 working days
+    view = lambda: staff.get_ticket(VILLAGE_HANDLER, t["id"])["light"]  # noqa: E731
+    assert view() == "green"
+    stack.clock.advance(86400 + 60)                    # missed the 1-working-day sign-in
+    assert view() == "red"
+    act(VILLAGE_HANDLER, t["id"], "sign")
+    assert view() == "green"                           # signed: the reply deadline counts
+    stored = TicketModel.get(t["id"])
+    stack.clock.t = stored.due_at - 3600               # an hour left
+    assert view() == "yellow"
+    stack.clock.t = stored.due_at + 1
+    assert view() == "red"
+    act(VILLAGE_HANDLER, t["id"], "reply", text="已处理", grade="A")
+    assert view() is None                              # no light once answered
