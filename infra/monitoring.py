@@ -1,0 +1,140 @@
+"""Alarms and the operations dashboard.
+
+Business metrics are EMF metrics in the ``Minyi`` namespace, written by the app through
+``chalicelib.observability.count`` (every metric carries ``service`` = POWERTOOLS_SERVICE_NAME,
+which infra sets to ``minyi-<stage>``). The names below are the contract with the app:
+
+=================  ===================  =======================================================
+metric             extra dimensions     emitted
+=================  ===================  =======================================================
+TicketsSubmitted   channel, type        on each accepted submission (intake)
+OpenTickets        light                gauge, by the reminders job: open tickets per light
+OverdueTickets     -                    gauge, by the reminders job: open and overdue
+Evaluations        rating               on each citizen evaluation (very_satisfied ...)
+SurveysSent        -                    on each callback survey sent
+SurveysAnswered    -                    on each survey answered
+=================  ===================  =======================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+
+if TYPE_CHECKING:
+    from .stack import MinyiStack
+
+NAMESPACE = "Minyi"
+SUBMITTED = "TicketsSubmitted"
+OPEN = "OpenTickets"
+OVERDUE = "OverdueTickets"
+EVALUATIONS = "Evaluations"
+SURVEYS_SENT = "SurveysSent"
+SURVEYS_ANSWERED = "SurveysAnswered"
+FIVE_MINUTES = Duration.minutes(5)
+
+
+def _metric(stack: MinyiStack, name: str, statistic: str = "Sum",
+            period: Duration = FIVE_MINUTES) -> cw.Metric:
+    return cw.Metric(namespace=NAMESPACE, metric_name=name,
+                     dimensions_map={"service": stack.stage.service_name},
+                     statistic=statistic, period=period)
+
+
+def _insights(stack: MinyiStack, metric: str, group_by: str, label: str,
+              aggregate: str = "SUM") -> cw.MathExpression:
+    """A Metrics Insights query: ``metric`` summed per value of one dimension."""
+    dims = sorted({"service", group_by} | ({"type"} if metric == SUBMITTED else set()))
+    query = (f'SELECT {aggregate}({metric}) FROM SCHEMA("{NAMESPACE}", {", ".join(dims)}) '
+             f"WHERE service = '{stack.stage.service_name}' GROUP BY {group_by}")
+    return cw.MathExpression(expression=query, label=label, period=FIVE_MINUTES)
+
+
+def api_5xx(stack: MinyiStack) -> cw.Metric:
+    return cw.Metric(namespace="AWS/ApiGateway", metric_name="5XXError",
+                     dimensions_map={"ApiName": stack.api_name(), "Stage": stack.api_stage()},
+                     statistic="Sum", period=FIVE_MINUTES)
+
+
+def alarms(stack: MinyiStack) -> dict[str, cw.Alarm]:
+    """DLQ depth (one per queue), state machine failures (one per machine), API 5XX, overdue."""
+    stage, prefix = stack.stage, stack.stage.prefix
+    out: dict[str, cw.Alarm] = {}
+
+    def add(key: str, construct_id: str, **kwargs) -> None:
+        alarm = cw.Alarm(stack, construct_id, alarm_name=f"{prefix}{key}",
+                         treat_missing_data=cw.TreatMissingData.NOT_BREACHING, **kwargs)
+        alarm.add_alarm_action(cw_actions.SnsAction(stack.topics["alerts"]))
+        alarm.add_ok_action(cw_actions.SnsAction(stack.topics["alerts"]))
+        out[key] = alarm
+
+    for name, dlq in stack.dlqs.items():
+        add(f"{name}-dlq-depth", f"{_id(name)}DlqDepthAlarm",
+            metric=dlq.metric_approximate_number_of_messages_visible(
+                statistic="Maximum", period=FIVE_MINUTES),
+            threshold=stage.dlq_threshold, evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_description=f"messages are waiting in {prefix}{name}-dlq: a consumer failed")
+    for name, machine in stack.state_machines.items():
+        add(f"{name}-failed", f"{_id(name)}FailedAlarm",
+            metric=machine.metric_failed(statistic="Sum", period=FIVE_MINUTES),
+            threshold=1, evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_description=f"{prefix}{name} executions failed (see the alerts topic)")
+    add("api-5xx", "Api5xxAlarm", metric=api_5xx(stack), threshold=stage.api_5xx_threshold,
+        evaluation_periods=1,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarm_description="the API returned server errors")
+    add("overdue", "OverdueAlarm",
+        metric=_metric(stack, OVERDUE, "Maximum", Duration.minutes(15)),
+        threshold=stage.overdue_threshold, evaluation_periods=2,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarm_description="more open tickets are overdue than the stage tolerates")
+    return out
+
+
+def dashboard(stack: MinyiStack) -> cw.Dashboard:
+    board = cw.Dashboard(stack, "Dashboard", dashboard_name=f"minyi-{stack.stage.name}",
+                         default_interval=Duration.days(7))
+    height, width = 6, 12
+    sent, answered = _metric(stack, SURVEYS_SENT), _metric(stack, SURVEYS_ANSWERED)
+    board.add_widgets(
+        cw.TextWidget(markdown=f"# minyi {stack.stage.name}: 12345 citizen requests",
+                      width=24, height=1),
+        cw.GraphWidget(title="Submissions by channel", width=width, height=height,
+                       left=[_insights(stack, SUBMITTED, "channel", "submissions")],
+                       stacked=True),
+        cw.GraphWidget(title="Open tickets by light", width=width, height=height,
+                       left=[_insights(stack, OPEN, "light", "open", aggregate="MAX")],
+                       stacked=True),
+        cw.GraphWidget(title="Overdue tickets", width=width, height=height,
+                       left=[_metric(stack, OVERDUE, "Maximum", Duration.minutes(15))],
+                       left_annotations=[cw.HorizontalAnnotation(
+                           value=stack.stage.overdue_threshold, label="alarm")]),
+        cw.GraphWidget(title="Satisfaction (evaluations by rating)", width=width,
+                       height=height,
+                       left=[_insights(stack, EVALUATIONS, "rating", "evaluations")],
+                       stacked=True),
+        cw.GraphWidget(title="Survey response", width=width, height=height,
+                       left=[sent.with_(label="sent"), answered.with_(label="answered")],
+                       right=[cw.MathExpression(expression="100 * answered / sent",
+                                                label="response rate %",
+                                                using_metrics={"sent": sent,
+                                                               "answered": answered},
+                                                period=FIVE_MINUTES)]),
+        cw.AlarmStatusWidget(title="Alarms", width=width, height=height,
+                             alarms=list(stack.alarms.values())),
+        cw.GraphWidget(title="API 5XX", width=width, height=height, left=[api_5xx(stack)]),
+        cw.GraphWidget(title="Dead-letter queues", width=width, height=height,
+                       left=[dlq.metric_approximate_number_of_messages_visible(
+                           statistic="Maximum", period=FIVE_MINUTES, label=name)
+                           for name, dlq in stack.dlqs.items()]),
+    )
+    return board
+
+
+def _id(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))

@@ -1,0 +1,127 @@
+"""Every per-stage setting of the AWS deployment, in one place.
+
+Nothing here names an account: the account and region come from the CDK context
+(``cdk deploy -c account=... -c region=...``) or the CLI's environment at deploy time, and are
+left unresolved (``${AWS::AccountId}``) when synthesizing without them. App settings that are not
+about infrastructure (WeChat mode, memory size) stay in ``.chalice/config.json``'s stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    # API Gateway stage-wide throttling (requests per second, steady and burst)
+    throttle_rate: float
+    throttle_burst: int
+    # CloudWatch Logs retention for the functions, the API access log and the state machines
+    log_retention_days: int
+    # Cognito staff pool: "REQUIRED" or "OPTIONAL" TOTP; threat protection needs the Plus plan
+    staff_mfa: str
+    staff_threat_protection: bool
+    # attachments bucket lifecycle
+    attachment_ia_days: int                # move to Infrequent Access (tickets are closed by then)
+    attachment_noncurrent_days: int        # keep overwritten/deleted versions this long
+    access_log_days: int                   # S3 server access logs
+    # EventBridge archive of every minyi event, for replay after a consumer bug
+    event_archive_days: int
+    # alarm thresholds
+    api_5xx_threshold: int                 # 5XX responses in 5 minutes
+    overdue_threshold: int                 # open overdue tickets city-wide
+    dlq_threshold: int = 1                 # messages waiting in any dead-letter queue
+    # API Gateway endpoint: REGIONAL (AWS China has no edge-optimized endpoints, and mainland
+    # users are not served by CloudFront's global edge anyway)
+    api_endpoint_type: str = "REGIONAL"
+    # DynamoDB deletion protection (also keeps `cdk destroy` from dropping the tables)
+    deletion_protection: bool = True
+    # Outbound SMS: None keeps .chalice/config.json's MINYI_SMS_MODE ("sns" = End User
+    # Messaging through SNS). AWS China has no End User Messaging: a China deployment must name a
+    # Chinese provider adapter here or with ``-c sms_mode=...``.
+    sms_mode: str | None = None
+    # Staff identity: a Cognito user pool, or (None = Cognito) an external OIDC issuer whose
+    # RS256 ID tokens carry ``cognito:groups`` and ``custom:unit``. AWS China has no Cognito
+    # user pools, so a China deployment must name one (-c staff_issuer=... -c staff_jwks_url=...).
+    staff_issuer: str | None = None
+    staff_jwks_url: str | None = None
+    staff_audience: str | None = None
+    # Secrets reach the functions as CloudFormation dynamic references, resolved when a
+    # function is updated: bump this (-c secrets_rev=2) after changing a secret's value.
+    secrets_rev: str = "1"
+
+    @property
+    def prefix(self) -> str:
+        """Table, queue, topic and rule prefix (``chalicelib.config`` MINYI_TABLE_PREFIX)."""
+        return f"minyi-{self.name}-"
+
+    @property
+    def event_bus(self) -> str:
+        return f"minyi-{self.name}"
+
+    @property
+    def stack_name(self) -> str:
+        return f"minyi-{self.name}"
+
+    @property
+    def service_name(self) -> str:
+        """POWERTOOLS_SERVICE_NAME: the metrics dimension that keeps dev and prod apart."""
+        return f"minyi-{self.name}"
+
+
+STAGES: dict[str, StageConfig] = {
+    "dev": StageConfig(
+        name="dev",
+        throttle_rate=20,
+        throttle_burst=40,
+        log_retention_days=30,
+        staff_mfa="OPTIONAL",
+        staff_threat_protection=False,
+        attachment_ia_days=90,
+        attachment_noncurrent_days=7,
+        access_log_days=90,
+        event_archive_days=14,
+        api_5xx_threshold=10,
+        overdue_threshold=50,
+    ),
+    "prod": StageConfig(
+        name="prod",
+        throttle_rate=200,
+        throttle_burst=400,
+        log_retention_days=365,
+        staff_mfa="REQUIRED",
+        staff_threat_protection=True,
+        attachment_ia_days=90,
+        attachment_noncurrent_days=90,
+        access_log_days=365,
+        event_archive_days=365,
+        api_5xx_threshold=5,
+        overdue_threshold=20,
+    ),
+}
+
+
+def is_china(region: str | None) -> bool:
+    return bool(region) and region.startswith("cn-")
+
+
+def _coerce(current, value):
+    """CDK context from the command line arrives as strings: give it the field's type."""
+    if not isinstance(value, str) or current is None or isinstance(current, str):
+        return value
+    if isinstance(current, bool):
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"expected true/false, got {value!r}")
+        return value.lower() == "true"
+    return type(current)(value)
+
+
+def stage_for(name: str, overrides: dict | None = None) -> StageConfig:
+    """The named stage with CDK-context overrides (only the keys StageConfig has)."""
+    if name not in STAGES:
+        raise KeyError(f"unknown stage {name!r}; known: {sorted(STAGES)}")
+    stage = STAGES[name]
+    known = {k: _coerce(getattr(stage, k), v) for k, v in (overrides or {}).items()
+             if k in stage.__dataclass_fields__ and k != "name" and v not in (None, "")}
+    return replace(stage, **known) if known else stage

@@ -1,0 +1,189 @@
+"""CDK assertions on the synthesized templates, expectations built from the code's definitions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from infra_checks import (
+    CHINA_CONTEXT,
+    check_alarms,
+    check_queues,
+    check_rules,
+    check_state_machines,
+    check_tables,
+    check_topics,
+    resources,
+)
+
+from chalicelib.adapters import topology
+from chalicelib.services.staff_auth import ROLES
+from infra import definitions
+
+
+def _one(template: dict, kind: str) -> dict:
+    found = resources(template, kind)
+    assert len(found) == 1, f"{kind}: {sorted(found)}"
+    return next(iter(found.values()))
+
+
+@pytest.mark.parametrize("check", [check_tables, check_queues, check_rules, check_topics,
+                                   check_state_machines, check_alarms],
+                         ids=lambda c: c.__name__)
+def test_template_matches_the_code(synth, stage_name, check):
+    assert check(synth.templates[stage_name], synth.stage(stage_name)) == []
+
+
+def test_counts_match_the_definitions_exactly(synth, stage_name):
+    template = synth.templates[stage_name]
+    count = lambda kind: len(resources(template, kind))  # noqa: E731
+    assert count("AWS::DynamoDB::Table") == len(definitions.tables())
+    assert sum(len(r.get("GlobalSecondaryIndexes", []))
+               for r in resources(template, "AWS::DynamoDB::Table").values()) == \
+        sum(len(t.gsis) for t in definitions.tables())
+    assert count("AWS::SQS::Queue") == 2 * len(topology.QUEUES)
+    assert count("AWS::Events::Rule") == sum(1 for q in topology.QUEUES if q.detail_types)
+    assert count("AWS::SNS::Topic") == len(topology.TOPICS)
+    assert count("AWS::StepFunctions::StateMachine") == len(topology.STATE_MACHINES)
+
+
+def test_ttl_is_on_the_ephemeral_table(synth, stage_name):
+    stage = synth.stage(stage_name)
+    tables = {p["TableName"]: p for p in
+              resources(synth.templates[stage_name], "AWS::DynamoDB::Table").values()}
+    assert tables[f"{stage.prefix}ephemeral"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at", "Enabled": True}
+
+
+def test_attachments_bucket(synth, stage_name):
+    template = synth.templates[stage_name]
+    buckets = resources(template, "AWS::S3::Bucket")
+    attachments = next(p for p in buckets.values() if "VersioningConfiguration" in p)
+    assert attachments["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert attachments["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True}
+    rules = {r["Id"]: r for r in attachments["LifecycleConfiguration"]["Rules"]}
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 1}
+    assert rules["infrequent-access"]["Transitions"][0]["StorageClass"] == "STANDARD_IA"
+    assert "LoggingConfiguration" in attachments
+    for props in buckets.values():       # the access-log bucket is locked down too
+        assert props["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    policies = [p["PolicyDocument"]["Statement"]
+                for p in resources(template, "AWS::S3::BucketPolicy").values()]
+    statements = [s for doc in policies for s in doc]
+    presigned = [s for s in statements if s.get("Sid") == "PresignedUploadsOnly"]
+    assert presigned and presigned[0]["Effect"] == "Deny"
+    assert presigned[0]["Condition"] == {"StringNotEquals": {"s3:authType": "REST-QUERY-STRING"}}
+    assert any(s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get(
+        "aws:SecureTransport") == "false" for s in statements)
+
+
+def test_staff_user_pool_and_groups(synth, stage_name):
+    template, stage = synth.templates[stage_name], synth.stage(stage_name)
+    pool = _one(template, "AWS::Cognito::UserPool")
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == ("ON" if stage.staff_mfa == "REQUIRED" else "OPTIONAL")
+    assert {"Name": "unit", "AttributeDataType": "String", "Mutable": True} == {
+        k: v for k, v in next(a for a in pool["Schema"] if a["Name"] == "unit").items()
+        if k in ("Name", "AttributeDataType", "Mutable")}
+    groups = {g["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == set(ROLES) == {"handler", "dispatcher", "leader", "admin"}
+    client = _one(template, "AWS::Cognito::UserPoolClient")
+    assert "custom:unit" not in client["WriteAttributes"]   # only an admin sets the unit
+    assert "custom:unit" in client["ReadAttributes"]
+
+
+def test_api_throttling_logging_and_name(synth, stage_name):
+    template, stage = synth.templates[stage_name], synth.stage(stage_name)
+    api = _one(template, "AWS::Serverless::Api")
+    assert api["Name"] == f"minyi-{stage.name}"
+    assert api["EndpointConfiguration"] == "REGIONAL"
+    (setting,) = api["MethodSettings"]
+    assert setting["ThrottlingRateLimit"] == stage.throttle_rate
+    assert setting["ThrottlingBurstLimit"] == stage.throttle_burst
+    assert "DestinationArn" in api["AccessLogSetting"]
+
+
+def test_functions_are_configured_for_the_stage(synth, stage_name):
+    template, stage = synth.templates[stage_name], synth.stage(stage_name)
+    functions = resources(template, "AWS::Serverless::Function")
+    assert "APIHandler" in functions
+    queue_names = {topology.queue_name(stage.prefix, q.name) for q in topology.QUEUES}
+    consumed = set()
+    for name, props in functions.items():
+        env = props["Environment"]["Variables"]
+        assert env["MINYI_STAGE"] == stage.name, name
+        assert env["MINYI_TABLE_PREFIX"] == stage.prefix, name
+        assert env["POWERTOOLS_SERVICE_NAME"] == stage.service_name, name
+        for key in ("MINYI_EVENT_BUS", "MINYI_ESCALATION_SM_ARN", "MINYI_STAFF_JWKS_URL",
+                    "MINYI_STAFF_AUDIENCE", "MINYI_TOKEN_SECRET"):
+            assert isinstance(env[key], dict), f"{name}.{key} must come from the stack"
+        assert _getatt(props["Role"]) is not None
+        assert props["Tracing"] == "Active"
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "SQS":
+                consumed.add(event["Properties"]["Queue"]["Fn::Sub"].rsplit(":", 1)[-1])
+    # every SQS consumer reads a queue infra creates (the synth itself refuses otherwise)
+    assert consumed <= queue_names and consumed
+
+
+def _getatt(value):
+    return value.get("Fn::GetAtt") if isinstance(value, dict) else None
+
+
+def test_dashboard_has_the_business_widgets(synth, stage_name):
+    body = _one(synth.templates[stage_name], "AWS::CloudWatch::Dashboard")["DashboardBody"]
+    text = json.dumps(body)
+    for title in ("Submissions by channel", "Open tickets by light", "Overdue tickets",
+                  "Satisfaction", "Survey response"):
+        assert title in text
+    for metric in ("TicketsSubmitted", "OpenTickets", "OverdueTickets", "Evaluations",
+                   "SurveysSent", "SurveysAnswered"):
+        assert metric in text
+
+
+def test_nothing_account_specific_is_committed(synth, stage_name):
+    text = json.dumps(synth.templates[stage_name])
+    assert not re.search(r"(?<![0-9])[0-9]{12}(?![0-9])", text), "an account id in the template"
+    assert "us-east-1" not in text and "cn-north" not in text
+
+
+def test_stages_differ_only_where_configured(synth):
+    dev, prod = (synth.templates[s] for s in ("dev", "prod"))
+    assert _one(prod, "AWS::Cognito::UserPool")["MfaConfiguration"] == "ON"
+    assert _one(prod, "AWS::Cognito::UserPool")["UserPoolTier"] == "PLUS"
+    assert {p["TableName"].removeprefix("minyi-dev-")
+            for p in resources(dev, "AWS::DynamoDB::Table").values()} == \
+        {p["TableName"].removeprefix("minyi-prod-")
+         for p in resources(prod, "AWS::DynamoDB::Table").values()}
+
+
+def test_china_region(china):
+    template = china.templates["dev"]
+    machine = _one(template, "AWS::StepFunctions::StateMachine")["DefinitionString"]
+    assert '"arn:aws-cn:states:::' in machine and '"arn:aws:states:::' not in machine
+    assert "sms-voice.amazonaws.com" not in json.dumps(template)
+    for props in resources(template, "AWS::Serverless::Function").values():
+        assert props["Environment"]["Variables"]["MINYI_SMS_MODE"] == "cn-provider"
+    statements = [s for p in resources(template, "AWS::IAM::Policy").values()
+                  for s in p["PolicyDocument"]["Statement"]]
+    assert not any(s.get("Sid") == "SmsToPhoneNumbers" for s in statements)
+    assert not resources(template, "AWS::Cognito::UserPool")     # none in AWS China
+    env = resources(template, "AWS::Serverless::Function")["APIHandler"]["Environment"][
+        "Variables"]
+    assert env["MINYI_STAFF_ISSUER"] == "https://idp.example.gov.cn/realms/minyi"
+    assert _one(template, "AWS::Serverless::Api")["EndpointConfiguration"] == "REGIONAL"
+
+
+@pytest.mark.parametrize("missing, message", [("sms_mode", "End User Messaging"),
+                                              ("staff_issuer", "Cognito")])
+def test_china_refuses_what_it_does_not_have(tmp_path, missing, message):
+    from infra.app import build_app
+
+    context = {k: v for k, v in CHINA_CONTEXT.items() if k != missing}
+    with pytest.raises(ValueError, match=message):
+        build_app(tmp_path / "cdk.out", context, nag=False)
