@@ -2,8 +2,8 @@
 
 from chalice import Chalice
 
-from chalicelib.api import catalog, citizen, http, staff, supervision
-from chalicelib.jobs import admin, consumers
+from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
+from chalicelib.jobs import admin, consumers, inbound, survey
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -14,3 +14,8 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(supervision.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(consumers.bp)
+app.register_blueprint(evaluation.bp)
+app.register_blueprint(reviews.bp)
+app.register_blueprint(webhooks.bp)
+app.register_blueprint(survey.bp)
+app.register_blueprint(inbound.bp)

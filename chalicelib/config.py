@@ -6,6 +6,7 @@ real values through ``.chalice/config.json`` (written by infra) or Lambda enviro
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ TABLES = (
 
 LOCAL_CITIZEN_SECRET = "local-dev-citizen-secret-change-me-in-aws"
 LOCAL_STAFF_SECRET = "local-dev-staff-secret-change-me-in-aws!"
+# SMS webhook secrets per provider on the local/test stages (AWS: MINYI_SMS_WEBHOOK_SECRETS)
+LOCAL_SMS_WEBHOOK_SECRETS = {"tencent": "local-tencent-sms-webhook-secret",
+                             "aliyun": "local-aliyun-sms-webhook-secret"}
 
 
 def _env(name: str, default: str = "") -> str:
@@ -73,8 +77,36 @@ class Settings:
     callback_delay_seconds: int = field(
         default_factory=lambda: _int("MINYI_CALLBACK_DELAY", 2 * 3600)
     )
+    metrics_disabled: bool = field(
+        default_factory=lambda: _env("POWERTOOLS_METRICS_DISABLED", "false").lower() == "true"
+    )
     center_unit: str = field(default_factory=lambda: _env("MINYI_CENTER_UNIT", "u-center"))
     service_name: str = field(default_factory=lambda: _env("POWERTOOLS_SERVICE_NAME", "minyi"))
+    # callback surveys (回访), evaluation, reopening, social review: services/survey.py
+    survey_max_attempts: int = field(
+        default_factory=lambda: _int("MINYI_SURVEY_MAX_ATTEMPTS", 3))
+    survey_start_hour: int = field(default_factory=lambda: _int("MINYI_SURVEY_START_HOUR", 8))
+    survey_end_hour: int = field(default_factory=lambda: _int("MINYI_SURVEY_END_HOUR", 21))
+    survey_batch: int = field(default_factory=lambda: _int("MINYI_SURVEY_BATCH", 200))
+    survey_busy_retry_seconds: int = field(
+        default_factory=lambda: _int("MINYI_SURVEY_BUSY_RETRY", 3600))
+    max_reopen: int = field(default_factory=lambda: _int("MINYI_MAX_REOPEN", 2))
+    sms_webhook_secrets: str = field(
+        default_factory=lambda: _env("MINYI_SMS_WEBHOOK_SECRETS", ""))   # {"tencent": "..."}
+    sms_default_region: str = field(
+        default_factory=lambda: _env("MINYI_SMS_DEFAULT_REGION", "369900000000"))
+    sms_default_type: str = field(default_factory=lambda: _env("MINYI_SMS_DEFAULT_TYPE", "help"))
+    sms_supplement_window_seconds: int = field(
+        default_factory=lambda: _int("MINYI_SMS_SUPPLEMENT_WINDOW", 3 * 86400))
+    inbound_dedupe_ttl_seconds: int = field(
+        default_factory=lambda: _int("MINYI_INBOUND_DEDUPE_TTL", 7 * 86400))
+    voice_mode: str = field(default_factory=lambda: _env("MINYI_VOICE_MODE", ""))
+    connect_instance_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_INSTANCE_ID", ""))
+    connect_contact_flow_id: str = field(
+        default_factory=lambda: _env("MINYI_CONNECT_CONTACT_FLOW_ID", ""))
+    connect_source_phone: str = field(
+        default_factory=lambda: _env("MINYI_CONNECT_SOURCE_PHONE", ""))
+    connect_queue_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_QUEUE_ID", ""))
 
     def table(self, name: str) -> str:
         if name not in TABLES:
@@ -84,6 +116,13 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
+
+    def webhook_secret(self, provider: str) -> str | None:
+        """The shared secret an SMS provider's callbacks must carry; None: provider disabled."""
+        secrets = json.loads(self.sms_webhook_secrets) if self.sms_webhook_secrets else (
+            LOCAL_SMS_WEBHOOK_SECRETS if self.is_local else {})
+        value = secrets.get(provider) if isinstance(secrets, dict) else None
+        return value if isinstance(value, str) and value else None
 
     @property
     def demo_sla(self) -> int | None:

@@ -56,14 +56,21 @@ class _MaskingFilter(logging.Filter):
         return True
 
 
-logger = Logger(service=settings.service_name, level="INFO")
+logger = Logger(service=settings.service_name)     # level: POWERTOOLS_LOG_LEVEL, else INFO
 logger.addFilter(_MaskingFilter())
 metrics = Metrics(namespace=NAMESPACE, service=settings.service_name)
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
     """Emit one metric now (EMF to stdout), with its own dimensions."""
+    if settings.metrics_disabled:
+        return
     with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as m:
         m.add_dimension(name="service", value=settings.service_name)
         for key, val in dimensions.items():
             m.add_dimension(name=key, value=str(val))
+
+
+def gauge(name: str, value: float, **dimensions: str) -> None:
+    """A point-in-time value (dashboards take its Maximum/Average per period)."""
+    count(name, value, **dimensions)

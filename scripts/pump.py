@@ -3,13 +3,16 @@
 - drains every SQS queue that has an ``@app.on_sqs_message`` consumer and invokes the consumer
   with a Lambda-shaped SQS event (a failed batch stays on the queue and is retried, then goes to
   the dead-letter queue by the queue's redrive policy, as in AWS);
-- fires every ``@app.schedule`` at its rate (``MINYI_PUMP_SCHEDULE_SCALE`` < 1 speeds them up).
+- fires every ``@app.schedule`` at its rate (``MINYI_PUMP_SCHEDULE_SCALE`` < 1 speeds them up);
+- bridges every ``@app.on_sns_message`` topic through an SQS queue subscribed to it (moto does
+  not deliver SNS to Lambda) and invokes the handler once per notification, SNS-shaped.
 
 Run by ``make run`` (through scripts/local_stack.py) and by the e2e tests.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -64,7 +67,7 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
 class Pump:
     def __init__(self, app_module):
         import boto3
-        from chalice.app import ScheduledEventConfig, SQSEventConfig
+        from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
         self.app = app_module.app
         self.module = app_module
@@ -82,6 +85,35 @@ class Pump:
             elif isinstance(source, ScheduledEventConfig):
                 period = rate_seconds(str(source.schedule_expression)) * scale
                 self.schedules.append([time.monotonic() + period, period, handler, source.name])
+            elif isinstance(source, SNSEventConfig):
+                self.consumers.append(self._sns_bridge(source.topic, handler))
+
+    def _sns_bridge(self, topic: str, handler):
+        """An SQS queue subscribed to the topic; each notification becomes one SNS event."""
+        import boto3
+        sns = boto3.client("sns")
+        topic_arn = topic if topic.startswith("arn:") else sns.create_topic(Name=topic)[
+            "TopicArn"]
+        url = self.sqs.create_queue(QueueName=f"pump-sns-{topic_arn.rsplit(':', 1)[-1]}"[:80])[
+            "QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+
+        def deliver(event, context):
+            for record in event["Records"]:
+                note = json.loads(record["body"])
+                handler({"Records": [{
+                    "EventSource": "aws:sns", "EventVersion": "1.0",
+                    "EventSubscriptionArn": f"{topic_arn}:pump",
+                    "Sns": {"Type": "Notification", "MessageId": note.get("MessageId"),
+                            "TopicArn": topic_arn, "Subject": note.get("Subject") or "",
+                            "Message": note.get("Message"), "Timestamp": note.get("Timestamp"),
+                            "MessageAttributes": note.get("MessageAttributes") or {}}}]},
+                        context)
+
+        deliver.__name__ = getattr(handler, "__name__", "sns_handler")
+        return (url, arn, deliver, 10)
 
     def drain_once(self, wait: int = 0) -> int:
         handled = 0
@@ -107,7 +139,8 @@ class Pump:
         for entry in self.schedules:
             if now >= entry[0]:
                 entry[0] = now + entry[1]
-                event = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                event = {"version": "0", "id": str(uuid.uuid4()),
+                         "detail-type": "Scheduled Event",
                          "source": "aws.events", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                        time.gmtime()),
                          "resources": [], "detail": {}, "region": "us-east-1",

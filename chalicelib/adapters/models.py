@@ -78,6 +78,14 @@ class CallbackIndex(GlobalSecondaryIndex):
     callback_at = NumberAttribute(range_key=True)
 
 
+class ReviewIndex(GlobalSecondaryIndex):
+    """Tickets waiting for social review (社会评议), oldest first (sparse: only while pending)."""
+
+    Meta = _index_meta("by_review")
+    review_queue = UnicodeAttribute(hash_key=True)
+    review_at = NumberAttribute(range_key=True)
+
+
 class LocationMap(MapAttribute):
     lat = NumberAttribute()
     lng = NumberAttribute()
@@ -141,12 +149,22 @@ class TicketModel(Model):
     deadline_shard = UnicodeAttribute(null=True)
     callback_shard = UnicodeAttribute(null=True)
     callback_at = NumberAttribute(null=True)
+    # callback survey and evaluation (回访/评价): the current reply's survey, the latest result
+    survey = JSONAttribute(null=True)                    # round, attempts, channel, open ...
+    evaluation = UnicodeAttribute(null=True)             # satisfied | dissatisfied | not_evaluated
+    satisfaction = NumberAttribute(null=True)            # 1 非常满意 .. 5 非常不满意
+    resolved = BooleanAttribute(null=True)
+    evaluated_at = NumberAttribute(null=True)
+    review = JSONAttribute(null=True)                    # social review (社会评议) record
+    review_queue = UnicodeAttribute(null=True)           # sparse: "pending" while in review
+    review_at = NumberAttribute(null=True)
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()
     by_deadline = DeadlineIndex()
     by_code = CodeIndex()
     by_callback = CallbackIndex()
+    by_review = ReviewIndex()
 
 
 class TicketEventModel(Model):

@@ -58,12 +58,24 @@ class ReferenceRepository:
         return self.units().get(unit_id)
 
     def duty_rules(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DutyRuleModel]:
-        """The rules for these (category, region) pairs, in one BatchGetItem."""
-        cache_key = "rules:" + "|".join(f"{c}/{r}" for c, r in keys)
-
-        def load():
-            found = {}
-            for rule in DutyRuleModel.batch_get(list(dict.fromkeys(keys))):
-                found[(rule.category, rule.region_code)] = rule
-            return found
-        return self._cached(cache_key, load)
+        """The rules for these (category, region) pairs. Each pair is cached on its own (a miss
+        too), so a warm process reads only pairs it has not seen lately, in one BatchGetItem."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], DutyRuleModel] = {}
+        missing = []
+        with self._lock:
+            for key in wanted:
+                hit = self._cache.get(f"rule:{key[0]}/{key[1]}")
+                if hit and now - hit[0] < self._ttl:
+                    if hit[1] is not None:
+                        found[key] = hit[1]
+                else:
+                    missing.append(key)
+        if missing:
+            loaded = {(r.category, r.region_code): r for r in DutyRuleModel.batch_get(missing)}
+            with self._lock:
+                for key in missing:
+                    self._cache[f"rule:{key[0]}/{key[1]}"] = (now, loaded.get(key))
+            found.update(loaded)
+        return found

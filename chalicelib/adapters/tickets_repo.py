@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import Actor
-from .models import RegistryModel, TicketEventModel, TicketModel
+from .models import EphemeralModel, RegistryModel, TicketEventModel, TicketModel
 
 
 def iso_ms(ts: float) -> str:
@@ -40,6 +40,14 @@ def new_event(ticket: TicketModel, kind: str, actor: Actor, now: float, *, text:
         ticket.ticket_id, f"{iso_ms(now)}#{suffix}", at=now, kind=kind, actor=actor_str,
         actor_unit=actor.unit_id, channel=channel, text=text, data=data, citizen_visible=visible,
     )
+
+
+class DuplicateSubmission(Exception):
+    """The submission this marker guards was already written (a retry after a crash)."""
+
+    def __init__(self, data: dict):
+        super().__init__(data.get("ticket_id"))
+        self.data = data
 
 
 def _is_condition_failure(exc: TransactWriteError) -> bool:
@@ -87,13 +95,26 @@ class TicketRepository:
         return self._connection
 
     # --- writes -------------------------------------------------------------------------
-    def create(self, ticket: TicketModel, events: Iterable[TicketEventModel]) -> None:
+    def create(self, ticket: TicketModel, events: Iterable[TicketEventModel],
+               marker: EphemeralModel | None = None, now: float | None = None) -> None:
+        """Write a new ticket and its first timeline entries. ``marker`` (one per submitter and
+        Idempotency-Key) makes the write itself unrepeatable: if it exists and has not expired,
+        :class:`DuplicateSubmission` names the ticket it created."""
         try:
             with TransactWrite(connection=self.connection) as tx:
+                if marker is not None:
+                    moment = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+                    tx.save(marker, condition=EphemeralModel.pk.does_not_exist()
+                            | (EphemeralModel.expires_at < moment))
                 tx.save(ticket, condition=TicketModel.ticket_id.does_not_exist())
                 for event in events:
                     tx.save(event, condition=TicketEventModel.sk.does_not_exist())
         except TransactWriteError as exc:
+            reasons = getattr(exc, "cancellation_reasons", None) or []
+            if marker is not None and reasons and reasons[0] is not None and \
+                    reasons[0].code == "ConditionalCheckFailed":
+                existing = EphemeralModel.get(marker.pk, consistent_read=True)
+                raise DuplicateSubmission(existing.data or {}) from exc
             if _is_condition_failure(exc):
                 raise VersionConflict("工单已存在") from exc
             raise

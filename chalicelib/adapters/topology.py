@@ -59,6 +59,7 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
 )
 SCHEDULES = {
     "reminders": "rate(15 minutes)",
+    "gauges": "rate(15 minutes)",
     "surveys": "rate(10 minutes)",
 }
 

@@ -5,6 +5,8 @@ Pure. The plan covers the ticket's current phase and is executed by the escalati
 extension, re-dispatch, reopen, manual escalation) bumps the ticket's ``esc_rev`` and a new plan
 replaces the old one.
 
+- In the dispatch center's review queue (``submitted``/``returned``): one step that marks the
+  ticket overdue if it is still unrouted at its deadline.
 - Not yet signed (``dispatched``): the sign-in ladder. When the unit misses its sign-in deadline
   the ticket climbs to the parent unit, which gets its own sign-in period; at the top of the
   ladder the ticket is only marked overdue.
@@ -19,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 UTC = dt.timezone.utc
+REVIEW_STATUSES = ("submitted", "returned")
 SIGN_PHASE_STATUSES = ("dispatched",)
 REPLY_PHASE_STATUSES = ("dispatched", "accepted")
 
@@ -58,6 +61,14 @@ def build_plan(ticket: TicketSnapshot, rungs: Sequence[Rung], sign_period: Calla
     ``sign_period(t)`` / ``reply_period(t)`` give the deadline a unit that takes over at ``t``
     gets (working days via the calendar, or demo seconds), as epoch seconds.
     """
+    if ticket.status in REVIEW_STATUSES and ticket.sign_due_at:
+        # the dispatch center's review queue (研判): no level above to climb to, but a ticket
+        # left unrouted past its deadline is flagged overdue and its chain is told
+        due = int(ticket.sign_due_at)
+        return {"ticket_id": ticket.ticket_id, "revision": int(ticket.esc_rev), "steps": [{
+            "at": _iso(due), "at_epoch": due, "kind": "sign",
+            "open_statuses": list(REVIEW_STATUSES), "from_unit": ticket.unit_id,
+            "to_unit": None, "new_due_at": int(ticket.due_at or due)}]}
     if ticket.status == "dispatched" and ticket.sign_due_at:
         kind, statuses, first_due = "sign", SIGN_PHASE_STATUSES, int(ticket.sign_due_at)
         period = sign_period

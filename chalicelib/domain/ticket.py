@@ -26,9 +26,10 @@ RETURNED = "returned"        # 退单: the unit says it is not theirs; back to t
 REJECTED = "rejected"        # 不予受理, with the right channel named
 WITHDRAWN = "withdrawn"      # 撤回 by the citizen
 MERGED = "merged"            # 并单 into another ticket
+IN_REVIEW = "in_review"      # 社会评议: dissatisfied after the last reopening, awaiting review
 
 STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, REPLIED, CLOSED, RETURNED, REJECTED, WITHDRAWN,
-            MERGED)
+            MERGED, IN_REVIEW)
 OPEN_STATUSES = frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED})
 FINAL_STATUSES = frozenset({CLOSED, REJECTED, WITHDRAWN, MERGED})
 WITHDRAWABLE = frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED})
@@ -43,6 +44,7 @@ STATUS_LABELS_ZH = {
     REJECTED: "不予受理",
     WITHDRAWN: "已撤回",
     MERGED: "已合并",
+    IN_REVIEW: "社会评议中",
 }
 
 MAX_DESCRIPTION = 4000

@@ -15,6 +15,7 @@ from .errors import Forbidden, InvalidTransition, NotFound
 from .ticket import (
     ACCEPTED,
     DISPATCHED,
+    IN_REVIEW,
     REPLIED,
     RETURNED,
     STATUS_LABELS_ZH,
@@ -67,6 +68,9 @@ RULES: dict[str, Rule] = {
                       frozenset({"leader"}), JURISDICTION),
     "instruction": Rule("批示", frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED, REPLIED}),
                         frozenset({"leader"}), JURISDICTION),
+    # the dispatch center records the outside reviewers' decision (社会评议, services/review.py)
+    "review_decision": Rule("录入社会评议结果", frozenset({IN_REVIEW}), frozenset({"dispatcher"}),
+                            ANY),
 }
 
 # Plain-language reasons for the refusals people actually run into.

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from ..adapters.topology import SCHEDULES, queue_name, resource_prefix
 from ..config import settings
 from ..observability import logger
-from ..services import overdue, reminders
+from ..services import overdue, reminders, stats
 
 bp = Blueprint(__name__)
 PREFIX = resource_prefix(settings.table_prefix)
@@ -46,3 +46,8 @@ def on_lifecycle(event):
 @bp.schedule(SCHEDULES["reminders"], name="reminders")
 def remind(event):
     reminders.run()
+
+
+@bp.schedule(SCHEDULES["gauges"], name="gauges")
+def gauges(event):
+    stats.open_ticket_gauges()

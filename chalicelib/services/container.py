@@ -64,8 +64,29 @@ class Container:
             from ..adapters.sms import RecordingSms, SnsSms
             if self.settings.sms_mode == "record":
                 return RecordingSms()
-            return SnsSms(self.client("sns"), self.settings.sms_sender_id)
+            if self.settings.sms_mode == "sns":
+                return SnsSms(self.client("sns"), self.settings.sms_sender_id)
+            raise RuntimeError(f"unknown MINYI_SMS_MODE {self.settings.sms_mode!r} "
+                               "(sns | record); a China region needs a provider adapter")
         return self._get("sms", build)
+
+    @property
+    def voice(self):
+        """The survey call adapter, or None when no voice channel is configured (SMS only)."""
+        def build():
+            from ..adapters.voice import ConnectVoiceCaller, RecordingVoiceCaller
+            s = self.settings
+            mode = s.voice_mode or ("connect" if s.connect_instance_id else "off")
+            if mode == "record":
+                return RecordingVoiceCaller()
+            if mode == "connect":
+                return ConnectVoiceCaller(self.client("connect"), s.connect_instance_id,
+                                          s.connect_contact_flow_id, s.connect_source_phone,
+                                          s.connect_queue_id)
+            if mode == "off":
+                return None
+            raise RuntimeError(f"unknown MINYI_VOICE_MODE {mode!r} (connect | record | off)")
+        return self._get("voice", build)
 
     @property
     def wechat(self):

@@ -95,6 +95,16 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     ticket.signed_at = None
     ticket.contacted_at = None
     ticket.contact_due_at = None
+    _start_sign_clock(ticket, now)
+    ticket.clock_start_at = now
+    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
+    ticket.updated_at = now
+    lifecycle.refresh_open_keys(ticket)
+
+
+def _start_sign_clock(ticket: TicketModel, now: float) -> None:
+    """Whoever holds the ticket now (a unit, or the center's review queue) has the sign-in
+    period from now to act; the reply deadline promised to the citizen is kept."""
     region = container.reference.region(ticket.region_code)
     chain = list(region.chain) if region else [ticket.region_code]
     policy = policies().for_jurisdiction(chain)
@@ -103,10 +113,6 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     ticket.sign_due_at = int(deadlines.sign_due_at.astimezone(dt.timezone.utc).timestamp())
     if ticket.due_at is None:
         ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
-    ticket.clock_start_at = now
-    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
-    ticket.updated_at = now
-    lifecycle.refresh_open_keys(ticket)
 
 
 def to_review(ticket: TicketModel, reason: str, now: float) -> None:
@@ -117,7 +123,8 @@ def to_review(ticket: TicketModel, reason: str, now: float) -> None:
     ticket.level = center_unit.level if center_unit else "city"
     ticket.unit_path = list(center_unit.path) if center_unit else [center]
     ticket.route_reason = reason
-    ticket.sign_due_at = ticket.sign_due_at or ticket.due_at
+    _start_sign_clock(ticket, now)
+    ticket.esc_rev = int(ticket.esc_rev or 0) + 1     # the review queue's own timer
     ticket.updated_at = now
     lifecycle.refresh_open_keys(ticket)
 
@@ -159,12 +166,14 @@ def route_new(ticket: TicketModel, category, region_chain: list[str], now: float
     return events
 
 
-def notify_dispatched(ticket: TicketModel, *, redispatch: bool = False) -> None:
+def notify_dispatched(ticket: TicketModel, *, redispatch: bool = False,
+                      citizen: bool = True) -> None:
     unit = container.reference.unit(ticket.unit_id) if ticket.unit_id else None
     if unit is None or ticket.status != DISPATCHED:
         return
-    text = notify.redispatched if redispatch else notify.dispatched
-    notify.send(ticket.phone, text(ticket.code, unit.name), kind="dispatched")
+    if citizen:
+        text = notify.redispatched if redispatch else notify.dispatched
+        notify.send(ticket.phone, text(ticket.code, unit.name), kind="dispatched")
     notify.send(unit.duty_phone, notify.unit_new_ticket(ticket.code, ticket.sign_due_at,
                                                         ticket.description),
                 kind="unit_dispatched")
@@ -174,5 +183,6 @@ def after_commit(ticket: TicketModel, events) -> None:
     kinds = {e.kind for e in events}
     lifecycle.after_change(ticket, "submitted")
     if "dispatched" in kinds:
-        notify_dispatched(ticket)
+        # the citizen's acceptance SMS already named the unit: only the unit is told here
+        notify_dispatched(ticket, citizen=False)
         lifecycle.after_change(ticket, "dispatched")

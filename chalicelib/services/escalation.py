@@ -15,9 +15,9 @@ from ..observability import count, logger
 from .container import container
 from .sla_service import calendar, policies, to_local
 
-RESTART = frozenset({"dispatched", "signed", "extended", "escalated", "reopened"})
-STOP = frozenset({"replied", "closed", "withdrawn", "rejected", "returned", "merged",
-                  "review"})
+RESTART = frozenset({"submitted", "dispatched", "signed", "extended", "escalated", "reopened",
+                     "returned"})
+STOP = frozenset({"replied", "closed", "withdrawn", "rejected", "merged", "review"})
 
 
 def _epoch(moment: dt.datetime) -> int:
@@ -62,6 +62,8 @@ def on_change(ticket: TicketModel, kind: str) -> None:
     if not container.settings.escalation_state_machine_arn:
         return          # no timer configured (unit tests of other parts)
     rev = int(ticket.esc_rev or 0)
+    if kind == "submitted" and ticket.status != "submitted":
+        return          # routed at once: the "dispatched" change that follows starts the timer
     if kind in RESTART:
         plan = plan_for(ticket)
         if plan:
@@ -69,11 +71,11 @@ def on_change(ticket: TicketModel, kind: str) -> None:
             count("EscalationTimersStarted", reason=kind)
             logger.info("escalation timer started", extra={
                 "ticket_id": ticket.ticket_id, "revision": rev, "steps": len(plan["steps"])})
-        if rev > 0:
+        if rev > 1:     # revision 0 never has a timer: a ticket's first plan is revision 1
             _stop(ticket.ticket_id, rev - 1, f"replaced: {kind}")
     elif kind in STOP:
         for r in sorted({rev, rev - 1}):
-            if r >= 0:
+            if r >= 1:
                 _stop(ticket.ticket_id, r, f"ticket {kind}")
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
-from ..adapters.models import LocationMap, TicketModel
-from ..adapters.tickets_repo import new_event
-from ..domain.errors import Forbidden, ValidationError
+from ..adapters.models import EphemeralModel, LocationMap, TicketModel
+from ..adapters.tickets_repo import DuplicateSubmission, new_event
+from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
 from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
-from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
+from ..domain.ticket import DISPATCHED, SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
 from . import notify, views
 from .container import container
@@ -54,9 +55,19 @@ def submit(body, *, citizen_id: str, channel: str, idempotency_key: str | None,
     submission, _region, _category = validate(body, citizen_id)
     submitter = agent.id if agent else citizen_id
     payload = {"channel": channel, "citizen_id": citizen_id, "body": submission.canonical()}
+    guard = _submission_marker(submitter, idempotency_key, payload)
     return run_once("submit", submitter, idempotency_key, payload,
                     lambda: _create(submission, citizen_id=citizen_id, channel=channel,
-                                    agent=agent))
+                                    agent=agent, guard=guard))
+
+
+def _submission_marker(submitter: str, key: str, payload: dict) -> tuple[str, str]:
+    """The second line of defence against a duplicate ticket: Powertools keeps the response, but
+    a request that crashed after its commit and is retried once the in-progress record expired
+    would run again. The marker is written in the ticket's own transaction, so it can't."""
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
+    pk = "submission#" + hashlib.sha256(f"{submitter}|{key}".encode()).hexdigest()[:40]
+    return pk, digest.hexdigest()
 
 
 def submit_for_caller(body, agent_user, idempotency_key: str | None) -> dict:
@@ -72,7 +83,7 @@ def submit_for_caller(body, agent_user, idempotency_key: str | None) -> dict:
 
 
 def _create(submission: Submission, *, citizen_id: str, channel: str,
-            agent: Actor | None) -> dict:
+            agent: Actor | None, guard: tuple[str, str] | None = None) -> dict:
     repo = container.tickets
     now = container.now()
     local_now = to_local(now)
@@ -118,10 +129,29 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
                         channel=channel, data=data)]
     from . import dispatch  # routing decides the unit before the first write
     events += dispatch.route_new(ticket, category, chain, now, actor)
-    repo.create(ticket, events)
+    marker = None
+    if guard:
+        expires = dt.datetime.fromtimestamp(now + container.settings.idempotency_ttl_seconds,
+                                            dt.timezone.utc)
+        marker = EphemeralModel(guard[0], expires_at=expires,
+                                data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
+    try:
+        repo.create(ticket, events, marker=marker, now=now)
+    except DuplicateSubmission as dup:
+        if dup.data.get("payload") != guard[1]:
+            raise IdempotencyConflict() from None
+        existing = repo.get(dup.data["ticket_id"])
+        logger.warning("duplicate submission stopped by its marker",
+                       extra={"ticket_id": existing.ticket_id})
+        count("DuplicateSubmissionsStopped")
+        return views.citizen_ticket(existing, now)
     logger.info("ticket submitted", extra={"ticket_id": ticket.ticket_id, "code": code,
                                            "channel": channel, "phone": submission.phone})
     count("TicketsSubmitted", channel=channel, type=submission.type)
-    notify.send(submission.phone, notify.accepted(code, due_at), kind="accepted")
+    routed_to = (container.reference.unit(ticket.unit_id)
+                 if ticket.status == DISPATCHED and ticket.unit_id else None)
+    notify.send(submission.phone,
+                notify.accepted(code, due_at, routed_to.name if routed_to else None),
+                kind="accepted")
     dispatch.after_commit(ticket, events)
     return views.citizen_ticket(ticket, now)

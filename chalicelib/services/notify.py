@@ -19,9 +19,11 @@ def _date(ts: float | None) -> str:
     return f"{local.month}月{local.day}日{local.hour:02d}:{local.minute:02d}"
 
 
-def accepted(code: str, due_at: float | None) -> str:
-    due = f"，我们将在{_date(due_at)}前答复" if due_at else ""
-    return f"{PREFIX}您的诉求已受理，工单号{code}{due}。可凭工单号在小程序或拨打12345查询进度。"
+def accepted(code: str, due_at: float | None, unit_name: str | None = None) -> str:
+    due = f"，将在{_date(due_at)}前答复" if due_at else ""
+    routed = f"，已转交{unit_name}办理" if unit_name else ""
+    return (f"{PREFIX}您的诉求已受理，工单号{code}{routed}{due}。"
+            f"可凭工单号在小程序或拨打12345查询进度。")
 
 
 def dispatched(code: str, unit_name: str) -> str:
@@ -51,6 +53,63 @@ def rejected(code: str, channel: str) -> str:
 def unit_new_ticket(code: str, due_at: float | None, summary: str) -> str:
     return (f"{PREFIX}新工单{code}已派至贵单位，请于{_date(due_at)}前签收并联系诉求人。"
             f"内容：{summary[:30]}")
+
+
+# ---- callback survey (回访), evaluation, reopening, social review (services/survey.py)
+def survey(code: str) -> str:
+    return (f"{PREFIX}您的工单{code}已办理答复，请评价：回复1非常满意 2满意 3基本满意 4不满意 "
+            f"5非常不满意，可加“解决”或“没解决”（如“2 解决”）。回复TD退订")
+
+
+def survey_unclear(code: str) -> str:
+    return (f"{PREFIX}未能识别您的回复。请回复数字1-5评价工单{code}：1非常满意 2满意 3基本满意 "
+            f"4不满意 5非常不满意。")
+
+
+def no_open_survey() -> str:
+    return f"{PREFIX}您目前没有待评价的工单。如需反映诉求，请直接发送诉求内容（至少5个字）。"
+
+
+def too_short() -> str:
+    return f"{PREFIX}请用至少5个字描述您的诉求，我们将为您登记并转交办理。"
+
+
+def opted_out() -> str:
+    return f"{PREFIX}您已退订12345回访短信，今后不再向您发送回访评价短信。"
+
+
+def supplement_added(code: str) -> str:
+    return f"{PREFIX}已将您的短信内容补充到工单{code}。"
+
+
+def evaluated_closed(code: str) -> str:
+    return f"{PREFIX}感谢您的评价，工单{code}已办结。"
+
+
+def reopened(code: str, unit_name: str) -> str:
+    return f"{PREFIX}收到您的评价，工单{code}已重新交{unit_name}办理，办理单位将再次与您联系。"
+
+
+def unit_look_again(code: str, reopen_count: int, comment: str | None) -> str:
+    said = f"诉求人意见：{comment[:30]}" if comment else ""
+    return (f"{PREFIX}回头看：工单{code}的诉求人对办理结果不满意（第{reopen_count}次重办），"
+            f"请重新签收办理并联系诉求人。{said}")
+
+
+def review_queued(code: str) -> str:
+    return f"{PREFIX}您对工单{code}的办理结果仍不满意，已提交社会评议，评议结果将短信告知您。"
+
+
+def review_rehandle(code: str, unit_name: str) -> str:
+    return f"{PREFIX}经社会评议，工单{code}将由{unit_name}在督办下重新办理。"
+
+
+def review_explained(code: str, note: str) -> str:
+    return f"{PREFIX}经社会评议，工单{code}的办理符合规定。{note[:200]} 工单已办结，感谢您的理解。"
+
+
+def unit_review_rehandle(code: str) -> str:
+    return f"{PREFIX}工单{code}经社会评议需重新办理，已列入督办，请尽快签收办理并联系诉求人。"
 
 
 def send(phone: str | None, text: str, *, kind: str) -> str | None:

@@ -269,7 +269,6 @@ def return_ticket(user, ticket_id, body):
         t.status = RETURNED
         t.co_units = []
         t.signed_at = None
-        t.esc_rev = int(t.esc_rev or 0) + 1
         count("TicketsReturned")
         return [("returned", reason, {"from_unit": from_unit}, False)]
 

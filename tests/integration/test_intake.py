@@ -182,3 +182,34 @@ def test_upload_limits(stack, req, code):
     with pytest.raises(ValidationError) as info:
         citizen.presign_upload(ALICE, req)
     assert info.value.code == code
+
+
+def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, monkeypatch):
+    """The request commits its ticket, then dies before Powertools records the result (here:
+    the post-commit hook raises, so Powertools drops its in-progress record). The retry runs the
+    creation again; the marker in the ticket's own transaction stops it."""
+    from chalicelib.services import dispatch
+
+    real = dispatch.after_commit
+    calls = []
+
+    def crash_once(ticket, events):
+        calls.append(ticket.ticket_id)
+        if len(calls) == 1:
+            raise RuntimeError("Lambda timed out")
+        return real(ticket, events)
+
+    monkeypatch.setattr(dispatch, "after_commit", crash_once)
+    with pytest.raises(RuntimeError):
+        submit(key="crash-key-0001")
+    again = submit(key="crash-key-0001")
+    assert count_items(TicketModel) == 1 and again["id"] == calls[0]
+    with pytest.raises(IdempotencyConflict):
+        submit(key="crash-key-0001", description="换了内容的另一次提交，应当被拒绝")
+    assert count_items(TicketModel) == 1
+
+
+def test_routed_submission_sends_one_sms_naming_the_unit(stack):
+    t = submit()
+    texts = stack.sms.to("+8613812345678")
+    assert len(texts) == 1 and t["code"] in texts[0] and "已转交" in texts[0]

@@ -93,3 +93,11 @@ def test_reads_grow_with_due_not_stored(stack):
     report = reminders.run()
     assert report.reminders == [(due, "d3")]
     assert report.queried_items <= 2
+
+
+def test_open_ticket_gauges(stack):
+    from chalicelib.services import stats
+    ticket_due_in(stack, "k-gauge-red", -60)
+    ticket_due_in(stack, "k-gauge-yellow", 3600)
+    ticket_due_in(stack, "k-gauge-green", 3 * 86400)
+    assert stats.open_ticket_gauges() == {"red": 1, "yellow": 1, "green": 1, "overdue": 1}

@@ -46,9 +46,20 @@ def test_reply_ladder_after_sign_in():
 
 
 def test_nothing_to_watch():
-    for status in ("submitted", "replied", "closed", "returned", "withdrawn"):
+    for status in ("replied", "closed", "withdrawn", "rejected", "merged"):
         ticket = TicketSnapshot("T" * 26, status, "v", 1, T0, T0)
         assert build_plan(ticket, RUNGS, plus(1), plus(1)) is None
+
+
+def test_review_queue_is_flagged_overdue_but_never_climbs():
+    for status in ("submitted", "returned"):
+        ticket = TicketSnapshot("T" * 26, status, "u-center", 2, T0 + 50, T0 + 900)
+        plan = build_plan(ticket, [Rung("u-center", "city", ("u-center", "gov"))], plus(1),
+                          plus(1))
+        assert plan["revision"] == 2 and len(plan["steps"]) == 1
+        step = plan["steps"][0]
+        assert step["to_unit"] is None and step["at_epoch"] == T0 + 50
+        assert step["open_statuses"] == ["submitted", "returned"]
 
 
 def test_execution_names_are_unique_per_revision():

@@ -51,6 +51,7 @@ EXPECTED = {
                   {"submitted", "dispatched", "accepted", "returned", "replied"}),
     "instruction": ({"leader@jurisdiction"},
                     {"submitted", "dispatched", "accepted", "returned", "replied"}),
+    "review_decision": ({"dispatcher"}, {"in_review"}),
 }
 USERS = {
     "handler@lead": HANDLER, "dispatcher": DISPATCHER, "leader@jurisdiction": COUNTY_LEADER,

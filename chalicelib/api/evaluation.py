@@ -1,0 +1,20 @@
+"""The citizen's evaluation in the mini-program: ``POST /v1/tickets/{id}/evaluation``."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import auth, survey
+from .http import bearer_token, body_json, json_response, route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/tickets/{ticket_id}/evaluation", methods=["POST"])
+def evaluate(ticket_id):
+    """``{"resolved": bool, "satisfaction": 1-5, "comment"?}``, once per reply."""
+    request = bp.current_request
+    citizen_id = auth.verify_citizen_token(bearer_token(request))
+    ticket = survey.evaluate_in_app(citizen_id, ticket_id, body_json(request),
+                                    request.headers.get("idempotency-key"))
+    return json_response(ticket, status=201)

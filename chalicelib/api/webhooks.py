@@ -1,0 +1,26 @@
+"""Inbound SMS webhooks of the Chinese providers: ``POST /v1/webhooks/sms/{provider}``.
+
+Authenticated by the provider's secret (``?token=`` or ``X-Minyi-Webhook-Token``) before the
+body is read: a wrong secret is refused (401 missing / 403 wrong) with nothing written. The
+answer is the provider's own success shape, so it stops retrying; a failure is a 5xx, so it
+retries (each message acts once: services/inbound_sms.py).
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..adapters.sms_providers import TOKEN_HEADER, TOKEN_QUERY
+from ..services import inbound_sms
+from .http import body_json, query_param, route
+
+bp = Blueprint(__name__)
+CONTENT_TYPES = ["application/json", "text/plain", "text/json"]
+
+
+@route(bp, "/v1/webhooks/sms/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
+def sms_webhook(provider):
+    request = bp.current_request
+    token = request.headers.get(TOKEN_HEADER) or query_param(request, TOKEN_QUERY)
+    adapter = inbound_sms.authenticate(provider, token)
+    return inbound_sms.handle_callback(adapter, body_json(request))

@@ -1,0 +1,15 @@
+"""The callback survey schedule (every 10 minutes; it acts only in the daytime window)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..adapters.topology import SCHEDULES
+from ..services import survey
+
+bp = Blueprint(__name__)
+
+
+@bp.schedule(SCHEDULES["surveys"], name="surveys")
+def run_surveys(event):
+    return survey.run_due()

@@ -1,0 +1,136 @@
+"""Social review (社会评议, 赣州): a citizen still dissatisfied after the last reopening.
+
+Outside reviewers judge whether the unit handled the ticket lawfully and the request is
+reasonable; the dispatch center records their decision here:
+
+- reasonable: supervised re-handling (督办重办) by the same unit, the clocks restarted;
+- unreasonable: explained to the citizen by SMS, the ticket closed (办结) and left out of the
+  unit's scores (``excluded_from_scores``; see :func:`unit_scores`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import CursorCodec
+from ..domain import survey as rules
+from ..domain import workflow
+from ..domain.errors import Forbidden, ValidationError
+from ..domain.ticket import CLOSED
+from ..observability import count
+from . import dispatch, lifecycle, notify, staff, views
+from .container import container
+from .staff_auth import StaffUser
+
+PAGE_SIZE = 20
+_SCOPE = "reviews"
+
+
+def _codec() -> CursorCodec:
+    return CursorCodec(container.settings.token_secret)
+
+
+def list_pending(user: StaffUser, *, cursor: str | None, limit: str | None) -> dict:
+    """Tickets awaiting social review, oldest first (dispatchers: all; leaders: their
+    jurisdiction)."""
+    if not (workflow.sees_all(user) or "leader" in user.roles):
+        raise Forbidden("只有派单员或领导可以查看社会评议队列", code="role_required")
+    size = PAGE_SIZE
+    if limit is not None:
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
+        size = int(limit)
+    start = _codec().decode(cursor, _SCOPE)
+    result = TicketModel.by_review.query("pending", limit=size, last_evaluated_key=start)
+    now = container.now()
+    items = [review_view(t, now) for t in result if workflow.can_see(user, t)]
+    return {"items": items, "cursor": _codec().encode(result.last_evaluated_key, _SCOPE)}
+
+
+def review_view(t: TicketModel, now: float) -> dict:
+    view = views.staff_ticket(t, now)
+    view["review"] = dict(t.review or {})
+    view["evaluation"] = {"outcome": t.evaluation, "satisfaction": t.satisfaction,
+                          "resolved": t.resolved,
+                          "at": views.iso_local(t.evaluated_at) if t.evaluated_at else None}
+    return view
+
+
+def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
+    """``POST /v1/staff/reviews/{id}/decision`` ``{"reasonable": bool, "note": str}``; the note is
+    the reviewers' reasoning, and when the request is unreasonable, the explanation the citizen
+    receives by SMS."""
+    body = staff._obj(body)
+    reasonable = body.get("reasonable")
+    if not isinstance(reasonable, bool):
+        raise ValidationError("reasonable 应为 true（诉求合理）或 false（诉求不合理）",
+                              field="reasonable", code="wrong_type")
+    note = staff._text(body, "note", max_len=500)
+
+    def mutate(t: TicketModel, now: float) -> list:
+        review = dict(t.review or {})
+        review.update({"status": "decided", "reasonable": reasonable, "note": note,
+                       "decided_by": user.user, "decided_at": int(now)})
+        t.review = review
+        t.review_queue = None
+        t.review_at = None
+        if reasonable:
+            t.supervised = True
+            t.overdue = False
+            t.due_at = None                 # a new reply deadline, counted from now
+            dispatch.assign(t, t.unit_id, t.co_units or [], now)
+            count("SocialReviews", decision="reasonable")
+            return [
+                ("review_decided", note, {"reasonable": True,
+                                          "public": {"reasonable": True}}, True),
+                ("reopened", "经社会评议，诉求合理，督办重新办理",
+                 {"unit_id": t.unit_id, "reason": "social_review", "supervised": True,
+                  "public": {"unit": _unit_name(t.unit_id), "supervised": True}}, True),
+            ]
+        t.status = CLOSED
+        t.closed_at = now
+        t.excluded_from_scores = True
+        count("SocialReviews", decision="unreasonable")
+        return [
+            ("review_decided", note, {"reasonable": False, "excluded_from_scores": True,
+                                      "public": {"reasonable": False}}, True),
+            ("closed", "经社会评议，诉求不合理，已向诉求人解释；工单办结，不计入单位考核",
+             {"evaluation": t.evaluation, "excluded_from_scores": True,
+              "public": {"evaluation": t.evaluation}}, True),
+        ]
+
+    def after(t: TicketModel) -> None:
+        if reasonable:
+            notify.send(t.phone, notify.review_rehandle(t.code, _unit_name(t.unit_id)),
+                        kind="review_rehandle")
+            unit = container.reference.unit(t.unit_id) if t.unit_id else None
+            if unit is not None:
+                notify.send(unit.duty_phone, notify.unit_review_rehandle(t.code),
+                            kind="review_rehandle_unit")
+            lifecycle.after_change(t, "reopened")
+        else:
+            notify.send(t.phone, notify.review_explained(t.code, note), kind="review_explained")
+            lifecycle.after_change(t, "closed")
+
+    # the staff action path: visibility, role and state (workflow "review_decision"), the
+    # version check, the timeline in the same transaction
+    return staff._act(user, ticket_id, "review_decision", body, mutate, after)
+
+
+# ------------------------------------------------------------------ scores
+def evaluated(t: TicketModel) -> rules.Evaluated:
+    return rules.Evaluated(unit_id=t.unit_id or "", evaluation=t.evaluation,
+                           satisfaction=int(t.satisfaction) if t.satisfaction else None,
+                           resolved=t.resolved, excluded=bool(t.excluded_from_scores))
+
+
+def unit_scores(tickets: Iterable[TicketModel]) -> dict[str, rules.UnitScore]:
+    """Per-unit satisfaction of closed tickets; social review's exclusions left out."""
+    return rules.unit_scores(evaluated(t) for t in tickets if t.status == CLOSED)
+
+
+def _unit_name(unit_id: str | None) -> str:
+    unit = container.reference.unit(unit_id) if unit_id else None
+    return unit.name if unit else (unit_id or "")

@@ -1,0 +1,566 @@
+"""Callback surveys (回访) and evaluations (评价): the loop closes when the citizen says so.
+
+After a reply the ticket carries a sparse ``by_callback`` key (``callback_at``, set by the reply).
+The survey job (every 10 minutes, acting only in the daytime window) asks the citizen, by SMS
+or by a voice call, at most once a day and at most ``survey_max_attempts`` times; after the last
+attempt goes unanswered the ticket closes as not evaluated. The answer (SMS, voice keypresses or
+the mini-program) closes the ticket (办结), reopens it to the same unit (重办, 回头看), or, after
+the last reopening, sends it to social review (社会评议, ``services/review.py``).
+
+State:
+- on the ticket: ``survey`` (the current reply's survey: round = ``replied_at``, attempts,
+  last day, channel, open), the evaluation fields, the callback keys;
+- ``RegistryModel("survey#open", <phone>)``: the one ticket whose survey is open for a number,
+  so an inbound "4" maps to the right ticket (``value`` is a version for conditional writes);
+- ``RegistryModel("optout", <phone>)``: numbers that sent 退订 / TD: never surveyed again;
+- ``EphemeralModel("smsout#<message id>")``: each survey SMS sent, for delivery receipts.
+
+Races: every ticket change is a versioned transaction (``tickets.save``); the per-number claim
+is a conditional write. Two job runs racing for the same ticket send one survey: the loser's
+ticket save fails its version check before anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+
+from ..adapters.models import EphemeralModel, RegistryModel, TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain import survey as rules
+from ..domain.calendar import SHANGHAI
+from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
+from ..domain.intake import normalize_phone
+from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
+from ..observability import count, logger
+from . import dispatch, lifecycle, notify, views
+from .container import container
+
+OPEN_PK = "survey#open"
+OPTOUT_PK = "optout"
+OUTBOUND_PREFIX = "smsout#"
+OUTBOUND_TTL = 30 * 86400
+CLARIFY_TTL = 86400
+MAX_COMMENT = 500
+PENDING = "pending"
+
+
+# ------------------------------------------------------------------ small persistence helpers
+def _utc(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+
+
+def _condition_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def mark_once(key: str, ttl_seconds: int, data: dict | None = None) -> bool:
+    """Write an ephemeral marker unless a live one exists: True the first time. Items past
+    ``expires_at`` count as absent (DynamoDB deletes them late)."""
+    now = container.now()
+    marker = EphemeralModel(key, expires_at=_utc(now + ttl_seconds), data=data or {"at": int(now)})
+    try:
+        marker.save(condition=EphemeralModel.pk.does_not_exist()
+                    | (EphemeralModel.expires_at < _utc(now)))
+        return True
+    except PutError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+
+
+def unmark(key: str) -> None:
+    try:
+        EphemeralModel(key).delete()
+    except DeleteError:
+        logger.exception("could not remove marker", extra={"key": key})
+
+
+def _live_ephemeral(key: str) -> EphemeralModel | None:
+    try:
+        item = EphemeralModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if item.expires_at is not None and item.expires_at < _utc(container.now()):
+        return None
+    return item
+
+
+def window() -> rules.Window:
+    s = container.settings
+    return rules.Window(s.survey_start_hour, s.survey_end_hour)
+
+
+def _moment(now: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(now, SHANGHAI)
+
+
+# ------------------------------------------------------------------ opt-outs
+def is_opted_out(phone: str) -> bool:
+    try:
+        RegistryModel.get(OPTOUT_PK, phone, consistent_read=True)
+        return True
+    except DoesNotExist:
+        return False
+
+
+def opt_out(phone: str, *, text: str, channel: str, source: str) -> None:
+    """退订: no survey, by SMS or call, ever again to this number. An open survey ends (the
+    ticket then closes as not evaluated when its attempts run out, unless the citizen evaluates
+    in the mini-program)."""
+    now = container.now()
+    RegistryModel(OPTOUT_PK, phone, data={"source": source, "text": text[:100]},
+                  updated_at=now).save()
+    ticket = open_survey_ticket(phone)
+    if ticket is not None:
+        state = dict(ticket.survey or {})
+        state.update({"open": False, "opted_out": True})
+        ticket.survey = state
+        ticket.updated_at = now
+        event = new_event(ticket, "opted_out", Actor("citizen", ticket.citizen_id), now,
+                          text=text, channel=channel, data={"source": source})
+        container.tickets.save(ticket, [event])
+        release(phone, ticket.ticket_id)
+    count("SmsOptOuts")
+    notify.send(phone, notify.opted_out(), kind="opt_out")
+
+
+# ------------------------------------------------------------------ the open survey per number
+def _round(ticket: TicketModel) -> int:
+    return int(ticket.replied_at or 0)
+
+
+def current_survey(ticket: TicketModel) -> dict:
+    """The survey of the ticket's current reply (a new reply starts a new one)."""
+    state = dict(ticket.survey or {})
+    if state.get("round") != _round(ticket):
+        state = {"round": _round(ticket), "attempts": 0, "open": False}
+    return state
+
+
+def survey_open(ticket: TicketModel | None) -> bool:
+    return bool(ticket is not None and ticket.status == REPLIED
+                and (ticket.survey or {}).get("round") == _round(ticket)
+                and (ticket.survey or {}).get("open"))
+
+
+def _open_item(phone: str) -> RegistryModel | None:
+    try:
+        return RegistryModel.get(OPEN_PK, phone, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def open_survey_ticket(phone: str) -> TicketModel | None:
+    """The ticket whose survey is open for this number, if any (a stale pointer is removed)."""
+    item = _open_item(phone)
+    if item is None:
+        return None
+    ticket = container.tickets.get((item.data or {}).get("ticket_id", ""))
+    if not survey_open(ticket):
+        _delete_item(item)
+        return None
+    return ticket
+
+
+def _delete_item(item: RegistryModel) -> None:
+    try:
+        item.delete(condition=RegistryModel.value == item.value)
+    except DeleteError as exc:
+        if not _condition_failed(exc):
+            raise
+
+
+def _claim(phone: str, ticket_id: str, now: float) -> bool:
+    """Point the number's open survey at this ticket, unless another ticket's survey is open
+    for it (one open survey per number, so an answer maps to one ticket)."""
+    for _ in range(3):
+        item = _open_item(phone)
+        if item is None:
+            condition = RegistryModel.pk.does_not_exist()
+            value = 1
+        else:
+            holder = (item.data or {}).get("ticket_id")
+            if holder == ticket_id:
+                return True              # ours already (a second attempt, or a racing run)
+            if survey_open(container.tickets.get(holder or "")):
+                return False
+            condition = RegistryModel.value == item.value
+            value = int(item.value or 0) + 1
+        try:
+            RegistryModel(OPEN_PK, phone, value=value, updated_at=now,
+                          data={"ticket_id": ticket_id, "at": int(now)}).save(
+                condition=condition)
+            return True
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise                   # someone wrote it meanwhile: look again
+    return False
+
+
+def release(phone: str | None, ticket_id: str) -> None:
+    if not phone:
+        return
+    item = _open_item(phone)
+    if item is not None and (item.data or {}).get("ticket_id") == ticket_id:
+        _delete_item(item)
+
+
+def _clear_callback(ticket: TicketModel) -> None:
+    ticket.callback_at = None
+    ticket.callback_shard = None
+
+
+# ------------------------------------------------------------------ the survey job
+def run_due(limit: int | None = None) -> dict:
+    """Ask the citizens whose callback is due. Outside the daytime window: nothing (the
+    callbacks stay due and go out when the window opens)."""
+    now = container.now()
+    moment = _moment(now)
+    if not window().contains(moment):
+        return {"quiet_hours": 1}
+    summary: Counter = Counter()
+    budget = limit or container.settings.survey_batch
+    for shard in range(container.settings.deadline_shards):
+        if budget <= 0:
+            break
+        due = TicketModel.by_callback.query(f"D#{shard}", TicketModel.callback_at <= int(now),
+                                            limit=budget)
+        for item in due:
+            budget -= 1
+            try:
+                result = _process(item.ticket_id, now, moment)
+            except VersionConflict:
+                result = "raced"          # someone else changed it first: next run looks again
+            except Exception as exc:  # noqa: BLE001 - one bad ticket must not stop the batch
+                logger.exception("survey failed", extra={"ticket_id": item.ticket_id,
+                                                          "error": repr(exc)})
+                count("SurveyErrors")
+                result = "failed"
+            summary[result] += 1
+    if summary:
+        logger.info("survey run", extra={"summary": dict(summary)})
+    return dict(summary)
+
+
+def _process(ticket_id: str, now: float, moment: dt.datetime) -> str:
+    t = container.tickets.get(ticket_id)
+    if t is None or t.callback_at is None or t.callback_at > now:
+        return "not_due"
+    if t.status != REPLIED:                   # a stray key: the survey has nothing to ask
+        _clear_callback(t)
+        t.updated_at = now
+        container.tickets.save(t, [])
+        return "cleared"
+    state = current_survey(t)
+    attempts = int(state.get("attempts") or 0)
+    if attempts >= container.settings.survey_max_attempts:
+        _close_not_evaluated(t, state, now)
+        return "not_evaluated"
+    if not rules.may_attempt(state.get("last_day"), moment):
+        t.callback_at = int(window().next_attempt(moment).timestamp())
+        t.updated_at = now
+        container.tickets.save(t, [])
+        return "rescheduled"
+    opted_out = is_opted_out(t.phone)
+    channel = "none"
+    if not opted_out:
+        if not _claim(t.phone, t.ticket_id, now):
+            # the number is answering another ticket's survey: ask about this one later
+            t.callback_at = int(now + container.settings.survey_busy_retry_seconds)
+            t.updated_at = now
+            container.tickets.save(t, [])
+            return "busy"
+        channel = "voice" if (t.channel == "phone" and container.voice is not None) else "sms"
+    attempt = attempts + 1
+    state.update({"attempts": attempt, "last_day": rules.local_day(moment), "last_at": int(now),
+                  "channel": channel, "open": not opted_out})
+    if opted_out:
+        state["opted_out"] = True
+    t.survey = state
+    t.callback_at = int(window().next_attempt(moment).timestamp())
+    t.updated_at = now
+    kind = "survey_skipped" if opted_out else "survey_sent"
+    event = new_event(t, kind, SYSTEM, now, channel=None if opted_out else channel,
+                      data={"attempt": attempt, "channel": channel, "opted_out": opted_out},
+                      visible=False)
+    container.tickets.save(t, [event])      # claim first: a lost race sends nothing
+    if opted_out:
+        return "opted_out"
+    _deliver(t, channel, attempt, now)
+    count("SurveysSent")
+    return "sent"
+
+
+def _deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
+    if channel == "voice":
+        try:
+            container.voice.call(t.phone, ticket_id=t.ticket_id, attempt=attempt,
+                                 attributes={"ticket_id": t.ticket_id, "code": t.code,
+                                             "attempt": attempt})
+            return
+        except Exception as exc:  # noqa: BLE001 - the call failed to start: ask by SMS
+            logger.exception("survey call failed", extra={"ticket_id": t.ticket_id,
+                                                          "error": repr(exc)})
+            count("SurveyCallFailed")
+    message_id = notify.send(t.phone, notify.survey(t.code), kind="survey")
+    if message_id:
+        EphemeralModel(f"{OUTBOUND_PREFIX}{message_id}", expires_at=_utc(now + OUTBOUND_TTL),
+                       data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
+                             "status": "sent", "sent_at": int(now)}).save()
+
+
+def _close_not_evaluated(t: TicketModel, state: dict, now: float) -> None:
+    state.update({"open": False, "result": rules.NOT_EVALUATED})
+    t.survey = state
+    t.status = CLOSED
+    t.closed_at = now
+    t.evaluation = rules.NOT_EVALUATED
+    t.satisfaction = None
+    t.resolved = None
+    t.evaluated_at = None
+    _clear_callback(t)
+    t.updated_at = now
+    lifecycle.refresh_open_keys(t)
+    attempts = int(state.get("attempts") or 0)
+    event = new_event(t, "closed", SYSTEM, now,
+                      text=f"回访{attempts}次未取得评价，工单办结（未评价）",
+                      data={"evaluation": rules.NOT_EVALUATED, "attempts": attempts,
+                            "public": {"evaluation": rules.NOT_EVALUATED}})
+    container.tickets.save(t, [event])
+    release(t.phone, t.ticket_id)
+    count("TicketsClosed", evaluation=rules.NOT_EVALUATED)
+    lifecycle.after_change(t, "closed")
+
+
+# ------------------------------------------------------------------ answers, from any channel
+def apply_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text: str | None,
+                 actor: Actor, source: dict | None = None) -> str:
+    """Record the citizen's evaluation of the current reply and act on it, in one versioned
+    write with its timeline entries. Returns ``close`` / ``reopen`` / ``review``."""
+    if t.status != REPLIED:
+        raise InvalidTransition("工单当前不在待评价状态（每次答复只能评价一次）",
+                                code="not_awaiting_evaluation")
+    s = container.settings
+    now = container.now()
+    step = rules.next_step(answer, t.reopen_count, s.max_reopen)
+    result = rules.outcome(answer)
+    state = current_survey(t)
+    state.update({"open": False, "answered_at": int(now), "answered_by": channel,
+                  "result": result})
+    t.survey = state
+    t.evaluation = result
+    t.satisfaction = answer.satisfaction
+    t.resolved = answer.resolved
+    t.evaluated_at = now
+    _clear_callback(t)
+    public = {"outcome": result, "resolved": answer.resolved}
+    if answer.satisfaction is not None:
+        public["satisfaction"] = answer.satisfaction
+        public["satisfaction_label"] = rules.SATISFACTION_LABELS_ZH[answer.satisfaction]
+    said = {"satisfaction": answer.satisfaction, "resolved": answer.resolved,
+            "comment": answer.comment, "outcome": result, "round": state["round"],
+            "source": source or {}, "public": public}
+    events = [new_event(t, "evaluated", actor, now, text=raw_text, channel=channel, data=said)]
+    unit_id = t.unit_id
+    if step == rules.CLOSE:
+        t.status = CLOSED
+        t.closed_at = now
+        events.append(new_event(t, "closed", SYSTEM, now, index=1, text="诉求人评价满意，工单办结",
+                                data={"evaluation": result, "public": {"evaluation": result}}))
+    elif step == rules.REOPEN:
+        t.reopen_count = int(t.reopen_count or 0) + 1
+        t.grade = "D"                  # 崇义: D, the citizen does not accept the result
+        t.overdue = False
+        t.due_at = None                # a new reply deadline, counted from now
+        dispatch.assign(t, unit_id, t.co_units or [], now)      # same unit, sign-in clock anew
+        name = _unit_name(unit_id)
+        events.append(new_event(
+            t, "reopened", SYSTEM, now, index=1,
+            text=f"诉求人不满意，工单交{name}重新办理（回头看，第{t.reopen_count}次重办）",
+            data={"unit_id": unit_id, "reopen_count": t.reopen_count, "reason": "dissatisfied",
+                  "public": {"unit": name, "reopen_count": t.reopen_count}}))
+    else:
+        t.status = IN_REVIEW
+        t.review_queue = PENDING
+        t.review_at = int(now)
+        t.review = {"status": PENDING, "queued_at": int(now), "unit_id": unit_id,
+                    "reopen_count": int(t.reopen_count or 0), "satisfaction": answer.satisfaction,
+                    "resolved": answer.resolved, "comment": answer.comment}
+        events.append(new_event(t, "review_queued", SYSTEM, now, index=1,
+                                text="诉求人仍不满意，工单提交社会评议",
+                                data={"unit_id": unit_id, "public": {}}))
+    t.updated_at = now
+    lifecycle.refresh_open_keys(t)
+    container.tickets.save(t, events)
+    release(t.phone, t.ticket_id)
+    count("Evaluations", rating=rules.rating_key(answer))
+    if channel in ("sms", "voice"):
+        count("SurveysAnswered")
+    logger.info("evaluation recorded", extra={"ticket_id": t.ticket_id, "channel": channel,
+                                              "outcome": result, "step": step})
+    _after_answer(t, step, unit_id, answer)
+    return step
+
+
+def _after_answer(t: TicketModel, step: str, unit_id: str | None, answer: rules.Answer) -> None:
+    if step == rules.CLOSE:
+        notify.send(t.phone, notify.evaluated_closed(t.code), kind="evaluated")
+        lifecycle.after_change(t, "closed")
+    elif step == rules.REOPEN:
+        notify.send(t.phone, notify.reopened(t.code, _unit_name(unit_id)), kind="reopened")
+        unit = container.reference.unit(unit_id) if unit_id else None
+        if unit is not None:
+            notify.send(unit.duty_phone, notify.unit_look_again(t.code, t.reopen_count,
+                                                                answer.comment),
+                        kind="look_again")
+        count("TicketsReopened")
+        lifecycle.after_change(t, "reopened")
+    else:
+        notify.send(t.phone, notify.review_queued(t.code), kind="review_queued")
+        count("SocialReviewsQueued")
+        lifecycle.after_change(t, "review")
+
+
+def note_message(t: TicketModel, text: str, *, channel: str, source: dict) -> None:
+    """Something the citizen said that is not an answer: kept on the timeline, as said."""
+    now = container.now()
+    t.updated_at = now
+    event = new_event(t, "citizen_message", Actor("citizen", t.citizen_id), now, text=text,
+                      channel=channel, data={"source": source})
+    container.tickets.save(t, [event])
+
+
+def clarify_once(phone: str, text: str) -> bool:
+    """At most one clarifying SMS per number a day: an auto-responder can't start a loop."""
+    if not mark_once(f"clarify#{phone}", CLARIFY_TTL):
+        count("ClarifySuppressed")
+        return False
+    notify.send(phone, text, kind="clarify")
+    return True
+
+
+# ------------------------------------------------------------------ the mini-program
+def parse_evaluation(body: Any) -> rules.Answer:
+    if not isinstance(body, dict):
+        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
+    unknown = set(body) - {"resolved", "satisfaction", "comment"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationError(f"不认识的字段：{name}", field=name, code="unknown_field")
+    resolved = body.get("resolved")
+    if not isinstance(resolved, bool):
+        raise ValidationError("resolved 应为 true（已解决）或 false（未解决）", field="resolved",
+                              code="wrong_type")
+    satisfaction = body.get("satisfaction")
+    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not (
+            1 <= satisfaction <= 5):
+        raise ValidationError("satisfaction 应为 1-5 的整数（1 非常满意 … 5 非常不满意）",
+                              field="satisfaction", code="invalid_satisfaction")
+    comment = body.get("comment")
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise ValidationError("comment 应为文字", field="comment", code="wrong_type")
+        if len(comment) > MAX_COMMENT:
+            raise ValidationError(f"comment 不能超过 {MAX_COMMENT} 个字", field="comment",
+                                  code="too_long")
+        comment = comment.strip() or None
+    return rules.Answer(satisfaction, resolved, comment)
+
+
+def evaluate_in_app(citizen_id: str, ticket_id: str, body: Any,
+                    idempotency_key: str | None = None) -> dict:
+    """``POST /v1/tickets/{id}/evaluation``: once per reply. With an Idempotency-Key a retried
+    request replays its first result; without one, a second evaluation is a 409."""
+    from . import citizen
+    from .idempotency import run_once
+    answer = parse_evaluation(body)
+    citizen.own_ticket(citizen_id, ticket_id)          # 404 before anything is recorded
+
+    def action() -> dict:
+        t = citizen.own_ticket(citizen_id, ticket_id)
+        apply_answer(t, answer, channel="wechat", raw_text=answer.comment,
+                     actor=Actor("citizen", citizen_id), source={"via": "mini-program"})
+        now = container.now()
+        return views.citizen_ticket(t, now, container.tickets.timeline(ticket_id))
+
+    if idempotency_key is None:
+        return action()
+    return run_once("evaluate", citizen_id, idempotency_key,
+                    {"ticket": ticket_id, "body": body}, action)
+
+
+# ------------------------------------------------------------------ voice results
+_RESOLVED_KEYS = {"1": True, "2": False}
+
+
+def voice_result(event: Any) -> dict:
+    """What an Amazon Connect contact flow reports after the survey call: the keypresses in
+    ``Details.Parameters`` (``satisfaction`` 1-5, ``resolved`` 1 解决 / 2 没解决), the ticket in the
+    contact attributes we started the call with. Answers Connect with a flat string map."""
+    details = (event or {}).get("Details") or {}
+    contact = details.get("ContactData") or {}
+    params = details.get("Parameters") or {}
+    attributes = contact.get("Attributes") or {}
+    ticket_id = str(params.get("ticket_id") or attributes.get("ticket_id") or "")
+    contact_id = str(contact.get("ContactId") or contact.get("InitialContactId") or "")
+    raw_sat = str(params.get("satisfaction") or "").strip()
+    raw_res = str(params.get("resolved") or "").strip()
+    satisfaction = int(raw_sat) if raw_sat in ("1", "2", "3", "4", "5") else None
+    resolved = _RESOLVED_KEYS.get(raw_res)
+    if not ticket_id or not contact_id:
+        return {"result": "invalid", "reason": "missing_contact"}
+    if satisfaction is None and resolved is None:
+        return {"result": "invalid", "reason": "no_keypress"}    # the flow may ask again
+    t = container.tickets.get(ticket_id)
+    address = (contact.get("CustomerEndpoint") or {}).get("Address")
+    try:
+        caller = normalize_phone(address) if address else None
+    except ValidationError:
+        caller = None
+    if t is None or caller != t.phone:
+        return {"result": "invalid", "reason": "unknown_ticket"}
+    key = f"inbound#voice#{contact_id}"
+    if not mark_once(key, container.settings.inbound_dedupe_ttl_seconds):
+        return {"result": "duplicate"}
+    try:
+        if not survey_open(t):
+            return {"result": "closed"}
+        keys = " ".join(f"{k}={v}" for k, v in (("satisfaction", raw_sat),
+                                                 ("resolved", raw_res)) if v)
+        step = apply_answer(t, rules.Answer(satisfaction, resolved), channel="voice",
+                            raw_text=f"电话按键：{keys}", actor=Actor("citizen", t.citizen_id),
+                            source={"provider": "connect", "contact_id": contact_id})
+    except Exception:
+        unmark(key)
+        raise
+    return {"result": "ok", "step": step}
+
+
+# ------------------------------------------------------------------ delivery receipts
+def update_delivery(message_id: str, *, delivered: bool, provider: str, code: str | None,
+                    description: str | None) -> bool:
+    """A provider's delivery receipt for an SMS we sent: the outbound record's status."""
+    item = _live_ephemeral(f"{OUTBOUND_PREFIX}{message_id}")
+    if item is None:
+        return False
+    data = dict(item.data or {})
+    data.update({"status": "delivered" if delivered else "failed", "provider": provider,
+                 "code": code, "description": description,
+                 "receipt_at": int(container.now())})
+    item.update(actions=[EphemeralModel.data.set(data)])
+    count("SmsReceipts", status=data["status"])
+    return True
+
+
+def outbound_status(message_id: str) -> dict | None:
+    item = _live_ephemeral(f"{OUTBOUND_PREFIX}{message_id}")
+    return dict(item.data or {}) if item else None
+
+
+def _unit_name(unit_id: str | None) -> str:
+    unit = container.reference.unit(unit_id) if unit_id else None
+    return unit.name if unit else (unit_id or "")
