@@ -167,6 +167,7 @@ class MinyiStack(Stack):
         self.state_machines = self._state_machines()
         self.user_pool, self.staff_client = self._staff_pool()
         self.token_secret, self.wechat_secret = self._secrets()
+        self.webhook_secret = self._webhook_secret()
         self.lambda_role = self._lambda_role()
         self.api = self._chalice(build_dir)
         self.alarms = monitoring.alarms(self)
@@ -422,6 +423,16 @@ class MinyiStack(Stack):
                 generate_string_key="secret", exclude_punctuation=True))
         return token, wechat
 
+    def _webhook_secret(self):
+        """The shared secrets the Chinese SMS providers' callbacks carry (one per provider)."""
+        return secretsmanager.Secret(
+            self, "SmsWebhookSecrets", secret_name=f"minyi/{self.stage.name}/sms-webhooks",
+            description="Per-provider secrets of the SMS reply/receipt webhooks "
+                        "(MINYI_SMS_WEBHOOK_SECRETS): give each to its provider's console",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"aliyun": "set-me-or-keep-generated"}),
+                generate_string_key="tencent", exclude_punctuation=True, password_length=40))
+
     # --- the Chalice app ----------------------------------------------------------------------
 
     def _lambda_role(self) -> iam.Role:
@@ -466,6 +477,11 @@ class MinyiStack(Stack):
                                                "states:DescribeExecution"],
                     resources=[self.executions_arn(name) for name in self.state_machines]),
             ]
+        if self.stage.connect_instance_id:
+            statements.append(iam.PolicyStatement(
+                sid="SurveyCalls", actions=["connect:StartOutboundVoiceContact"],
+                resources=[f"arn:{Aws.PARTITION}:connect:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/"
+                           f"{self.stage.connect_instance_id}/contact/*"]))
         if self._sms_mode() == "sns":
             # SMS goes to a phone number, which has no ARN: allow Publish to anything that is
             # not a topic (topics are granted one by one above).
@@ -513,9 +529,16 @@ class MinyiStack(Stack):
             "MINYI_WECHAT_SECRET": self.wechat_secret.secret_value_from_json("secret")
             .unsafe_unwrap(),
             "MINYI_SMS_MODE": self._sms_mode(),
+            "MINYI_SMS_WEBHOOK_SECRETS": self.webhook_secret.secret_value.unsafe_unwrap(),
             "POWERTOOLS_SERVICE_NAME": stage.service_name,
             "MINYI_SECRETS_REV": stage.secrets_rev,
         }
+        if stage.connect_instance_id:
+            env.update({"MINYI_VOICE_MODE": "connect",
+                        "MINYI_CONNECT_INSTANCE_ID": stage.connect_instance_id,
+                        "MINYI_CONNECT_CONTACT_FLOW_ID": stage.connect_contact_flow_id or "",
+                        "MINYI_CONNECT_SOURCE_PHONE": stage.connect_source_phone or "",
+                        "MINYI_CONNECT_QUEUE_ID": stage.connect_queue_id or ""})
         if "escalation" in self.state_machines:
             env["MINYI_ESCALATION_SM_ARN"] = self.state_machines["escalation"].state_machine_arn
         return env
@@ -575,6 +598,7 @@ class MinyiStack(Stack):
                 "integrationError": "$context.integrationErrorMessage"}),
         })
         rest_api.add_resource_dependency(account)
+        self._gateway_responses(rest_api)
 
         # Event sources name their queue/topic (arn:...:{prefix}{name}), which CloudFormation
         # can't see: check each is one infra creates, and create it before the function.
@@ -593,7 +617,36 @@ class MinyiStack(Stack):
                 cfn_function.add_resource_dependency(physical[source].node.default_child)
                 if source[0] == "SQS":
                     self._check_visibility(source[1], api.timeouts[function], function)
+        if self.stage.connect_instance_id:
+            from aws_cdk import aws_lambda as lambda_
+            lambda_.CfnPermission(
+                self, "ConnectInvokesVoiceResult", action="lambda:InvokeFunction",
+                function_name=api.get_resource(pascal("voice_survey_result")).ref,
+                principal="connect.amazonaws.com", source_account=Aws.ACCOUNT_ID,
+                source_arn=f"arn:{Aws.PARTITION}:connect:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                           f"instance/{self.stage.connect_instance_id}")
         return api
+
+    # API Gateway answers some requests itself (the staff authorizer's 401/403, throttling, an
+    # oversized body, its own 5xx): give them the app's error shape and a Chinese message.
+    GATEWAY_ERRORS = {
+        "UNAUTHORIZED": ("unauthorized", "请先登录"),
+        "ACCESS_DENIED": ("forbidden", "登录凭证无效或无权访问"),
+        "MISSING_AUTHENTICATION_TOKEN": ("not_found", "未找到"),
+        "THROTTLED": ("too_many_requests", "请求过于频繁，请稍后再试"),
+        "REQUEST_TOO_LARGE": ("payload_too_large", "提交的内容过大"),
+        "DEFAULT_5XX": ("internal_error", "系统繁忙，请稍后重试"),
+    }
+
+    def _gateway_responses(self, rest_api) -> None:
+        for response_type, (code, message) in self.GATEWAY_ERRORS.items():
+            body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
+            apigateway.CfnGatewayResponse(
+                self, f"GatewayResponse{pascal(response_type.lower())}",
+                rest_api_id=rest_api.ref, response_type=response_type,
+                response_templates={"application/json": body},
+                response_parameters={
+                    "gatewayresponse.header.Content-Type": "'application/json; charset=utf-8'"})
 
     def _check_visibility(self, queue: str, timeout: int, function: str) -> None:
         """Lambda refuses an SQS source whose visibility timeout is below the timeout."""

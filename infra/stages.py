@@ -50,6 +50,12 @@ class StageConfig:
     # Secrets reach the functions as CloudFormation dynamic references, resolved when a
     # function is updated: bump this (-c secrets_rev=2) after changing a secret's value.
     secrets_rev: str = "1"
+    # Callback survey calls through Amazon Connect (optional: without an instance, surveys go by
+    # SMS only). The contact flow's contract: docs/feedback-loop.md.
+    connect_instance_id: str | None = None
+    connect_contact_flow_id: str | None = None
+    connect_source_phone: str | None = None
+    connect_queue_id: str | None = None
 
     @property
     def prefix(self) -> str:

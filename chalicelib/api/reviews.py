@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain.errors import Forbidden
 from ..services import review
-from ..services.staff_auth import StaffUser
 from . import staff
 from .http import body_json, query_param, route
 
 bp = Blueprint(__name__)
 
 
-def _user() -> StaffUser:
-    context = (bp.current_request.context or {}).get("authorizer") or {}
-    if "user" not in context:
-        raise Forbidden()
-    return StaffUser.from_context(context)
-
-
 @route(bp, "/v1/staff/reviews", methods=["GET"], authorizer=staff.staff_authorizer)
 def pending_reviews():
     request = bp.current_request
-    return review.list_pending(_user(), cursor=query_param(request, "cursor"),
+    return review.list_pending(staff.current_staff(), cursor=query_param(request, "cursor"),
                                limit=query_param(request, "limit"))
 
 
 @route(bp, "/v1/staff/reviews/{ticket_id}/decision", methods=["POST"],
        authorizer=staff.staff_authorizer)
 def review_decision(ticket_id):
-    return review.decide(_user(), ticket_id, body_json(bp.current_request))
+    return review.decide(staff.current_staff(), ticket_id, body_json(bp.current_request))

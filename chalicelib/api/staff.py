@@ -28,7 +28,8 @@ def staff_authorizer(auth_request):
     return AuthResponse(routes=["*"], principal_id=user.user, context=user.to_context())
 
 
-def _user() -> StaffUser:
+def current_staff() -> StaffUser:
+    """The verified staff identity the authorizer put on the current request."""
     context = (bp.current_request.context or {}).get("authorizer") or {}
     if "user" not in context:       # only reachable if the route lost its authorizer
         raise Forbidden()
@@ -43,28 +44,28 @@ def _body():
 @route(bp, "/v1/staff/queue", methods=["GET"], authorizer=staff_authorizer)
 def queue():
     r = bp.current_request
-    return staff.queue(_user(), status=query_param(r, "status"), light=query_param(r, "light"),
-                       cursor=query_param(r, "cursor"), unit=query_param(r, "unit"),
-                       limit=query_param(r, "limit"))
+    return staff.queue(current_staff(), status=query_param(r, "status"),
+                       light=query_param(r, "light"), cursor=query_param(r, "cursor"),
+                       unit=query_param(r, "unit"), limit=query_param(r, "limit"))
 
 
 @route(bp, "/v1/staff/tickets", methods=["POST"], authorizer=staff_authorizer)
 def hotline_entry():
     """A hotline agent enters a caller's request (channel ``phone``)."""
     ticket = intake.submit_for_caller(
-        body_json(bp.current_request), _user(),
+        body_json(bp.current_request), current_staff(),
         bp.current_request.headers.get("idempotency-key"))
     return json_response(ticket, status=201)
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}", methods=["GET"], authorizer=staff_authorizer)
 def get_ticket(ticket_id):
-    return staff.get_ticket(_user(), ticket_id)
+    return staff.get_ticket(current_staff(), ticket_id)
 
 
 def _action_route(action: str):
     def view(ticket_id):
-        return staff.perform(_user(), ticket_id, action, _body(),
+        return staff.perform(current_staff(), ticket_id, action, _body(),
                              bp.current_request.headers.get("idempotency-key"))
     view.__name__ = "staff_" + action.replace("/", "_").replace("-", "_")
     route(bp, f"/v1/staff/tickets/{{ticket_id}}/{action}", methods=["POST"],

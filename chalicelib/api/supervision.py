@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..services import overdue
 from .http import query_param, route
-from .staff import _user, staff_authorizer
+from .staff import current_staff, staff_authorizer
 
 bp = Blueprint(__name__)
 
@@ -14,4 +14,4 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer)
 def supervision():
     include_closed = query_param(bp.current_request, "all") in ("1", "true")
-    return overdue.supervision_list(_user(), include_closed=include_closed)
+    return overdue.supervision_list(current_staff(), include_closed=include_closed)

@@ -27,7 +27,8 @@ _ONE_DAY = timedelta(days=1)
 _SECONDS_PER_DAY = 86400.0
 
 
-def _require_aware(value: datetime, name: str) -> datetime:
+def require_aware(value: datetime, name: str) -> datetime:
+    """``value`` in Asia/Shanghai; TypeError/ValueError for a non-datetime or a naive one."""
     if not isinstance(value, datetime):
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
@@ -130,7 +131,7 @@ class WorkCalendar:
         time zone (naive datetimes raise ValueError) and the result is in Asia/Shanghai.
         ``n == 0`` returns ``start`` (as the same instant); ``n < 0`` raises ValueError.
         """
-        local = _require_aware(start, "start")
+        local = require_aware(start, "start")
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"n must be an int, got {type(n).__name__}")
         if n < 0:
@@ -149,8 +150,8 @@ class WorkCalendar:
         counts the covered fraction of its 24 hours; non-working days count 0. Negative if
         ``end`` is before ``start``. Both moments must be timezone-aware.
         """
-        a = _require_aware(start, "start")
-        b = _require_aware(end, "end")
+        a = require_aware(start, "start")
+        b = require_aware(end, "end")
         if b < a:
             return -self.working_days_between(b, a)
         total_seconds = 0.0

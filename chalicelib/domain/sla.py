@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.calendar import SHANGHAI, WorkCalendar
+from chalicelib.domain.calendar import WorkCalendar, require_aware
 
 TICKET_TYPES = ("consult", "complaint", "help", "suggestion", "report")
 
@@ -79,14 +79,6 @@ def _reminders(value: Any) -> tuple[int, ...]:
 def _is_code(value: str) -> bool:
     """A region code: ASCII digits only."""
     return value.isascii() and value.isdigit()
-
-
-def _aware(value: datetime, name: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
-    return value.astimezone(SHANGHAI)
 
 
 @dataclass(frozen=True)
@@ -175,7 +167,7 @@ def compute_deadlines(
     """
     if ticket_type not in TICKET_TYPES:
         raise ValueError(f"unknown ticket type {ticket_type!r}; expected one of {TICKET_TYPES}")
-    local = _aware(at, "at")
+    local = require_aware(at, "at")
     if emergency:
         sign_minutes = min(policy.emergency_minutes, EMERGENCY_SIGN_CAP_MINUTES)
         return Deadlines(
@@ -196,7 +188,7 @@ def compute_deadlines(
 
 def contact_deadline(policy: SlaPolicy, signed_at: datetime) -> datetime:
     """First phone contact is due ``contact_minutes`` (clock time) after sign-in."""
-    return _aware(signed_at, "signed_at") + timedelta(minutes=policy.contact_minutes)
+    return require_aware(signed_at, "signed_at") + timedelta(minutes=policy.contact_minutes)
 
 
 class PolicyBook:

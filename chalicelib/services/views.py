@@ -65,7 +65,7 @@ def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
     }
     if ticket.location:
         view["location"] = ticket.location.as_dict()
-    if ticket.reply_text and ticket.status in ("replied", "closed"):
+    if ticket.reply_text and ticket.status in ("replied", "closed", "in_review"):
         view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
     if timeline is not None:
         view["timeline"] = [event_view(e, staff=False) for e in timeline if e.citizen_visible]

@@ -51,6 +51,16 @@ def china(tmp_path_factory) -> Synth:
     return _synth(tmp_path_factory.mktemp("infra-cn") / "cdk.out", CHINA_CONTEXT)
 
 
+@pytest.fixture(scope="session")
+def voice(tmp_path_factory) -> Synth:
+    """dev with survey calls through an Amazon Connect instance."""
+    return _synth(tmp_path_factory.mktemp("infra-voice") / "cdk.out", VOICE_CONTEXT)
+
+
+VOICE_CONTEXT = {"stage": "dev", "connect_instance_id": "5c1f2a3b-0000-4000-8000-000000000001",
+                 "connect_contact_flow_id": "9d8e7f6a-0000-4000-8000-000000000002",
+                 "connect_source_phone": "+8657112345000"}
+
 
 def pytest_generate_tests(metafunc):
     if "stage_name" in metafunc.fixturenames:

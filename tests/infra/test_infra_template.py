@@ -108,6 +108,17 @@ def test_api_throttling_logging_and_name(synth, stage_name):
     assert "DestinationArn" in api["AccessLogSetting"]
 
 
+def test_gateway_errors_have_the_app_error_shape(synth, stage_name):
+    template = synth.templates[stage_name]
+    found = {r["ResponseType"]: r for r in resources(template,
+                                                     "AWS::ApiGateway::GatewayResponse").values()}
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "REQUEST_TOO_LARGE",
+            "DEFAULT_5XX"} <= set(found)
+    for response in found.values():
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert set(body["error"]) == {"code", "message"} and body["error"]["message"]
+
+
 def test_functions_are_configured_for_the_stage(synth, stage_name):
     template, stage = synth.templates[stage_name], synth.stage(stage_name)
     functions = resources(template, "AWS::Serverless::Function")
@@ -187,3 +198,25 @@ def test_china_refuses_what_it_does_not_have(tmp_path, missing, message):
     context = {k: v for k, v in CHINA_CONTEXT.items() if k != missing}
     with pytest.raises(ValueError, match=message):
         build_app(tmp_path / "cdk.out", context, nag=False)
+
+
+def test_webhook_secrets_reach_the_functions(synth, stage_name):
+    template = synth.templates[stage_name]
+    secrets = {p["Name"] for p in resources(template, "AWS::SecretsManager::Secret").values()}
+    assert f"minyi/{stage_name}/sms-webhooks" in secrets
+    for fn in resources(template, "AWS::Serverless::Function").values():
+        assert "MINYI_SMS_WEBHOOK_SECRETS" in fn["Environment"]["Variables"]
+        assert "MINYI_VOICE_MODE" not in fn["Environment"]["Variables"]
+
+
+def test_survey_calls_through_connect(voice):
+    template = voice.templates["dev"]
+    (permission,) = [p for p in resources(template, "AWS::Lambda::Permission").values()
+                     if p.get("Principal") == "connect.amazonaws.com"]
+    assert permission["Action"] == "lambda:InvokeFunction"
+    policies = json.dumps(resources(template, "AWS::IAM::Policy"))
+    assert "connect:StartOutboundVoiceContact" in policies
+    for fn in resources(template, "AWS::Serverless::Function").values():
+        env = fn["Environment"]["Variables"]
+        assert env["MINYI_VOICE_MODE"] == "connect"
+        assert env["MINYI_CONNECT_INSTANCE_ID"].startswith("5c1f2a3b")
