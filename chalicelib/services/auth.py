@@ -8,6 +8,21 @@ from ..domain.errors import TokenExpired, Unauthorized, ValidationError
 from .container import container
 
 CITIZEN_AUDIENCE = "minyi-citizen"
+CLOCK_SKEW = 60
+# exp/iat/nbf are checked against the app's clock (container.now), not PyJWT's own
+TIME_CHECKS_BY_US = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
+
+
+def check_times(claims: dict) -> None:
+    now = container.now()
+    try:
+        exp, iat = float(claims["exp"]), float(claims.get("iat", now))
+    except (TypeError, ValueError):
+        raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
+    if now >= exp:
+        raise TokenExpired()
+    if iat > now + CLOCK_SKEW or float(claims.get("nbf", iat)) > now + CLOCK_SKEW:
+        raise Unauthorized("登录凭证尚未生效", code="invalid_token")
 
 
 def login_wechat(body) -> dict:
@@ -31,15 +46,12 @@ def verify_citizen_token(token: str) -> str:
     try:
         claims = jwt.decode(
             token, container.settings.token_secret, algorithms=["HS256"],
-            audience=CITIZEN_AUDIENCE, options={"require": ["exp", "sub", "aud"]},
-            leeway=0,
+            audience=CITIZEN_AUDIENCE, options={"require": ["exp", "iat", "sub", "aud"],
+                                                **TIME_CHECKS_BY_US},
         )
-    except jwt.ExpiredSignatureError:
-        raise TokenExpired() from None
     except jwt.PyJWTError:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
-    if int(container.now()) >= int(claims["exp"]):
-        raise TokenExpired()
+    check_times(claims)
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject.startswith("wx:"):
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import jwt
 
-from ..domain.errors import TokenExpired, Unauthorized
+from ..domain.errors import Unauthorized
+from .auth import TIME_CHECKS_BY_US, check_times
 from .container import container
 
 ROLES = frozenset({"handler", "dispatcher", "leader", "admin"})
@@ -69,7 +70,8 @@ def verify_staff_token(token: str) -> StaffUser:
                                               jwt.PyJWKClient(settings.staff_jwks_url))
             key = client.get_signing_key_from_jwt(token).key
             claims = jwt.decode(token, key, algorithms=["RS256"], issuer=settings.staff_issuer,
-                                options={"require": ["exp", "sub"], "verify_aud": False})
+                                options={"require": ["exp", "sub"], "verify_aud": False,
+                                         **TIME_CHECKS_BY_US})
             if settings.staff_audience and claims.get("client_id", claims.get("aud")) != \
                     settings.staff_audience:
                 raise Unauthorized("登录凭证无效", code="invalid_token")
@@ -81,14 +83,12 @@ def verify_staff_token(token: str) -> StaffUser:
                 raise Unauthorized("登录凭证无效", code="invalid_token")
             claims = jwt.decode(token, settings.staff_token_secret, algorithms=["HS256"],
                                 audience=DEV_AUDIENCE, issuer=settings.staff_issuer,
-                                options={"require": ["exp", "sub", "aud", "iss"]})
+                                options={"require": ["exp", "sub", "aud", "iss"],
+                                         **TIME_CHECKS_BY_US})
             roles, unit, user = claims.get("roles") or [], claims.get("unit"), claims["sub"]
-    except jwt.ExpiredSignatureError:
-        raise TokenExpired() from None
     except jwt.PyJWTError:
         raise Unauthorized("登录凭证无效", code="invalid_token") from None
-    if int(claims["exp"]) <= int(container.now()):
-        raise TokenExpired()
+    check_times(claims)
     roles = frozenset(r for r in roles if r in ROLES)
     if not unit or not isinstance(unit, str) or not roles:
         raise Unauthorized("账号未配置单位或角色", code="invalid_token")
