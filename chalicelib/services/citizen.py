@@ -111,7 +111,7 @@ def presign_upload(citizen_id: str, body) -> dict:
         raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
     content_type = body.get("content_type")
     size = body.get("size")
-    if content_type not in UPLOAD_TYPES:
+    if not isinstance(content_type, str) or content_type not in UPLOAD_TYPES:
         raise ValidationError("只能上传 JPG、PNG 图片或 PDF 文件", field="content_type",
                               code="unsupported_file_type")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
