@@ -180,9 +180,9 @@ def notify_dispatched(ticket: TicketModel, *, redispatch: bool = False,
 
 
 def after_commit(ticket: TicketModel, events) -> None:
-    kinds = {e.kind for e in events}
-    lifecycle.after_change(ticket, "submitted")
-    if "dispatched" in kinds:
+    if "dispatched" in {e.kind for e in events}:
         # the citizen's acceptance SMS already named the unit: only the unit is told here
         notify_dispatched(ticket, citizen=False)
-        lifecycle.after_change(ticket, "dispatched")
+        lifecycle.after_change(ticket, "submitted", "dispatched")
+    else:
+        lifecycle.after_change(ticket, "submitted")

@@ -32,20 +32,21 @@ def detail(ticket: TicketModel, kind: str) -> dict:
     }
 
 
-def on_change(ticket: TicketModel, kind: str) -> None:
-    detail_type = DETAIL_TYPES.get(kind)
-    if detail_type is None:
+def on_change(ticket: TicketModel, *kinds: str) -> None:
+    """Publish the events of one committed change (one PutEvents for all of them)."""
+    batch = [(DETAIL_TYPES[k], detail(ticket, k)) for k in kinds if k in DETAIL_TYPES]
+    if not batch:
         return
-    payload = detail(ticket, kind)
     for attempt in range(3):
         try:
-            container.bus.publish(detail_type, payload)
+            container.bus.publish_many(batch)
             return
         except Exception as exc:  # noqa: BLE001 - retried, then counted; the change stands
             if attempt == 2:
                 logger.exception("event publish failed", extra={
-                    "ticket_id": ticket.ticket_id, "detail_type": detail_type,
+                    "ticket_id": ticket.ticket_id, "detail_types": [t for t, _ in batch],
                     "error": repr(exc)})
-                count("EventPublishFailed", detail_type=detail_type)
+                for detail_type, _ in batch:
+                    count("EventPublishFailed", detail_type=detail_type)
                 return
             time.sleep(0.2 * (attempt + 1))

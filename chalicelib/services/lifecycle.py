@@ -37,18 +37,20 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.deadline_shard = None
 
 
-def after_change(ticket: TicketModel, kind: str) -> None:
+def after_change(ticket: TicketModel, *kinds: str) -> None:
     """Run after a change is committed: keep the deadline timer in step and publish the event.
 
-    ``kind``: submitted, dispatched, signed, replied, extended, returned, escalated, rejected,
-    withdrawn, reopened, closed, review.
+    ``kinds`` (one change may be several steps, e.g. submitted and routed at once): submitted,
+    dispatched, signed, replied, extended, returned, escalated, rejected, withdrawn, reopened,
+    closed, review.
     """
     from ..observability import count, logger
     from . import escalation, events
-    try:
-        escalation.on_change(ticket, kind)
-    except Exception as exc:  # noqa: BLE001 - the change is committed; alarm on the metric
-        logger.exception("escalation timer update failed", extra={
-            "ticket_id": ticket.ticket_id, "kind": kind, "error": repr(exc)})
-        count("EscalationTimerFailed", kind=kind)
-    events.on_change(ticket, kind)
+    for kind in kinds:
+        try:
+            escalation.on_change(ticket, kind)
+        except Exception as exc:  # noqa: BLE001 - the change is committed; alarm on the metric
+            logger.exception("escalation timer update failed", extra={
+                "ticket_id": ticket.ticket_id, "kind": kind, "error": repr(exc)})
+            count("EscalationTimerFailed", kind=kind)
+    events.on_change(ticket, *kinds)
