@@ -16,6 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import Actor
+from . import markers
 from .models import EphemeralModel, RegistryModel, TicketEventModel, TicketModel
 
 
@@ -103,9 +104,7 @@ class TicketRepository:
         try:
             with TransactWrite(connection=self.connection) as tx:
                 if marker is not None:
-                    moment = dt.datetime.fromtimestamp(now, dt.timezone.utc)
-                    tx.save(marker, condition=EphemeralModel.pk.does_not_exist()
-                            | (EphemeralModel.expires_at < moment))
+                    tx.save(marker, condition=markers.free(now))
                 tx.save(ticket, condition=TicketModel.ticket_id.does_not_exist())
                 for event in events:
                     tx.save(event, condition=TicketEventModel.sk.does_not_exist())

@@ -20,6 +20,7 @@ import hashlib
 import re
 from typing import Any
 
+from ..adapters import markers
 from ..adapters.models import TicketModel
 from ..adapters.sms_providers import (
     PROVIDERS,
@@ -84,16 +85,23 @@ def handle_sns(message: str) -> str:
     return handle(sms)
 
 
+def _first_delivery(key: str) -> bool:
+    """Claim the provider's message id: False when it was delivered (and acted on) before."""
+    now = container.now()
+    return markers.claim(key, now=now,
+                         expires_at=now + container.settings.inbound_dedupe_ttl_seconds)
+
+
 def handle_receipt(receipt: DeliveryReceipt) -> str:
     key = f"inbound#{receipt.provider}#{receipt.dedupe_id}"
-    if not survey.mark_once(key, container.settings.inbound_dedupe_ttl_seconds):
+    if not _first_delivery(key):
         return "duplicate"
     try:
         found = survey.update_delivery(receipt.message_id, delivered=receipt.delivered,
                                        provider=receipt.provider, code=receipt.code,
                                        description=receipt.description)
     except Exception:
-        survey.unmark(key)
+        markers.release(key)
         raise
     return "updated" if found else "unknown_message"
 
@@ -106,13 +114,13 @@ def handle(sms: InboundSms) -> str:
         count("InboundSmsIgnored", reason="bad_number")
         return "bad_number"
     key = f"inbound#{sms.provider}#{sms.message_id}"
-    if not survey.mark_once(key, container.settings.inbound_dedupe_ttl_seconds):
+    if not _first_delivery(key):
         count("InboundSmsDuplicates", provider=sms.provider)
         return "duplicate"
     try:
         result = _act(sms, phone)
     except Exception:
-        survey.unmark(key)            # let the provider's retry act
+        markers.release(key)            # let the provider's retry act
         raise
     count("InboundSms", provider=sms.provider, result=result.split(":")[0])
     return result

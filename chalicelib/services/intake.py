@@ -7,7 +7,8 @@ import datetime as dt
 import hashlib
 import json
 
-from ..adapters.models import EphemeralModel, LocationMap, TicketModel
+from ..adapters import markers
+from ..adapters.models import LocationMap, TicketModel
 from ..adapters.tickets_repo import DuplicateSubmission, new_event
 from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
 from ..domain.intake import Submission, normalize_phone, parse_submission
@@ -131,10 +132,8 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     events += dispatch.route_new(ticket, category, chain, now, actor)
     marker = None
     if guard:
-        expires = dt.datetime.fromtimestamp(now + container.settings.idempotency_ttl_seconds,
-                                            dt.timezone.utc)
-        marker = EphemeralModel(guard[0], expires_at=expires,
-                                data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
+        marker = markers.new(guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
+                             data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
     try:
         repo.create(ticket, events, marker=marker, now=now)
     except DuplicateSubmission as dup:

@@ -9,12 +9,10 @@ race send it once.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
-from pynamodb.exceptions import PutError
-
-from ..adapters.models import EphemeralModel, TicketModel
+from ..adapters import markers
+from ..adapters.models import TicketModel
 from ..domain.ticket import DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
 from . import notify
@@ -64,17 +62,7 @@ def _claim(ticket: TicketModel, which: str, now: float) -> bool:
     """Write the send marker iff nobody has (or its TTL has passed): True means we send."""
     phase = "sign" if ticket.status == DISPATCHED else "reply"
     key = f"remind#{ticket.ticket_id}#{phase}#{which}#{int(ticket.deadline_at)}"
-    expires = dt.datetime.fromtimestamp(int(ticket.deadline_at) + 7 * DAY, dt.timezone.utc)
-    marker = EphemeralModel(key, expires_at=expires, data={"at": int(now)})
-    now_dt = dt.datetime.fromtimestamp(now, dt.timezone.utc)
-    try:
-        marker.save(condition=EphemeralModel.pk.does_not_exist()
-                    | (EphemeralModel.expires_at < now_dt))
-        return True
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
 
 
 def _text(ticket: TicketModel, which: str) -> str:

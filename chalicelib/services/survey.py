@@ -28,16 +28,17 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
+from ..adapters import markers
 from ..adapters.models import EphemeralModel, RegistryModel, TicketModel
 from ..adapters.tickets_repo import new_event
 from ..domain import survey as rules
-from ..domain.calendar import SHANGHAI
 from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
 from ..domain.intake import normalize_phone
 from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
 from ..observability import count, logger
 from . import dispatch, lifecycle, notify, views
 from .container import container
+from .sla_service import to_local
 
 OPEN_PK = "survey#open"
 OPTOUT_PK = "optout"
@@ -48,54 +49,9 @@ MAX_COMMENT = 500
 PENDING = "pending"
 
 
-# ------------------------------------------------------------------ small persistence helpers
-def _utc(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
-
-
-def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-def mark_once(key: str, ttl_seconds: int, data: dict | None = None) -> bool:
-    """Write an ephemeral marker unless a live one exists: True the first time. Items past
-    ``expires_at`` count as absent (DynamoDB deletes them late)."""
-    now = container.now()
-    marker = EphemeralModel(key, expires_at=_utc(now + ttl_seconds), data=data or {"at": int(now)})
-    try:
-        marker.save(condition=EphemeralModel.pk.does_not_exist()
-                    | (EphemeralModel.expires_at < _utc(now)))
-        return True
-    except PutError as exc:
-        if _condition_failed(exc):
-            return False
-        raise
-
-
-def unmark(key: str) -> None:
-    try:
-        EphemeralModel(key).delete()
-    except DeleteError:
-        logger.exception("could not remove marker", extra={"key": key})
-
-
-def _live_ephemeral(key: str) -> EphemeralModel | None:
-    try:
-        item = EphemeralModel.get(key, consistent_read=True)
-    except DoesNotExist:
-        return None
-    if item.expires_at is not None and item.expires_at < _utc(container.now()):
-        return None
-    return item
-
-
 def window() -> rules.Window:
     s = container.settings
     return rules.Window(s.survey_start_hour, s.survey_end_hour)
-
-
-def _moment(now: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(now, SHANGHAI)
 
 
 # ------------------------------------------------------------------ opt-outs
@@ -170,7 +126,7 @@ def _delete_item(item: RegistryModel) -> None:
     try:
         item.delete(condition=RegistryModel.value == item.value)
     except DeleteError as exc:
-        if not _condition_failed(exc):
+        if not markers.condition_failed(exc):
             raise
 
 
@@ -196,7 +152,7 @@ def _claim(phone: str, ticket_id: str, now: float) -> bool:
                 condition=condition)
             return True
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not markers.condition_failed(exc):
                 raise                   # someone wrote it meanwhile: look again
     return False
 
@@ -219,7 +175,7 @@ def run_due(limit: int | None = None) -> dict:
     """Ask the citizens whose callback is due. Outside the daytime window: nothing (the
     callbacks stay due and go out when the window opens)."""
     now = container.now()
-    moment = _moment(now)
+    moment = to_local(now)
     if not window().contains(moment):
         return {"quiet_hours": 1}
     summary: Counter = Counter()
@@ -308,9 +264,9 @@ def _deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
             count("SurveyCallFailed")
     message_id = notify.send(t.phone, notify.survey(t.code), kind="survey")
     if message_id:
-        EphemeralModel(f"{OUTBOUND_PREFIX}{message_id}", expires_at=_utc(now + OUTBOUND_TTL),
-                       data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
-                             "status": "sent", "sent_at": int(now)}).save()
+        markers.new(f"{OUTBOUND_PREFIX}{message_id}", expires_at=now + OUTBOUND_TTL,
+                    data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
+                          "status": "sent", "sent_at": int(now)}).save()
 
 
 def _close_not_evaluated(t: TicketModel, state: dict, now: float) -> None:
@@ -436,7 +392,8 @@ def note_message(t: TicketModel, text: str, *, channel: str, source: dict) -> No
 
 def clarify_once(phone: str, text: str) -> bool:
     """At most one clarifying SMS per number a day: an auto-responder can't start a loop."""
-    if not mark_once(f"clarify#{phone}", CLARIFY_TTL):
+    now = container.now()
+    if not markers.claim(f"clarify#{phone}", now=now, expires_at=now + CLARIFY_TTL):
         count("ClarifySuppressed")
         return False
     notify.send(phone, text, kind="clarify")
@@ -524,7 +481,9 @@ def voice_result(event: Any) -> dict:
     if t is None or caller != t.phone:
         return {"result": "invalid", "reason": "unknown_ticket"}
     key = f"inbound#voice#{contact_id}"
-    if not mark_once(key, container.settings.inbound_dedupe_ttl_seconds):
+    now = container.now()
+    if not markers.claim(key, now=now,
+                         expires_at=now + container.settings.inbound_dedupe_ttl_seconds):
         return {"result": "duplicate"}
     try:
         if not survey_open(t):
@@ -535,7 +494,7 @@ def voice_result(event: Any) -> dict:
                             raw_text=f"电话按键：{keys}", actor=Actor("citizen", t.citizen_id),
                             source={"provider": "connect", "contact_id": contact_id})
     except Exception:
-        unmark(key)
+        markers.release(key)
         raise
     return {"result": "ok", "step": step}
 
@@ -544,7 +503,7 @@ def voice_result(event: Any) -> dict:
 def update_delivery(message_id: str, *, delivered: bool, provider: str, code: str | None,
                     description: str | None) -> bool:
     """A provider's delivery receipt for an SMS we sent: the outbound record's status."""
-    item = _live_ephemeral(f"{OUTBOUND_PREFIX}{message_id}")
+    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
     if item is None:
         return False
     data = dict(item.data or {})
@@ -557,7 +516,7 @@ def update_delivery(message_id: str, *, delivered: bool, provider: str, code: st
 
 
 def outbound_status(message_id: str) -> dict | None:
-    item = _live_ephemeral(f"{OUTBOUND_PREFIX}{message_id}")
+    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
     return dict(item.data or {}) if item else None
 
 
