@@ -57,6 +57,11 @@ class ReferenceRepository:
     def unit(self, unit_id: str) -> UnitModel | None:
         return self.units().get(unit_id)
 
+    def unit_name(self, unit_id: str | None) -> str:
+        """The unit's name for people (its id if unknown, '' for none)."""
+        unit = self.unit(unit_id) if unit_id else None
+        return unit.name if unit else (unit_id or "")
+
     def duty_rules(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DutyRuleModel]:
         """The rules for these (category, region) pairs. Each pair is cached on its own (a miss
         too), so a warm process reads only pairs it has not seen lately, in one BatchGetItem."""

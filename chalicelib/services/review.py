@@ -87,7 +87,8 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
                                           "public": {"reasonable": True}}, True),
                 ("reopened", "经社会评议，诉求合理，督办重新办理",
                  {"unit_id": t.unit_id, "reason": "social_review", "supervised": True,
-                  "public": {"unit": _unit_name(t.unit_id), "supervised": True}}, True),
+                  "public": {"unit": container.reference.unit_name(t.unit_id),
+                             "supervised": True}}, True),
             ]
         t.status = CLOSED
         t.closed_at = now
@@ -103,8 +104,8 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
 
     def after(t: TicketModel) -> None:
         if reasonable:
-            notify.send(t.phone, notify.review_rehandle(t.code, _unit_name(t.unit_id)),
-                        kind="review_rehandle")
+            name = container.reference.unit_name(t.unit_id)
+            notify.send(t.phone, notify.review_rehandle(t.code, name), kind="review_rehandle")
             unit = container.reference.unit(t.unit_id) if t.unit_id else None
             if unit is not None:
                 notify.send(unit.duty_phone, notify.unit_review_rehandle(t.code),
@@ -129,8 +130,3 @@ def evaluated(t: TicketModel) -> rules.Evaluated:
 def unit_scores(tickets: Iterable[TicketModel]) -> dict[str, rules.UnitScore]:
     """Per-unit satisfaction of closed tickets; social review's exclusions left out."""
     return rules.unit_scores(evaluated(t) for t in tickets if t.status == CLOSED)
-
-
-def _unit_name(unit_id: str | None) -> str:
-    unit = container.reference.unit(unit_id) if unit_id else None
-    return unit.name if unit else (unit_id or "")

@@ -160,7 +160,8 @@ def sign(user, ticket_id, body):
         t.signed_at = now
         t.esc_rev = int(t.esc_rev or 0) + 1      # the reply deadline's timer replaces sign-in's
         t.contact_due_at = int(contact_deadline(policy, to_local(now)).timestamp())
-        return [("signed", "承办单位已签收", {"public": {"unit": _unit_name(t.unit_id)}}, True)]
+        unit = container.reference.unit_name(t.unit_id)
+        return [("signed", "承办单位已签收", {"public": {"unit": unit}}, True)]
     return _act(user, ticket_id, "sign", body, mutate,
                 after=lambda t: lifecycle.after_change(t, "signed"))
 
@@ -339,9 +340,9 @@ def dispatch_ticket(user, ticket_id, body):
             state["learn"] = True
         dispatch.assign(t, unit_id, co_units, now)
         t.route_reason = "dispatcher"
-        return [("dispatched", f"已派至{_unit_name(unit_id)}",
+        return [("dispatched", f"已派至{container.reference.unit_name(unit_id)}",
                  {"unit_id": unit_id, "co_units": co_units, "by": "dispatcher",
-                  "public": {"unit": _unit_name(unit_id)}}, True)]
+                  "public": {"unit": container.reference.unit_name(unit_id)}}, True)]
 
     def after(t):
         if state.get("learn"):
@@ -443,9 +444,6 @@ def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str
     return {"unit": unit_id, "items": views_, "cursor": next_cursor}
 
 
-def _unit_name(unit_id: str | None) -> str:
-    unit = container.reference.unit(unit_id) if unit_id else None
-    return unit.name if unit else (unit_id or "")
 
 
 def _closed_extension(ext):

@@ -333,7 +333,7 @@ def apply_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text
         t.overdue = False
         t.due_at = None                # a new reply deadline, counted from now
         dispatch.assign(t, unit_id, t.co_units or [], now)      # same unit, sign-in clock anew
-        name = _unit_name(unit_id)
+        name = container.reference.unit_name(unit_id)
         events.append(new_event(
             t, "reopened", SYSTEM, now, index=1,
             text=f"诉求人不满意，工单交{name}重新办理（回头看，第{t.reopen_count}次重办）",
@@ -367,7 +367,8 @@ def _after_answer(t: TicketModel, step: str, unit_id: str | None, answer: rules.
         notify.send(t.phone, notify.evaluated_closed(t.code), kind="evaluated")
         lifecycle.after_change(t, "closed")
     elif step == rules.REOPEN:
-        notify.send(t.phone, notify.reopened(t.code, _unit_name(unit_id)), kind="reopened")
+        name = container.reference.unit_name(unit_id)
+        notify.send(t.phone, notify.reopened(t.code, name), kind="reopened")
         unit = container.reference.unit(unit_id) if unit_id else None
         if unit is not None:
             notify.send(unit.duty_phone, notify.unit_look_again(t.code, t.reopen_count,
@@ -518,8 +519,3 @@ def update_delivery(message_id: str, *, delivered: bool, provider: str, code: st
 def outbound_status(message_id: str) -> dict | None:
     item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
     return dict(item.data or {}) if item else None
-
-
-def _unit_name(unit_id: str | None) -> str:
-    unit = container.reference.unit(unit_id) if unit_id else None
-    return unit.name if unit else (unit_id or "")
