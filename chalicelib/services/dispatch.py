@@ -97,7 +97,7 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     ticket.contact_due_at = None
     _start_sign_clock(ticket, now)
     ticket.clock_start_at = now
-    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
+    lifecycle.new_timer_revision(ticket)
     ticket.updated_at = now
     lifecycle.refresh_open_keys(ticket)
 
@@ -115,6 +115,15 @@ def _start_sign_clock(ticket: TicketModel, now: float) -> None:
         ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
 
 
+def rehandle(ticket: TicketModel, now: float) -> None:
+    """重办: the same unit handles the ticket again, with sign-in and reply deadlines counted
+    afresh from now (a dissatisfied evaluation, or social review finding the request
+    reasonable)."""
+    ticket.overdue = False
+    ticket.due_at = None
+    assign(ticket, ticket.unit_id, ticket.co_units or [], now)
+
+
 def to_review(ticket: TicketModel, reason: str, now: float) -> None:
     center = container.settings.center_unit
     ticket.status = SUBMITTED
@@ -124,7 +133,7 @@ def to_review(ticket: TicketModel, reason: str, now: float) -> None:
     ticket.unit_path = list(center_unit.path) if center_unit else [center]
     ticket.route_reason = reason
     _start_sign_clock(ticket, now)
-    ticket.esc_rev = int(ticket.esc_rev or 0) + 1     # the review queue's own timer
+    lifecycle.new_timer_revision(ticket)     # the review queue's own timer
     ticket.updated_at = now
     lifecycle.refresh_open_keys(ticket)
 

@@ -37,6 +37,13 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.deadline_shard = None
 
 
+def new_timer_revision(ticket: TicketModel) -> None:
+    """This change moves a deadline: the ticket's escalation plan is replaced after the commit
+    (``services/escalation.py`` starts ``<ticket>-r<esc_rev>``; a running older plan finds itself
+    stale at its next deadline)."""
+    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
+
+
 def after_change(ticket: TicketModel, *kinds: str) -> None:
     """Run after a change is committed: keep the deadline timer in step and publish the event.
 

@@ -78,9 +78,7 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
         t.review_at = None
         if reasonable:
             t.supervised = True
-            t.overdue = False
-            t.due_at = None                 # a new reply deadline, counted from now
-            dispatch.assign(t, t.unit_id, t.co_units or [], now)
+            dispatch.rehandle(t, now)
             count("SocialReviews", decision="reasonable")
             return [
                 ("review_decided", note, {"reasonable": True,

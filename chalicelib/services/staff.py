@@ -158,7 +158,7 @@ def sign(user, ticket_id, body):
         policy = policies().for_jurisdiction([t.region_code])
         t.status = ACCEPTED
         t.signed_at = now
-        t.esc_rev = int(t.esc_rev or 0) + 1      # the reply deadline's timer replaces sign-in's
+        lifecycle.new_timer_revision(t)      # the reply deadline's timer replaces sign-in's
         t.contact_due_at = int(contact_deadline(policy, to_local(now)).timestamp())
         unit = container.reference.unit_name(t.unit_id)
         return [("signed", "承办单位已签收", {"public": {"unit": unit}}, True)]
@@ -247,7 +247,7 @@ def decide_extension(user, ticket_id, body):
         if approve:
             t.due_at = ext["requested_due_at"]
             t.overdue = False
-            t.esc_rev = int(t.esc_rev or 0) + 1
+            lifecycle.new_timer_revision(t)
             count("ExtensionsApproved")
             return [("extended", note, {"due_at": t.due_at,
                                         "public": {"due_at": views.iso_local(t.due_at)}}, True)]

@@ -330,9 +330,7 @@ def apply_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text
     elif step == rules.REOPEN:
         t.reopen_count = int(t.reopen_count or 0) + 1
         t.grade = "D"                  # 崇义: D, the citizen does not accept the result
-        t.overdue = False
-        t.due_at = None                # a new reply deadline, counted from now
-        dispatch.assign(t, unit_id, t.co_units or [], now)      # same unit, sign-in clock anew
+        dispatch.rehandle(t, now)
         name = container.reference.unit_name(unit_id)
         events.append(new_event(
             t, "reopened", SYSTEM, now, index=1,
