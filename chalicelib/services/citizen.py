@@ -6,6 +6,7 @@ from ..adapters.models import TicketModel
 from ..adapters.tickets_repo import new_event
 from ..domain.errors import InvalidTransition, NotFound, ValidationError
 from ..domain.intake import attachment_keys, parse_supplement
+from ..domain.paging import page_size
 from ..domain.ticket import (
     FINAL_STATUSES,
     MAX_ATTACHMENTS,
@@ -22,7 +23,6 @@ from .intake import upload_prefix
 
 UPLOAD_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-PAGE_SIZE = 20
 
 
 def own_ticket(citizen_id: str, ticket_id: str) -> TicketModel:
@@ -41,11 +41,7 @@ def get_ticket(citizen_id: str, ticket_id: str) -> dict:
 
 
 def list_tickets(citizen_id: str, limit: str | None, cursor: str | None) -> dict:
-    size = PAGE_SIZE
-    if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= 100:
-            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
-        size = int(limit)
+    size = page_size(limit)
     items, next_cursor = container.tickets.citizen_tickets(citizen_id, size, cursor)
     now = container.now()
     return {"items": [views.citizen_ticket(t, now) for t in items], "cursor": next_cursor}

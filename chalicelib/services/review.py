@@ -18,13 +18,13 @@ from ..adapters.tickets_repo import CursorCodec
 from ..domain import survey as rules
 from ..domain import workflow
 from ..domain.errors import Forbidden, ValidationError
+from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
 from ..observability import count
 from . import dispatch, lifecycle, notify, staff, views
 from .container import container
 from .staff_auth import StaffUser
 
-PAGE_SIZE = 20
 _SCOPE = "reviews"
 
 
@@ -37,11 +37,7 @@ def list_pending(user: StaffUser, *, cursor: str | None, limit: str | None) -> d
     jurisdiction)."""
     if not (workflow.sees_all(user) or "leader" in user.roles):
         raise Forbidden("只有派单员或领导可以查看社会评议队列", code="role_required")
-    size = PAGE_SIZE
-    if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= 100:
-            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
-        size = int(limit)
+    size = page_size(limit)
     start = _codec().decode(cursor, _SCOPE)
     result = TicketModel.by_review.query("pending", limit=size, last_evaluated_key=start)
     now = container.now()

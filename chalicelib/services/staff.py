@@ -15,6 +15,7 @@ from ..domain import workflow
 from ..domain.calendar import SHANGHAI
 from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError, VersionConflict
 from ..domain.lights import GREEN, RED, YELLOW
+from ..domain.paging import page_size
 from ..domain.sla import contact_deadline
 from ..domain.ticket import (
     ACCEPTED,
@@ -423,11 +424,7 @@ def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str
     if light is not None and light not in (GREEN, YELLOW, RED):
         raise ValidationError("light 应为 green / yellow / red", field="light",
                               code="invalid_light")
-    size = 20
-    if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= 100:
-            raise ValidationError("limit 应为 1-100 的整数", field="limit", code="invalid_limit")
-        size = int(limit)
+    size = page_size(limit)
     unit_id = unit or user.unit_id      # a dispatcher's own unit is the center: the review queue
     target = container.reference.unit(unit_id)
     if target is None:

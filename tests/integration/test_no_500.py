@@ -87,6 +87,7 @@ def test_citizen_endpoints_never_500(stack, client):
             assert_client_error_shape(r, (path, raw[:40]))
     for path in (f"/v1/tickets/{ticket_id}", "/v1/tickets/%00", "/v1/tickets/" + "A" * 26,
                  "/v1/me/tickets?limit=0", "/v1/me/tickets?limit=abc", "/v1/me/tickets?cursor=%",
+                 "/v1/me/tickets?limit=%C2%B2",
                  "/v1/places/abc", "/v1/places/" + "9" * 40):
         assert_client_error_shape(client.http.get(path, headers=auth), path)
 
@@ -121,7 +122,8 @@ def test_staff_endpoints_never_500(stack, client):
                "Content-Type": "application/json"}
     for path in ("/v1/staff/queue?light=blue", "/v1/staff/queue?status=closed",
                  "/v1/staff/queue?unit=nope", "/v1/staff/queue?limit=-1",
-                 "/v1/staff/queue?cursor=xyz", "/v1/staff/supervision", "/v1/staff/reviews",
+                 "/v1/staff/queue?cursor=xyz", "/v1/staff/queue?limit=%C2%B2",
+                 "/v1/staff/reviews?limit=%C2%B2", "/v1/staff/supervision", "/v1/staff/reviews",
                  "/v1/staff/reviews?limit=zz", f"/v1/staff/tickets/{ticket_id}"):
         assert_client_error_shape(client.http.get(path, headers=headers), path)
     for body in mutations({"reasonable": True, "note": "n"}, seed=3, n=10):
