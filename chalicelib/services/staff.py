@@ -282,16 +282,17 @@ def return_ticket(user, ticket_id, body):
 
 def add_co_units(user, ticket_id, body):
     units = _units(body, "units", required=True)
+    added: list[str] = []
 
     def mutate(t, now):
-        added = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
+        added[:] = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
         if not added:
             raise ValidationError("没有新的协办单位", field="units", code="nothing_to_add")
         t.co_units = list(t.co_units or []) + added
-        return [("co_units_added", None, {"units": added}, False)]
+        return [("co_units_added", None, {"units": list(added)}, False)]
 
     def after(t):
-        for unit_id in t.co_units[-len(units):]:
+        for unit_id in added:             # only the units this request brought in
             unit = container.reference.unit(unit_id)
             if unit:
                 notify.send(unit.duty_phone, f"{notify.PREFIX}工单{t.code}邀请贵单位协办，"

@@ -246,3 +246,13 @@ def test_lights_follow_the_deadlines(stack):
     assert view() == "red"
     act(VILLAGE_HANDLER, t["id"], "reply", text="已处理", grade="A")
     assert view() is None                              # no light once answered
+
+
+def test_only_newly_added_co_units_are_told(stack):
+    t = new_ticket(key="k-co-0001")
+    act(VILLAGE_HANDLER, t["id"], "co-units", units=["u-zs-cgj"])
+    act(VILLAGE_HANDLER, t["id"], "co-units", units=["u-zs-cgj", "u-city-cgj"])
+    phone = {u: stack.container.reference.unit(u).duty_phone for u in ("u-zs-cgj", "u-city-cgj")}
+    invited = {u: [s for s in stack.sms.to(p) if "协办" in s] for u, p in phone.items()}
+    assert len(invited["u-zs-cgj"]) == 1 and len(invited["u-city-cgj"]) == 1
+    assert TicketModel.get(t["id"]).co_units == ["u-zs-cgj", "u-city-cgj"]
