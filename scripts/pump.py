@@ -70,7 +70,6 @@ class Pump:
         from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
         self.app = app_module.app
-        self.module = app_module
         self.sqs = boto3.client("sqs")
         self.consumers = []       # (queue_url, queue_arn, handler)
         self.schedules = []       # [next_at, period, handler, name]

@@ -15,7 +15,6 @@ from .container import container
 YELLOW_WINDOW = 86400
 
 
-
 def open_ticket_gauges(now: float | None = None) -> dict:
     now = container.now() if now is None else now
     index = TicketModel.by_deadline
@@ -30,6 +29,3 @@ def open_ticket_gauges(now: float | None = None) -> dict:
     gauge("OverdueTickets", red)
     count("GaugeRuns")
     return {"red": red, "yellow": yellow, "green": green, "overdue": red}
-
-
-
