@@ -10,7 +10,8 @@ from .http import bearer_token, body_json, json_response, query_param, route
 bp = Blueprint(__name__)
 
 
-def _citizen() -> str:
+def current_citizen() -> str:
+    """The citizen id (``wx:<openid>``) of the current request's bearer token, or a 401."""
     return auth.verify_citizen_token(bearer_token(bp.current_request))
 
 
@@ -27,7 +28,7 @@ def login():
 @route(bp, "/v1/tickets", methods=["POST"])
 def submit_ticket():
     request = bp.current_request
-    citizen_id = _citizen()
+    citizen_id = current_citizen()
     body = body_json(request)
     ticket = intake.submit(body, citizen_id=citizen_id, channel=_channel(request),
                            idempotency_key=request.headers.get("idempotency-key"))
@@ -36,20 +37,20 @@ def submit_ticket():
 
 @route(bp, "/v1/tickets/{ticket_id}", methods=["GET"])
 def get_ticket(ticket_id):
-    return citizen.get_ticket(_citizen(), ticket_id)
+    return citizen.get_ticket(current_citizen(), ticket_id)
 
 
 @route(bp, "/v1/me/tickets", methods=["GET"])
 def my_tickets():
     request = bp.current_request
-    return citizen.list_tickets(_citizen(), query_param(request, "limit"),
+    return citizen.list_tickets(current_citizen(), query_param(request, "limit"),
                                 query_param(request, "cursor"))
 
 
 @route(bp, "/v1/tickets/{ticket_id}/supplements", methods=["POST"])
 def add_supplement(ticket_id):
     request = bp.current_request
-    citizen_id = _citizen()
+    citizen_id = current_citizen()
     ticket = citizen.add_supplement(citizen_id, ticket_id, body_json(request),
                                     request.headers.get("idempotency-key"))
     return json_response(ticket, status=201)
@@ -58,13 +59,13 @@ def add_supplement(ticket_id):
 @route(bp, "/v1/tickets/{ticket_id}/withdraw", methods=["POST"])
 def withdraw(ticket_id):
     request = bp.current_request
-    citizen_id = _citizen()
+    citizen_id = current_citizen()
     body = body_json(request) if (request.raw_body or b"").strip() else {}
     return citizen.withdraw(citizen_id, ticket_id, body)
 
 
 @route(bp, "/v1/attachments", methods=["POST"])
 def new_attachment():
-    citizen_id = _citizen()
+    citizen_id = current_citizen()
     return json_response(citizen.presign_upload(citizen_id, body_json(bp.current_request)),
                          status=201)

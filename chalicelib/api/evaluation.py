@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import auth, survey
-from .http import bearer_token, body_json, json_response, route
+from ..services import survey
+from .citizen import current_citizen
+from .http import body_json, json_response, route
 
 bp = Blueprint(__name__)
 
@@ -14,7 +15,7 @@ bp = Blueprint(__name__)
 def evaluate(ticket_id):
     """``{"resolved": bool, "satisfaction": 1-5, "comment"?}``, once per reply."""
     request = bp.current_request
-    citizen_id = auth.verify_citizen_token(bearer_token(request))
+    citizen_id = current_citizen()
     ticket = survey.evaluate_in_app(citizen_id, ticket_id, body_json(request),
                                     request.headers.get("idempotency-key"))
     return json_response(ticket, status=201)
