@@ -89,3 +89,13 @@ def stack(aws):
     container.reset()
     sla_service.clear_cache()
     dispatch.reset_classifier()
+
+
+@pytest.fixture
+def no_escalation_timers(stack, monkeypatch):
+    """No escalation state machine executions, for tests about something else: the lifecycle
+    hooks still run and esc_rev still moves (the escalation tests run the real machine). Also
+    needed by tests that set the clock into the past, where every deadline would fire at once."""
+    from chalicelib import config
+    monkeypatch.setenv("MINYI_ESCALATION_SM_ARN", "")
+    config.reload()

@@ -102,9 +102,3 @@ def voice(client, mobile: str, ticket_id: str, *, satisfaction: str = "",
     return client.lambda_.invoke("voice_survey_result", event).payload
 
 
-def timers_off(monkeypatch) -> None:
-    """No escalation state machine executions (the escalation tests cover them; here they only
-    cost time): the lifecycle hooks still run, and esc_rev still moves."""
-    from chalicelib import config
-    monkeypatch.setenv("MINYI_ESCALATION_SM_ARN", "")
-    config.reload()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from chalicelib.adapters.models import TicketModel
 from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.services import intake, sla_service
 from chalicelib.services.admin import set_calendar_override, set_sla_policy
 
 HONGQI = "369902001001"
+pytestmark = pytest.mark.usefixtures("no_escalation_timers")   # the clock goes into the past
 
 
 def at(*args) -> float:
@@ -48,3 +51,4 @@ def test_admin_override_and_policy(stack):
     assert local(t.due_at) == dt.datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
     assert sla_service.policies().for_jurisdiction(["369921000000"]).reply_working_days[
         "consult"] == 2
+

@@ -22,7 +22,6 @@ from survey_support import (
     surveys_to,
     tencent,
     ticket,
-    timers_off,
     voice,
 )
 
@@ -39,9 +38,7 @@ def client(stack):
         yield c
 
 
-@pytest.fixture(autouse=True)
-def _no_escalation_timers(stack, monkeypatch):
-    timers_off(monkeypatch)
+pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 
 
 def surveyed(stack, **kw) -> str:

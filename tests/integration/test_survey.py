@@ -18,7 +18,6 @@ from survey_support import (
     reply,
     surveys_to,
     ticket,
-    timers_off,
 )
 
 from chalicelib.adapters.models import RegistryModel
@@ -27,10 +26,7 @@ from chalicelib.domain.errors import InvalidTransition, NotFound, ValidationErro
 from chalicelib.services import survey
 from chalicelib.services.container import container
 
-
-@pytest.fixture(autouse=True)
-def _no_escalation_timers(stack, monkeypatch):
-    timers_off(monkeypatch)
+pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 
 
 def test_survey_goes_out_only_in_the_daytime_and_at_most_three_times(stack):
