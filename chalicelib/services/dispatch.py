@@ -17,7 +17,7 @@ from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
 from ..observability import count, logger
 from . import lifecycle, notify
 from .container import container
-from .sla_service import calendar, policies, to_local
+from .sla_service import calendar, policy_for, to_local
 
 EXAMPLES_PK = "examples"
 _classifier_lock = threading.Lock()
@@ -105,9 +105,7 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
 def _start_sign_clock(ticket: TicketModel, now: float) -> None:
     """Whoever holds the ticket now (a unit, or the center's review queue) has the sign-in
     period from now to act; the reply deadline promised to the citizen is kept."""
-    region = container.reference.region(ticket.region_code)
-    chain = list(region.chain) if region else [ticket.region_code]
-    policy = policies().for_jurisdiction(chain)
+    policy = policy_for(ticket.region_code)
     deadlines = compute_deadlines(policy, calendar(), ticket.type, bool(ticket.emergency),
                                   to_local(now), container.settings.demo_sla)
     ticket.sign_due_at = int(deadlines.sign_due_at.astimezone(dt.timezone.utc).timestamp())

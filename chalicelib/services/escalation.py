@@ -13,7 +13,7 @@ from ..adapters.models import TicketModel
 from ..domain.escalation import Rung, TicketSnapshot, build_plan, execution_name
 from ..observability import count, logger
 from .container import container
-from .sla_service import calendar, policies, to_local
+from .sla_service import calendar, policy_for, to_local
 
 RESTART = frozenset({"submitted", "dispatched", "signed", "extended", "escalated", "reopened",
                      "returned"})
@@ -28,8 +28,7 @@ def plan_for(ticket: TicketModel) -> dict | None:
     units = container.reference.units()
     rungs = [Rung(u, units[u].level, tuple(units[u].path or [u]))
              for u in (ticket.unit_path or [ticket.unit_id]) if u in units]
-    region = container.reference.region(ticket.region_code)
-    policy = policies().for_jurisdiction(list(region.chain) if region else [ticket.region_code])
+    policy = policy_for(ticket.region_code)
     cal = calendar()
     demo = container.settings.demo_sla
 

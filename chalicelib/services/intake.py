@@ -18,7 +18,7 @@ from ..observability import count, logger
 from . import notify, views
 from .container import container
 from .idempotency import check_key, run_once
-from .sla_service import calendar, policies, to_local
+from .sla_service import calendar, policy_for, to_local
 
 
 def upload_prefix(citizen_id: str) -> str:
@@ -95,7 +95,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     category = ref.category(submission.category) if submission.category else None
     emergency = bool(category and category.emergency)
     chain = list(region.chain) if region else [submission.region_code]
-    policy = policies().for_jurisdiction(chain)
+    policy = policy_for(submission.region_code)
     deadlines = compute_deadlines(policy, calendar(), submission.type, emergency, local_now,
                                   container.settings.demo_sla)
     due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())

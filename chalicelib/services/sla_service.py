@@ -72,6 +72,13 @@ def policies() -> PolicyBook:
     return _cached("policies", build)
 
 
+def policy_for(region_code: str) -> SlaPolicy:
+    """The SLA policy of a place: the most specific jurisdiction along its chain (village,
+    township, county, city) that has one, else the default."""
+    region = container.reference.region(region_code)
+    return policies().for_jurisdiction(list(region.chain) if region else [region_code])
+
+
 def set_policy(jurisdiction: str, data: dict) -> SlaPolicy:
     policy = SlaPolicy.from_dict(data)
     RegistryModel(SLA_PK, jurisdiction, data=policy.to_dict(), updated_at=container.now()).save()

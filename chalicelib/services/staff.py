@@ -33,7 +33,7 @@ from ..observability import count, logger
 from . import dispatch, lifecycle, notify, views
 from .container import container
 from .idempotency import run_once
-from .sla_service import policies, to_local
+from .sla_service import policy_for, to_local
 from .staff_auth import StaffUser
 
 GRADES = ("A", "B", "C", "D")
@@ -156,7 +156,7 @@ def perform(user: StaffUser, ticket_id: str, action: str, body: Any,
 # ---------------------------------------------------------------- unit actions
 def sign(user, ticket_id, body):
     def mutate(t, now):
-        policy = policies().for_jurisdiction([t.region_code])
+        policy = policy_for(t.region_code)
         t.status = ACCEPTED
         t.signed_at = now
         lifecycle.new_timer_revision(t)      # the reply deadline's timer replaces sign-in's

@@ -52,3 +52,14 @@ def test_admin_override_and_policy(stack):
     assert sla_service.policies().for_jurisdiction(["369921000000"]).reply_working_days[
         "consult"] == 2
 
+
+def test_sign_in_uses_the_policy_of_the_places_whole_chain(stack):
+    from chalicelib.services import staff
+    from chalicelib.services.staff_auth import StaffUser
+
+    set_sla_policy({"jurisdiction": "369902000000", "policy": {"contact_minutes": 60}})
+    t = submit(stack, at(2026, 11, 23, 10, 0), "k-chain-0001")
+    handler = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))
+    staff.perform(handler, t.ticket_id, "sign", {})
+    signed = TicketModel.get(t.ticket_id)
+    assert signed.contact_due_at - signed.signed_at == 3600    # the county's 60, not 30
