@@ -17,11 +17,12 @@ def check_times(claims: dict) -> None:
     now = container.now()
     try:
         exp, iat = float(claims["exp"]), float(claims.get("iat", now))
+        nbf = float(claims.get("nbf", iat))
     except (TypeError, ValueError):
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
     if now >= exp:
         raise TokenExpired()
-    if iat > now + CLOCK_SKEW or float(claims.get("nbf", iat)) > now + CLOCK_SKEW:
+    if iat > now + CLOCK_SKEW or nbf > now + CLOCK_SKEW:
         raise Unauthorized("登录凭证尚未生效", code="invalid_token")
 
 
