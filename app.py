@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
-from chalicelib.jobs import admin, consumers, inbound, survey
+from chalicelib.jobs import admin, consumers, inbound, outbox, survey
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -14,6 +14,7 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(supervision.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(consumers.bp)
+app.register_blueprint(outbox.bp)
 app.register_blueprint(evaluation.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(webhooks.bp)

@@ -65,11 +65,20 @@ class Settings:
     escalation_state_machine_arn: str = field(
         default_factory=lambda: _env("MINYI_ESCALATION_SM_ARN", "")
     )
+    # the timeline table's stream (the outbox); a placeholder until provisioned/deployed (infra
+    # points the event source mapping at the real stream)
+    timeline_stream_arn: str = field(default_factory=lambda: _env(
+        "MINYI_TIMELINE_STREAM_ARN",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/minyi-timeline/stream/not-provisioned"))
     alert_topic_arn: str = field(default_factory=lambda: _env("MINYI_ALERT_TOPIC_ARN", ""))
     idempotency_ttl_seconds: int = field(
         default_factory=lambda: _int("MINYI_IDEMPOTENCY_TTL", 24 * 3600)
     )
     demo_sla_seconds: int = field(default_factory=lambda: _int("DEMO_SLA_SECONDS", 0))
+    # local/test stages only: the app's clock runs this far from the real one (the e2e tier
+    # lives in an explicit week, a year back or ahead in CI; see tests/clock.py)
+    clock_offset_seconds: int = field(
+        default_factory=lambda: _int("MINYI_CLOCK_OFFSET_SECONDS", 0))
     deadline_shards: int = field(default_factory=lambda: _int("MINYI_DEADLINE_SHARDS", 8))
     classify_threshold: float = field(
         default_factory=lambda: float(_env("MINYI_CLASSIFY_THRESHOLD", "0.5"))
@@ -123,6 +132,10 @@ class Settings:
             LOCAL_SMS_WEBHOOK_SECRETS if self.is_local else {})
         value = secrets.get(provider) if isinstance(secrets, dict) else None
         return value if isinstance(value, str) and value else None
+
+    @property
+    def clock_offset(self) -> int:
+        return self.clock_offset_seconds if self.is_local else 0
 
     @property
     def demo_sla(self) -> int | None:

@@ -5,7 +5,12 @@
   the dead-letter queue by the queue's redrive policy, as in AWS);
 - fires every ``@app.schedule`` at its rate (``MINYI_PUMP_SCHEDULE_SCALE`` < 1 speeds them up);
 - bridges every ``@app.on_sns_message`` topic through an SQS queue subscribed to it (moto does
-  not deliver SNS to Lambda) and invokes the handler once per notification, SNS-shaped.
+  not deliver SNS to Lambda) and invokes the handler once per notification, SNS-shaped;
+- reads every ``@app.on_dynamodb_record`` stream (the timeline's: the outbox) with
+  GetShardIterator/GetRecords and invokes the handler with Lambda-shaped batches, honouring
+  partial batch failures; its shard positions are saved (``MINYI_PUMP_STATE``, default
+  ``.local/pump-state.json``), so a restarted pump neither loses records nor replays more than
+  the last batch.
 
 Run by ``make run`` (through scripts/local_stack.py) and by the e2e tests.
 """
@@ -67,12 +72,21 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
 class Pump:
     def __init__(self, app_module):
         import boto3
-        from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
+        from chalice.app import (
+            DynamoDBEventConfig,
+            ScheduledEventConfig,
+            SNSEventConfig,
+            SQSEventConfig,
+        )
+
+        from chalicelib.adapters.streams import StreamReader
 
         self.app = app_module.app
         self.sqs = boto3.client("sqs")
         self.consumers = []       # (queue_url, queue_arn, handler)
         self.schedules = []       # [next_at, period, handler, name]
+        self.streams = []         # (StreamReader, handler, batch size)
+        state = Path(os.environ.get("MINYI_PUMP_STATE", ROOT / ".local" / "pump-state.json"))
         scale = float(os.environ.get("MINYI_PUMP_SCHEDULE_SCALE", "1"))
         for source in self.app.event_sources:
             handler = resolve(source.handler_string)
@@ -86,6 +100,10 @@ class Pump:
                 self.schedules.append([time.monotonic() + period, period, handler, source.name])
             elif isinstance(source, SNSEventConfig):
                 self.consumers.append(self._sns_bridge(source.topic, handler))
+            elif isinstance(source, DynamoDBEventConfig):
+                reader = StreamReader(boto3.client("dynamodbstreams"), source.stream_arn,
+                                      state.with_name(f"{state.stem}-{source.name}.json"))
+                self.streams.append((reader, handler, source.batch_size or 100))
 
     def _sns_bridge(self, topic: str, handler):
         """An SQS queue subscribed to the topic; each notification becomes one SNS event."""
@@ -133,6 +151,21 @@ class Pump:
             handled += len(messages)
         return handled
 
+    def drain_streams(self) -> int:
+        """One pass over every stream: each shard's new records, as Lambda would deliver them.
+        A failed batch (an exception, or a record reported in ``batchItemFailures``) is read
+        again from the first record not accepted on the next pass."""
+        handled = 0
+        for reader, handler, batch in self.streams:
+            for shard, event in reader.batches(batch):
+                try:
+                    response = handler(event, LocalContext())
+                except Exception as exc:  # noqa: BLE001 - like Lambda: the batch is retried
+                    print(f"stream consumer {handler.__name__} failed: {exc!r}", flush=True)
+                    continue
+                handled += reader.accept(shard, event, response)
+        return handled
+
     def fire_due(self) -> None:
         now = time.monotonic()
         for entry in self.schedules:
@@ -150,10 +183,13 @@ class Pump:
                     print(f"schedule {entry[3]} failed: {exc!r}", flush=True)
 
     def run_forever(self, idle_sleep: float = 0.5) -> None:
-        print(f"pump: {len(self.consumers)} queues, {len(self.schedules)} schedules", flush=True)
+        print(f"pump: {len(self.consumers)} queues, {len(self.streams)} streams, "
+              f"{len(self.schedules)} schedules", flush=True)
         while True:
             self.fire_due()
-            if not self.drain_once():
+            busy = self.drain_streams()
+            busy += self.drain_once()
+            if not busy:
                 time.sleep(idle_sleep)
 
 

@@ -281,6 +281,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RegistryModel, EphemeralModel,
 )
 TTL_TABLES = {EphemeralModel: TTL_ATTRIBUTE}
+# The timeline's stream is the outbox (services/outbox.py): new entries only, as written.
+STREAM_TABLES = {TicketEventModel: "NEW_IMAGE"}
 
 
 def _keys(key_schema: list[dict]) -> list[tuple[str, str]]:
@@ -312,5 +314,6 @@ def table_specs() -> list[dict]:
                            for a in schema["attribute_definitions"]},
             "gsis": gsis,
             "ttl_attribute": TTL_TABLES.get(model),
+            "stream": STREAM_TABLES.get(model),
         })
     return specs

@@ -20,6 +20,7 @@ from .models import table_specs
 @dataclass
 class Provisioned:
     tables: dict = field(default_factory=dict)
+    streams: dict = field(default_factory=dict)         # logical table -> stream arn
     queues: dict = field(default_factory=dict)          # logical -> url
     queue_arns: dict = field(default_factory=dict)
     dlqs: dict = field(default_factory=dict)
@@ -29,6 +30,8 @@ class Provisioned:
 
     def env(self) -> dict:
         out = {}
+        if "TicketEvent" in self.streams:
+            out["MINYI_TIMELINE_STREAM_ARN"] = self.streams["TicketEvent"]
         if "escalation" in self.state_machines:
             out["MINYI_ESCALATION_SM_ARN"] = self.state_machines["escalation"]
         if "alerts" in self.topics:
@@ -40,7 +43,9 @@ def _client(service: str, settings: Settings, endpoint_url: str | None):
     return boto3.client(service, region_name=settings.region, endpoint_url=endpoint_url)
 
 
-def create_tables(settings: Settings, endpoint_url: str | None = None) -> dict:
+def create_tables(settings: Settings, endpoint_url: str | None = None,
+                  streams: dict | None = None) -> dict:
+    """Every table (idempotent); ``streams`` receives each streamed table's stream ARN."""
     ddb = _client("dynamodb", settings, endpoint_url)
     existing = set(ddb.list_tables().get("TableNames", []))
     created = {}
@@ -48,6 +53,9 @@ def create_tables(settings: Settings, endpoint_url: str | None = None) -> dict:
         name = spec["table_name"]
         created[spec["logical"]] = name
         if name in existing:
+            if spec["stream"] and streams is not None:
+                streams[spec["logical"]] = ddb.describe_table(TableName=name)["Table"][
+                    "LatestStreamArn"]
             continue
         kwargs = {
             "TableName": name,
@@ -62,7 +70,12 @@ def create_tables(settings: Settings, endpoint_url: str | None = None) -> dict:
                 "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in g["key_schema"]],
                 "Projection": {"ProjectionType": g["projection"]},
             } for g in spec["gsis"]]
-        ddb.create_table(**kwargs)
+        if spec["stream"]:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True,
+                                             "StreamViewType": spec["stream"]}
+        table = ddb.create_table(**kwargs)["TableDescription"]
+        if spec["stream"] and streams is not None:
+            streams[spec["logical"]] = table["LatestStreamArn"]
         if spec["ttl_attribute"]:
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": spec["ttl_attribute"]})
@@ -72,7 +85,7 @@ def create_tables(settings: Settings, endpoint_url: str | None = None) -> dict:
 def provision(settings: Settings, endpoint_url: str | None = None) -> Provisioned:
     """Idempotent: safe to run against a stack that already has some of it."""
     out = Provisioned()
-    out.tables = create_tables(settings, endpoint_url)
+    out.tables = create_tables(settings, endpoint_url, out.streams)
     prefix = topology.resource_prefix(settings.table_prefix)
     sqs = _client("sqs", settings, endpoint_url)
     sns = _client("sns", settings, endpoint_url)

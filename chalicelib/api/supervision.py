@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import overdue
+from ..services import supervision as supervision_service
 from .http import query_param, route
 from .staff import current_staff, staff_authorizer
 
@@ -14,4 +14,4 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer)
 def supervision():
     include_closed = query_param(bp.current_request, "all") in ("1", "true")
-    return overdue.supervision_list(current_staff(), include_closed=include_closed)
+    return supervision_service.supervision_list(current_staff(), include_closed=include_closed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
+from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, NotFound, ValidationError
 from ..domain.intake import attachment_keys, parse_supplement
 from ..domain.paging import page_size
@@ -16,7 +16,7 @@ from ..domain.ticket import (
     new_ticket_id,
 )
 from ..observability import count
-from . import lifecycle, views
+from . import changes, views
 from .container import container
 from .idempotency import run_once
 from .intake import upload_prefix
@@ -62,16 +62,15 @@ def add_supplement(citizen_id: str, ticket_id: str, body, idempotency_key: str |
         if total > MAX_ATTACHMENTS:
             raise ValidationError(f"每个工单最多 {MAX_ATTACHMENTS} 个附件", field="attachments",
                                   code="too_many_attachments")
-        now = container.now()
-        event = new_event(ticket, "supplement", Actor("citizen", citizen_id), now, text=text,
-                          channel=ticket.channel, data={"attachments": list(attachments),
-                                                        "public": {"attachments":
-                                                                   list(attachments)}})
-        ticket.attachments = list(ticket.attachments or []) + list(attachments)
-        ticket.updated_at = now
-        container.tickets.save(ticket, [event])
+
+        def mutate(t, now):
+            t.attachments = list(t.attachments or []) + list(attachments)
+            return [Step("supplement", text, {"attachments": list(attachments),
+                                              "public": {"attachments": list(attachments)}},
+                         channel=t.channel)]
+        done = changes.change(ticket, Actor("citizen", citizen_id), mutate)
         count("Supplements")
-        return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+        return views.committed(done, staff=False)
 
     return run_once("supplement", citizen_id, idempotency_key,
                     {"ticket": ticket_id, "text": text, "attachments": list(attachments)}, action)
@@ -85,21 +84,18 @@ def withdraw(citizen_id: str, ticket_id: str, body) -> dict:
                                   code="wrong_type")
         reason = body["reason"].strip() or None
     ticket = own_ticket(citizen_id, ticket_id)
-    now = container.now()
     if ticket.status == WITHDRAWN:      # a retried withdraw: already done
-        return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+        return views.citizen_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
     if ticket.status not in WITHDRAWABLE:
         raise InvalidTransition("工单已答复或已结束，不能撤回")
-    event = new_event(ticket, "withdrawn", Actor("citizen", citizen_id), now, text=reason,
-                      channel=ticket.channel)
-    ticket.status = WITHDRAWN
-    ticket.updated_at = now
-    ticket.closed_at = now
-    lifecycle.clear_open_keys(ticket)
-    container.tickets.save(ticket, [event])
-    lifecycle.after_change(ticket, "withdrawn")
+
+    def mutate(t, now):
+        t.status = WITHDRAWN
+        t.closed_at = now
+        return [Step("withdrawn", reason, channel=t.channel)]
+    done = changes.change(ticket, Actor("citizen", citizen_id), mutate)
     count("TicketsWithdrawn")
-    return views.citizen_ticket(ticket, now, container.tickets.timeline(ticket_id))
+    return views.committed(done, staff=False)
 
 
 def presign_upload(citizen_id: str, body) -> dict:

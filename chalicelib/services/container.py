@@ -53,7 +53,10 @@ class Container:
 
     @property
     def clock(self) -> Callable[[], float]:
-        return self._get("clock", lambda: time.time)
+        def build():
+            offset = self.settings.clock_offset
+            return (lambda: time.time() + offset) if offset else time.time
+        return self._get("clock", build)
 
     def now(self) -> float:
         return self.clock()

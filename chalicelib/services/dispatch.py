@@ -7,15 +7,14 @@ import datetime as dt
 import threading
 
 from ..adapters.models import CategoryModel, RegistryModel, TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import routing
 from ..domain.catalog import Category, load_routed_examples
+from ..domain.changes import Step
 from ..domain.classify import Classifier
 from ..domain.errors import ValidationError
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
 from ..observability import count, logger
-from . import lifecycle, notify
 from .container import container
 from .sla_service import calendar, policy_for, to_local
 
@@ -97,9 +96,6 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     ticket.contact_due_at = None
     _start_sign_clock(ticket, now)
     ticket.clock_start_at = now
-    lifecycle.new_timer_revision(ticket)
-    ticket.updated_at = now
-    lifecycle.refresh_open_keys(ticket)
 
 
 def _start_sign_clock(ticket: TicketModel, now: float) -> None:
@@ -131,15 +127,13 @@ def to_review(ticket: TicketModel, reason: str, now: float) -> None:
     ticket.unit_path = list(center_unit.path) if center_unit else [center]
     ticket.route_reason = reason
     _start_sign_clock(ticket, now)
-    lifecycle.new_timer_revision(ticket)     # the review queue's own timer
-    ticket.updated_at = now
-    lifecycle.refresh_open_keys(ticket)
 
 
-def route_new(ticket: TicketModel, category, region_chain: list[str], now: float,
-              actor: Actor) -> list:
-    """Decide where a new ticket goes; returns the extra timeline entries."""
-    events = []
+ROUTER = Actor("system", "router")
+
+
+def route_new(ticket: TicketModel, region_chain: list[str], now: float) -> list[Step]:
+    """Decide where a new ticket goes (part of its submission); returns the router's step."""
     if not ticket.category:
         suggestion = classifier().suggest(ticket.description)
         if suggestion.category:
@@ -153,43 +147,18 @@ def route_new(ticket: TicketModel, category, region_chain: list[str], now: float
     if decision.unit_id:
         assign(ticket, decision.unit_id, decision.co_units, now)
         unit = container.reference.unit(decision.unit_id)
-        events.append(new_event(
-            ticket, "dispatched", Actor("system", "router"), now, index=1,
-            text=f"已派至{unit.name}" if unit else None,
-            data={"unit_id": decision.unit_id, "co_units": list(decision.co_units),
-                  "reason": decision.reason, "category": ticket.category,
-                  "confidence": ticket.category_confidence,
-                  "public": {"unit": unit.name if unit else decision.unit_id}}))
+        step = Step("dispatched", f"已派至{unit.name}" if unit else None, actor=ROUTER, data={
+            "unit_id": decision.unit_id, "co_units": list(decision.co_units),
+            "reason": decision.reason, "category": ticket.category, "by": "router",
+            "confidence": ticket.category_confidence,
+            "public": {"unit": unit.name if unit else decision.unit_id}})
         count("TicketsRouted", outcome="rule")
     else:
         to_review(ticket, decision.reason, now)
-        events.append(new_event(
-            ticket, "review_queued", Actor("system", "router"), now, index=1, visible=False,
-            data={"reason": decision.reason, "suggested": ticket.category,
-                  "confidence": ticket.category_confidence}))
+        step = Step("review_queued", actor=ROUTER, visible=False, data={
+            "queue": "dispatch", "reason": decision.reason, "suggested": ticket.category,
+            "confidence": ticket.category_confidence})
         count("TicketsRouted", outcome=decision.reason)
     logger.info("ticket routed", extra={"ticket_id": ticket.ticket_id, "unit": ticket.unit_id,
                                         "reason": decision.reason})
-    return events
-
-
-def notify_dispatched(ticket: TicketModel, *, redispatch: bool = False,
-                      citizen: bool = True) -> None:
-    unit = container.reference.unit(ticket.unit_id) if ticket.unit_id else None
-    if unit is None or ticket.status != DISPATCHED:
-        return
-    if citizen:
-        text = notify.redispatched if redispatch else notify.dispatched
-        notify.send(ticket.phone, text(ticket.code, unit.name), kind="dispatched")
-    notify.send(unit.duty_phone, notify.unit_new_ticket(ticket.code, ticket.sign_due_at,
-                                                        ticket.description),
-                kind="unit_dispatched")
-
-
-def after_commit(ticket: TicketModel, events) -> None:
-    if "dispatched" in {e.kind for e in events}:
-        # the citizen's acceptance SMS already named the unit: only the unit is told here
-        notify_dispatched(ticket, citizen=False)
-        lifecycle.after_change(ticket, "submitted", "dispatched")
-    else:
-        lifecycle.after_change(ticket, "submitted")
+    return [step]

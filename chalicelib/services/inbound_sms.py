@@ -31,13 +31,13 @@ from ..adapters.sms_providers import (
     parse_end_user_messaging,
     secret_matches,
 )
-from ..adapters.tickets_repo import new_event
 from ..domain import survey as rules
+from ..domain.changes import Step
 from ..domain.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..domain.intake import normalize_phone
 from ..domain.ticket import FINAL_STATUSES, MAX_SUPPLEMENT, Actor, is_valid_code
 from ..observability import count, logger
-from . import notify, survey
+from . import changes, notify, survey
 from .container import container
 
 MIN_DESCRIPTION = 5
@@ -148,8 +148,7 @@ def _act(sms: InboundSms, phone: str) -> str:
         return "no_open_survey"
     target = _supplement_target(phone, text)
     if target is not None:
-        _supplement(target, text[:MAX_SUPPLEMENT], source)
-        notify.send(phone, notify.supplement_added(target.code), kind="supplement")
+        _supplement(target, text[:MAX_SUPPLEMENT], source)   # the outbox confirms it by SMS
         return "supplement"
     if len(text) < MIN_DESCRIPTION:
         survey.clarify_once(phone, notify.too_short())
@@ -177,12 +176,9 @@ def _supplement_target(phone: str, text: str) -> TicketModel | None:
 
 def _supplement(t: TicketModel, text: str, source: dict) -> None:
     t = container.tickets.get(t.ticket_id) or t
-    now = container.now()
-    t.updated_at = now
-    event = new_event(t, "supplement", Actor("citizen", t.citizen_id), now, text=text,
-                      channel="sms", data={"source": source, "attachments": [],
-                                           "public": {"attachments": []}})
-    container.tickets.save(t, [event])
+    changes.change(t, Actor("citizen", t.citizen_id), lambda x, now: [Step(
+        "supplement", text, {"source": source, "attachments": [],
+                             "public": {"attachments": []}}, channel="sms")])
     count("Supplements", channel="sms")
 
 

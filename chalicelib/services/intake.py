@@ -9,13 +9,14 @@ import json
 
 from ..adapters import markers
 from ..adapters.models import LocationMap, TicketModel
-from ..adapters.tickets_repo import DuplicateSubmission, new_event
+from ..adapters.tickets_repo import DuplicateSubmission
+from ..domain.changes import Step
 from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
 from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
-from ..domain.ticket import DISPATCHED, SUBMITTED, Actor, new_ticket_id, ticket_code
+from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
-from . import notify, views
+from . import changes, views
 from .container import container
 from .idempotency import check_key, run_once
 from .sla_service import calendar, policy_for, to_local
@@ -126,16 +127,15 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     data = {"channel": channel, "type": submission.type}
     if agent:
         data["agent"] = agent.id
-    events = [new_event(ticket, "submitted", actor, now, text=submission.description,
-                        channel=channel, data=data)]
     from . import dispatch  # routing decides the unit before the first write
-    events += dispatch.route_new(ticket, category, chain, now, actor)
+    steps = [Step("submitted", submission.description, data, channel=channel)]
+    steps += dispatch.route_new(ticket, chain, now)
     marker = None
     if guard:
         marker = markers.new(guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
                              data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
     try:
-        repo.create(ticket, events, marker=marker, now=now)
+        changes.create(ticket, actor, steps, now, marker=marker)
     except DuplicateSubmission as dup:
         if dup.data.get("payload") != guard[1]:
             raise IdempotencyConflict() from None
@@ -147,10 +147,4 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     logger.info("ticket submitted", extra={"ticket_id": ticket.ticket_id, "code": code,
                                            "channel": channel, "phone": submission.phone})
     count("TicketsSubmitted", channel=channel, type=submission.type)
-    routed_to = (container.reference.unit(ticket.unit_id)
-                 if ticket.status == DISPATCHED and ticket.unit_id else None)
-    notify.send(submission.phone,
-                notify.accepted(code, due_at, routed_to.name if routed_to else None),
-                kind="accepted")
-    dispatch.after_commit(ticket, events)
     return views.citizen_ticket(ticket, now)

@@ -1,4 +1,4 @@
-"""Keeping a ticket's derived keys right and telling the rest of the system what happened.
+"""Keeping a ticket's derived keys right (called by services/changes.py on every change).
 
 The sparse index keys (``open_unit``, ``deadline_at``, ``deadline_shard``) exist only while a ticket
 is open, so the unit queue and the city-wide deadline index hold open tickets and nothing else.
@@ -35,29 +35,3 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.open_unit = None
     ticket.deadline_at = None
     ticket.deadline_shard = None
-
-
-def new_timer_revision(ticket: TicketModel) -> None:
-    """This change moves a deadline: the ticket's escalation plan is replaced after the commit
-    (``services/escalation.py`` starts ``<ticket>-r<esc_rev>``; a running older plan finds itself
-    stale at its next deadline)."""
-    ticket.esc_rev = int(ticket.esc_rev or 0) + 1
-
-
-def after_change(ticket: TicketModel, *kinds: str) -> None:
-    """Run after a change is committed: keep the deadline timer in step and publish the event.
-
-    ``kinds`` (one change may be several steps, e.g. submitted and routed at once): submitted,
-    dispatched, signed, replied, extended, returned, escalated, rejected, withdrawn, reopened,
-    closed, review.
-    """
-    from ..observability import count, logger
-    from . import escalation, events
-    for kind in kinds:
-        try:
-            escalation.on_change(ticket, kind)
-        except Exception as exc:  # noqa: BLE001 - the change is committed; alarm on the metric
-            logger.exception("escalation timer update failed", extra={
-                "ticket_id": ticket.ticket_id, "kind": kind, "error": repr(exc)})
-            count("EscalationTimerFailed", kind=kind)
-    events.on_change(ticket, *kinds)

@@ -1,6 +1,8 @@
-"""Citizen- and unit-facing SMS texts (simplified Chinese) and sending them.
+"""Citizen- and unit-facing SMS texts (simplified Chinese).
 
-A failed SMS never undoes the step it reports: it is logged and counted, and the step stands.
+The SMS that report a ticket change are sent by the outbox (services/outbox.py) from the
+committed timeline entry, once per entry and recipient; only replies to inbound messages that
+belong to no change go out directly (:func:`send_now`).
 """
 
 from __future__ import annotations
@@ -112,12 +114,32 @@ def unit_review_rehandle(code: str) -> str:
     return f"{PREFIX}工单{code}经社会评议需重新办理，已列入督办，请尽快签收办理并联系诉求人。"
 
 
-def send(phone: str | None, text: str, *, kind: str) -> str | None:
+def co_unit_invited(code: str) -> str:
+    return f"{PREFIX}工单{code}邀请贵单位协办，请配合主办单位办理。"
+
+
+def supervised(code: str) -> str:
+    return f"{PREFIX}工单{code}已被督办，请加快办理。"
+
+
+def unit_overdue(code: str, late_unit: str, missed: str | None) -> str:
+    what = {"sign": "签收", "reply": "答复", "review": "研判派单"}.get(missed or "", "办理")
+    return f"{PREFIX}工单{code}在{late_unit}已超过{what}期限，已列入待督办，请督促办理。"
+
+
+def unit_escalated(code: str, due_at: float | None) -> str:
+    return f"{PREFIX}工单{code}因下级超期已提级至贵单位，请于{_date(due_at)}前办理。"
+
+
+def send_now(phone: str | None, text: str, *, kind: str) -> str | None:
+    """An SMS that answers an inbound message and belongs to no ticket change (a clarifying
+    question, an opt-out confirmation). Everything a ticket change says goes out through the
+    outbox (services/outbox.py) instead. A failure is logged and counted."""
     if not phone:
         return None
     try:
         message_id = container.sms.send(phone, text)
-    except Exception:  # noqa: BLE001 - an SMS outage must not fail the step it reports
+    except Exception:  # noqa: BLE001 - the inbound message was handled; the reply is courtesy
         logger.exception("sms send failed", extra={"kind": kind, "phone": phone})
         count("SmsFailed", kind=kind)
         return None

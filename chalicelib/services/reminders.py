@@ -94,7 +94,7 @@ def run(now: float | None = None) -> RunReport:
                     report.duplicates += 1
                     continue
                 unit = container.reference.unit(ticket.unit_id)
-                notify.send(unit.duty_phone if unit else None, _text(ticket, which),
+                notify.send_now(unit.duty_phone if unit else None, _text(ticket, which),
                             kind=f"reminder_{which}")
                 report.sent += 1
                 report.reminders.append((ticket.ticket_id, which))

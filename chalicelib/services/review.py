@@ -17,11 +17,12 @@ from ..adapters.models import TicketModel
 from ..adapters.tickets_repo import CursorCodec
 from ..domain import survey as rules
 from ..domain import workflow
+from ..domain.changes import Step
 from ..domain.errors import Forbidden, ValidationError
 from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
 from ..observability import count
-from . import dispatch, lifecycle, notify, staff, views
+from . import dispatch, staff, views
 from .container import container
 from .staff_auth import StaffUser
 
@@ -65,7 +66,7 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
                               field="reasonable", code="wrong_type")
     note = staff._text(body, "note", max_len=500)
 
-    def mutate(t: TicketModel, now: float) -> list:
+    def mutate(t: TicketModel, now: float) -> list[Step]:
         review = dict(t.review or {})
         review.update({"status": "decided", "reasonable": reasonable, "note": note,
                        "decided_by": user.user, "decided_at": int(now)})
@@ -77,41 +78,29 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
             dispatch.rehandle(t, now)
             count("SocialReviews", decision="reasonable")
             return [
-                ("review_decided", note, {"reasonable": True,
-                                          "public": {"reasonable": True}}, True),
-                ("reopened", "经社会评议，诉求合理，督办重新办理",
-                 {"unit_id": t.unit_id, "reason": "social_review", "supervised": True,
-                  "public": {"unit": container.reference.unit_name(t.unit_id),
-                             "supervised": True}}, True),
+                Step("review_decided", note, {"reasonable": True,
+                                              "public": {"reasonable": True}}),
+                Step("reopened", "经社会评议，诉求合理，督办重新办理",
+                     {"unit_id": t.unit_id, "reason": "social_review", "supervised": True,
+                      "public": {"unit": container.reference.unit_name(t.unit_id),
+                                 "supervised": True}}),
             ]
         t.status = CLOSED
         t.closed_at = now
         t.excluded_from_scores = True
         count("SocialReviews", decision="unreasonable")
         return [
-            ("review_decided", note, {"reasonable": False, "excluded_from_scores": True,
-                                      "public": {"reasonable": False}}, True),
-            ("closed", "经社会评议，诉求不合理，已向诉求人解释；工单办结，不计入单位考核",
-             {"evaluation": t.evaluation, "excluded_from_scores": True,
-              "public": {"evaluation": t.evaluation}}, True),
+            Step("review_decided", note, {"reasonable": False, "excluded_from_scores": True,
+                                          "public": {"reasonable": False}}),
+            Step("closed", "经社会评议，诉求不合理，已向诉求人解释；工单办结，不计入单位考核",
+                 {"evaluation": t.evaluation, "excluded_from_scores": True,
+                  "reason": "review_unreasonable", "explanation": note,
+                  "public": {"evaluation": t.evaluation}}),
         ]
 
-    def after(t: TicketModel) -> None:
-        if reasonable:
-            name = container.reference.unit_name(t.unit_id)
-            notify.send(t.phone, notify.review_rehandle(t.code, name), kind="review_rehandle")
-            unit = container.reference.unit(t.unit_id) if t.unit_id else None
-            if unit is not None:
-                notify.send(unit.duty_phone, notify.unit_review_rehandle(t.code),
-                            kind="review_rehandle_unit")
-            lifecycle.after_change(t, "reopened")
-        else:
-            notify.send(t.phone, notify.review_explained(t.code, note), kind="review_explained")
-            lifecycle.after_change(t, "closed")
-
     # the staff action path: visibility, role and state (workflow "review_decision"), the
-    # version check, the timeline in the same transaction
-    return staff._act(user, ticket_id, "review_decision", body, mutate, after)
+    # version check, the timeline in the same transaction; the SMS follow from the entries
+    return staff._act(user, ticket_id, "review_decision", body, mutate)
 
 
 # ------------------------------------------------------------------ scores

@@ -6,14 +6,13 @@ transaction, then SMS and timers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import workflow
 from ..domain.calendar import SHANGHAI
-from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError, VersionConflict
+from ..domain.changes import Step
+from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..domain.lights import GREEN, RED, YELLOW
 from ..domain.paging import page_size
 from ..domain.sla import contact_deadline
@@ -30,7 +29,7 @@ from ..domain.ticket import (
     deadline_shard,
 )
 from ..observability import count, logger
-from . import dispatch, lifecycle, notify, views
+from . import changes, dispatch, views
 from .container import container
 from .idempotency import run_once
 from .sla_service import policy_for, to_local
@@ -112,31 +111,17 @@ def _actor(user: StaffUser) -> Actor:
     return Actor("staff", user.user, user.unit_id, user.name)
 
 
-Mutation = Callable[[TicketModel, float], list]
-
-
-def _act(user: StaffUser, ticket_id: str, action: str, body: dict, mutate: Mutation,
-         after: Callable[[TicketModel], None] | None = None) -> dict:
+def _act(user: StaffUser, ticket_id: str, action: str, body: dict, mutate) -> dict:
+    """Visibility, role and state (``domain.workflow``), then the one change path; the response
+    is built from what was committed (no re-read)."""
     ticket = _load_visible(user, ticket_id)
-    expected = body.get("version")
-    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
-        raise ValidationError("version 应为整数", field="version", code="wrong_type")
+    expected = changes.parse_version(body.get("version"))
     workflow.authorize(user, ticket, action)
-    if expected is not None and expected != ticket.version:
-        raise VersionConflict()
-    now = container.now()
-    steps = mutate(ticket, now)
-    ticket.updated_at = now
-    lifecycle.refresh_open_keys(ticket)
-    events = [new_event(ticket, kind, _actor(user), now, text=text, data=data, visible=visible,
-                        index=i) for i, (kind, text, data, visible) in enumerate(steps)]
-    container.tickets.save(ticket, events)
+    done = changes.change(ticket, _actor(user), mutate, expected_version=expected)
     count("StaffActions", action=action)
     logger.info("staff action", extra={"ticket_id": ticket.ticket_id, "action": action,
                                        "user": user.user, "unit": user.unit_id})
-    if after:
-        after(ticket)
-    return views.staff_ticket(ticket, now, container.tickets.timeline(ticket.ticket_id))
+    return views.committed(done, staff=True)
 
 
 def perform(user: StaffUser, ticket_id: str, action: str, body: Any,
@@ -159,12 +144,10 @@ def sign(user, ticket_id, body):
         policy = policy_for(t.region_code)
         t.status = ACCEPTED
         t.signed_at = now
-        lifecycle.new_timer_revision(t)      # the reply deadline's timer replaces sign-in's
         t.contact_due_at = int(contact_deadline(policy, to_local(now)).timestamp())
         unit = container.reference.unit_name(t.unit_id)
-        return [("signed", "承办单位已签收", {"public": {"unit": unit}}, True)]
-    return _act(user, ticket_id, "sign", body, mutate,
-                after=lambda t: lifecycle.after_change(t, "signed"))
+        return [Step("signed", "承办单位已签收", {"public": {"unit": unit}})]
+    return _act(user, ticket_id, "sign", body, mutate)
 
 
 def contact(user, ticket_id, body):
@@ -182,7 +165,7 @@ def contact(user, ticket_id, body):
         data = {"outcome": outcome, "first_contact": first, "on_time": on_time}
         if first:
             count("FirstContact", on_time=str(on_time).lower())
-        return [("contacted", note, data, outcome == "reached")]
+        return [Step("contacted", note, data, outcome == "reached")]
     return _act(user, ticket_id, "contact", body, mutate)
 
 
@@ -199,17 +182,13 @@ def reply(user, ticket_id, body):
         t.reply_text = text
         t.grade = grade
         t.extension = _closed_extension(t.extension)
-        # the callback survey is due after a delay; a sparse index finds it (issue: surveys)
+        # the callback survey is due after a delay; a sparse index finds it (services/survey)
         t.callback_at = int(now + container.settings.callback_delay_seconds)
         t.callback_shard = deadline_shard(t.ticket_id, container.settings.deadline_shards)
         on_time = bool(t.due_at and now <= t.due_at)
         count("TicketsReplied", grade=grade, on_time=str(on_time).lower())
-        return [("replied", text, {"grade": grade, "on_time": on_time}, True)]
-
-    def after(t):
-        notify.send(t.phone, notify.replied(t.code), kind="replied")
-        lifecycle.after_change(t, "replied")
-    return _act(user, ticket_id, "reply", body, mutate, after)
+        return [Step("replied", text, {"grade": grade, "on_time": on_time})]
+    return _act(user, ticket_id, "reply", body, mutate)
 
 
 def request_extension(user, ticket_id, body):
@@ -228,7 +207,8 @@ def request_extension(user, ticket_id, body):
         t.extension = {"status": "pending", "reason": reason, "requested_due_at": int(new_due),
                        "requested_by": user.user, "requested_at": int(now),
                        "previous_due_at": t.due_at}
-        return [("extension_requested", reason, {"requested_due_at": int(new_due)}, False)]
+        return [Step("extension_requested", reason, {"requested_due_at": int(new_due)},
+                     visible=False)]
     return _act(user, ticket_id, "extension", body, mutate)
 
 
@@ -248,18 +228,12 @@ def decide_extension(user, ticket_id, body):
         if approve:
             t.due_at = ext["requested_due_at"]
             t.overdue = False
-            lifecycle.new_timer_revision(t)
             count("ExtensionsApproved")
-            return [("extended", note, {"due_at": t.due_at,
-                                        "public": {"due_at": views.iso_local(t.due_at)}}, True)]
+            return [Step("extended", note, {"due_at": t.due_at,
+                                            "public": {"due_at": views.iso_local(t.due_at)}})]
         count("ExtensionsRejected")
-        return [("extension_rejected", note, {}, False)]
-
-    def after(t):
-        if approve:
-            notify.send(t.phone, notify.extended(t.code, t.due_at), kind="extended")
-            lifecycle.after_change(t, "extended")
-    return _act(user, ticket_id, "extension_decision", body, mutate, after)
+        return [Step("extension_rejected", note, visible=False)]
+    return _act(user, ticket_id, "extension_decision", body, mutate)
 
 
 def return_ticket(user, ticket_id, body):
@@ -272,32 +246,21 @@ def return_ticket(user, ticket_id, body):
         t.co_units = []
         t.signed_at = None
         count("TicketsReturned")
-        return [("returned", reason, {"from_unit": from_unit}, False)]
-
-    def after(t):
-        notify.send(t.phone, notify.returned(t.code), kind="returned")
-        lifecycle.after_change(t, "returned")
-    return _act(user, ticket_id, "return", body, mutate, after)
+        return [Step("returned", reason, {"from_unit": from_unit}, visible=False)]
+    return _act(user, ticket_id, "return", body, mutate)
 
 
 def add_co_units(user, ticket_id, body):
     units = _units(body, "units", required=True)
-    added: list[str] = []
 
     def mutate(t, now):
-        added[:] = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
+        added = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
         if not added:
             raise ValidationError("没有新的协办单位", field="units", code="nothing_to_add")
         t.co_units = list(t.co_units or []) + added
-        return [("co_units_added", None, {"units": list(added)}, False)]
-
-    def after(t):
-        for unit_id in added:             # only the units this request brought in
-            unit = container.reference.unit(unit_id)
-            if unit:
-                notify.send(unit.duty_phone, f"{notify.PREFIX}工单{t.code}邀请贵单位协办，"
-                            f"请配合主办单位办理。", kind="co_unit")
-    return _act(user, ticket_id, "co_units", body, mutate, after)
+        # only the units this request brought in are told (services/outbox.py)
+        return [Step("co_units_added", None, {"units": added}, visible=False)]
+    return _act(user, ticket_id, "co_units", body, mutate)
 
 
 def escalate(user, ticket_id, body):
@@ -310,13 +273,9 @@ def escalate(user, ticket_id, body):
         from_unit = t.unit_id
         dispatch.assign(t, path[1], t.co_units or [], now)
         count("TicketsEscalated", how="manual")
-        return [("escalated", reason, {"from_unit": from_unit, "to_unit": t.unit_id,
-                                       "to_level": t.level, "manual": True}, False)]
-
-    def after(t):
-        dispatch.notify_dispatched(t, redispatch=True)
-        lifecycle.after_change(t, "escalated")
-    return _act(user, ticket_id, "escalate", body, mutate, after)
+        return [Step("escalated", reason, {"from_unit": from_unit, "to_unit": t.unit_id,
+                                           "to_level": t.level, "manual": True}, visible=False)]
+    return _act(user, ticket_id, "escalate", body, mutate)
 
 
 # ---------------------------------------------------------------- dispatch center
@@ -329,29 +288,24 @@ def dispatch_ticket(user, ticket_id, body):
         raise ValidationError("未知的诉求分类", field="category", code="unknown_category")
     if container.reference.unit(unit_id) is None:
         raise ValidationError("未知的承办单位", field="unit_id", code="unknown_unit")
-    state = {}
 
     def mutate(t, now):
-        state["redispatch"] = t.status == RETURNED
-        if category and category != t.category:
+        redispatch = t.status == RETURNED
+        learn = bool(category and category != t.category)
+        if learn:
             t.category = category
             t.category_source = "dispatcher"
             t.category_confidence = None
             cat = container.reference.category(category)
             t.emergency = bool(cat and cat.emergency)
-            state["learn"] = True
         dispatch.assign(t, unit_id, co_units, now)
         t.route_reason = "dispatcher"
-        return [("dispatched", f"已派至{container.reference.unit_name(unit_id)}",
-                 {"unit_id": unit_id, "co_units": co_units, "by": "dispatcher",
-                  "public": {"unit": container.reference.unit_name(unit_id)}}, True)]
-
-    def after(t):
-        if state.get("learn"):
-            dispatch.learn(t.description, t.category, container.now(), t.ticket_id)
-        dispatch.notify_dispatched(t, redispatch=state["redispatch"])
-        lifecycle.after_change(t, "dispatched")
-    return _act(user, ticket_id, "dispatch", body, mutate, after)
+        name = container.reference.unit_name(unit_id)
+        return [Step("dispatched", f"已派至{name}", {
+            "unit_id": unit_id, "co_units": co_units, "by": "dispatcher",
+            "redispatch": redispatch, "learn": learn, "category": t.category,
+            "public": {"unit": name}})]
+    return _act(user, ticket_id, "dispatch", body, mutate)
 
 
 def reject(user, ticket_id, body):
@@ -365,13 +319,8 @@ def reject(user, ticket_id, body):
         t.status = REJECTED
         t.reject_channel = channel
         t.closed_at = now
-        lifecycle.clear_open_keys(t)
-        return [("rejected", reason, {"channel": channel, "public": {"channel": channel}}, True)]
-
-    def after(t):
-        notify.send(t.phone, notify.rejected(t.code, channel), kind="rejected")
-        lifecycle.after_change(t, "rejected")
-    return _act(user, ticket_id, "reject", body, mutate, after)
+        return [Step("rejected", reason, {"channel": channel, "public": {"channel": channel}})]
+    return _act(user, ticket_id, "reject", body, mutate)
 
 
 # ---------------------------------------------------------------- leaders
@@ -381,24 +330,19 @@ def supervise(user, ticket_id, body):
     def mutate(t, now):
         t.supervised = True
         count("SupervisionOrders")
-        return [("supervised", note, {"leader_unit": user.unit_id}, False)]
-
-    def after(t):
-        unit = container.reference.unit(t.unit_id) if t.unit_id else None
-        if unit:
-            notify.send(unit.duty_phone, f"{notify.PREFIX}工单{t.code}已被督办，请加快办理。",
-                        kind="supervised")
-    return _act(user, ticket_id, "supervise", body, mutate, after)
+        return [Step("supervised", note, {"leader_unit": user.unit_id}, visible=False)]
+    return _act(user, ticket_id, "supervise", body, mutate)
 
 
 def instruct(user, ticket_id, body):
     note = _text(body, "note", max_len=1000)
 
     def mutate(t, now):
-        level = (container.reference.unit(user.unit_id).level
-                 if container.reference.unit(user.unit_id) else "unknown")
+        unit = container.reference.unit(user.unit_id)
+        level = unit.level if unit else "unknown"
         count("Instructions", level=level)
-        return [("instruction", note, {"leader_unit": user.unit_id, "level": level}, False)]
+        return [Step("instruction", note, {"leader_unit": user.unit_id, "level": level},
+                     visible=False)]
     return _act(user, ticket_id, "instruction", body, mutate)
 
 

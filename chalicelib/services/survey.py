@@ -30,13 +30,13 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from ..adapters import markers
 from ..adapters.models import EphemeralModel, RegistryModel, TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import survey as rules
+from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
 from ..domain.intake import normalize_phone
 from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
 from ..observability import count, logger
-from . import dispatch, lifecycle, notify, views
+from . import changes, dispatch, notify, views
 from .container import container
 from .sla_service import to_local
 
@@ -72,16 +72,15 @@ def opt_out(phone: str, *, text: str, channel: str, source: str) -> None:
                   updated_at=now).save()
     ticket = open_survey_ticket(phone)
     if ticket is not None:
-        state = dict(ticket.survey or {})
-        state.update({"open": False, "opted_out": True})
-        ticket.survey = state
-        ticket.updated_at = now
-        event = new_event(ticket, "opted_out", Actor("citizen", ticket.citizen_id), now,
-                          text=text, channel=channel, data={"source": source})
-        container.tickets.save(ticket, [event])
+        def mutate(t, now):
+            state = dict(t.survey or {})
+            state.update({"open": False, "opted_out": True})
+            t.survey = state
+            return [Step("opted_out", text, {"source": source}, channel=channel)]
+        changes.change(ticket, Actor("citizen", ticket.citizen_id), mutate)
         release(phone, ticket.ticket_id)
     count("SmsOptOuts")
-    notify.send(phone, notify.opted_out(), kind="opt_out")
+    notify.send_now(phone, notify.opted_out(), kind="opt_out")
 
 
 # ------------------------------------------------------------------ the open survey per number
@@ -207,28 +206,26 @@ def _process(ticket_id: str, now: float, moment: dt.datetime) -> str:
     if t is None or t.callback_at is None or t.callback_at > now:
         return "not_due"
     if t.status != REPLIED:                   # a stray key: the survey has nothing to ask
-        _clear_callback(t)
-        t.updated_at = now
-        container.tickets.save(t, [])
+        _job_step(t, "survey_cleared", {"status": t.status}, _clear_callback)
         return "cleared"
     state = current_survey(t)
     attempts = int(state.get("attempts") or 0)
     if attempts >= container.settings.survey_max_attempts:
-        _close_not_evaluated(t, state, now)
+        _close_not_evaluated(t, state)
         return "not_evaluated"
     if not rules.may_attempt(state.get("last_day"), moment):
-        t.callback_at = int(window().next_attempt(moment).timestamp())
-        t.updated_at = now
-        container.tickets.save(t, [])
+        later = int(window().next_attempt(moment).timestamp())
+        _job_step(t, "survey_rescheduled", {"callback_at": later},
+                  lambda x: setattr(x, "callback_at", later))
         return "rescheduled"
     opted_out = is_opted_out(t.phone)
     channel = "none"
     if not opted_out:
         if not _claim(t.phone, t.ticket_id, now):
             # the number is answering another ticket's survey: ask about this one later
-            t.callback_at = int(now + container.settings.survey_busy_retry_seconds)
-            t.updated_at = now
-            container.tickets.save(t, [])
+            later = int(now + container.settings.survey_busy_retry_seconds)
+            _job_step(t, "survey_busy", {"callback_at": later},
+                      lambda x: setattr(x, "callback_at", later))
             return "busy"
         channel = "voice" if (t.channel == "phone" and container.voice is not None) else "sms"
     attempt = attempts + 1
@@ -236,23 +233,35 @@ def _process(ticket_id: str, now: float, moment: dt.datetime) -> str:
                   "channel": channel, "open": not opted_out})
     if opted_out:
         state["opted_out"] = True
-    t.survey = state
-    t.callback_at = int(window().next_attempt(moment).timestamp())
-    t.updated_at = now
-    kind = "survey_skipped" if opted_out else "survey_sent"
-    event = new_event(t, kind, SYSTEM, now, channel=None if opted_out else channel,
-                      data={"attempt": attempt, "channel": channel, "opted_out": opted_out},
-                      visible=False)
-    container.tickets.save(t, [event])      # claim first: a lost race sends nothing
+
+    def mutate(x, _now):
+        x.survey = state
+        x.callback_at = int(window().next_attempt(moment).timestamp())
+        kind = "survey_skipped" if opted_out else "survey_sent"
+        # the outbox delivers the survey (call or SMS) from this entry, once
+        return [Step(kind, None, {"attempt": attempt, "channel": channel,
+                                  "opted_out": opted_out}, visible=False,
+                     channel=None if opted_out else channel)]
+    changes.change(t, SYSTEM, mutate)       # claim first: a lost race sends nothing
     if opted_out:
         return "opted_out"
-    _deliver(t, channel, attempt, now)
     count("SurveysSent")
     return "sent"
 
 
-def _deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
-    if channel == "voice":
+def _job_step(t: TicketModel, kind: str, data: dict, apply) -> None:
+    """The survey job's bookkeeping on a ticket, recorded like every change."""
+    def mutate(x, _now):
+        apply(x)
+        return [Step(kind, None, data, visible=False)]
+    changes.change(t, SYSTEM, mutate)
+
+
+def deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
+    """Ask the citizen (the outbox runs this for a committed ``survey_sent`` entry): by voice
+    call for hotline callers when a voice channel exists, falling back to SMS; raises if the
+    SMS fails, so the outbox tries again."""
+    if channel == "voice" and container.voice is not None:
         try:
             container.voice.call(t.phone, ticket_id=t.ticket_id, attempt=attempt,
                                  attributes={"ticket_id": t.ticket_id, "code": t.code,
@@ -262,131 +271,119 @@ def _deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
             logger.exception("survey call failed", extra={"ticket_id": t.ticket_id,
                                                           "error": repr(exc)})
             count("SurveyCallFailed")
-    message_id = notify.send(t.phone, notify.survey(t.code), kind="survey")
-    if message_id:
-        markers.new(f"{OUTBOUND_PREFIX}{message_id}", expires_at=now + OUTBOUND_TTL,
-                    data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
-                          "status": "sent", "sent_at": int(now)}).save()
+    message_id = container.sms.send(t.phone, notify.survey(t.code))
+    count("SmsSent", kind="survey")
+    markers.new(f"{OUTBOUND_PREFIX}{message_id}", expires_at=now + OUTBOUND_TTL,
+                data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
+                      "status": "sent", "sent_at": int(now)}).save()
 
 
-def _close_not_evaluated(t: TicketModel, state: dict, now: float) -> None:
-    state.update({"open": False, "result": rules.NOT_EVALUATED})
-    t.survey = state
-    t.status = CLOSED
-    t.closed_at = now
-    t.evaluation = rules.NOT_EVALUATED
-    t.satisfaction = None
-    t.resolved = None
-    t.evaluated_at = None
-    _clear_callback(t)
-    t.updated_at = now
-    lifecycle.refresh_open_keys(t)
+def _close_not_evaluated(t: TicketModel, state: dict) -> None:
     attempts = int(state.get("attempts") or 0)
-    event = new_event(t, "closed", SYSTEM, now,
-                      text=f"回访{attempts}次未取得评价，工单办结（未评价）",
-                      data={"evaluation": rules.NOT_EVALUATED, "attempts": attempts,
-                            "public": {"evaluation": rules.NOT_EVALUATED}})
-    container.tickets.save(t, [event])
+
+    def mutate(x, now):
+        state.update({"open": False, "result": rules.NOT_EVALUATED})
+        x.survey = state
+        x.status = CLOSED
+        x.closed_at = now
+        x.evaluation = rules.NOT_EVALUATED
+        x.satisfaction = None
+        x.resolved = None
+        x.evaluated_at = None
+        _clear_callback(x)
+        return [Step("closed", f"回访{attempts}次未取得评价，工单办结（未评价）",
+                     {"evaluation": rules.NOT_EVALUATED, "attempts": attempts,
+                      "reason": "not_evaluated",
+                      "public": {"evaluation": rules.NOT_EVALUATED}})]
+    changes.change(t, SYSTEM, mutate)
     release(t.phone, t.ticket_id)
     count("TicketsClosed", evaluation=rules.NOT_EVALUATED)
-    lifecycle.after_change(t, "closed")
 
 
 # ------------------------------------------------------------------ answers, from any channel
-def apply_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text: str | None,
-                 actor: Actor, source: dict | None = None) -> str:
+def record_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text: str | None,
+                 actor: Actor, source: dict | None = None) -> tuple[str, changes.Committed]:
     """Record the citizen's evaluation of the current reply and act on it, in one versioned
     write with its timeline entries. Returns ``close`` / ``reopen`` / ``review``."""
     if t.status != REPLIED:
         raise InvalidTransition("工单当前不在待评价状态（每次答复只能评价一次）",
                                 code="not_awaiting_evaluation")
     s = container.settings
-    now = container.now()
     step = rules.next_step(answer, t.reopen_count, s.max_reopen)
     result = rules.outcome(answer)
-    state = current_survey(t)
-    state.update({"open": False, "answered_at": int(now), "answered_by": channel,
-                  "result": result})
-    t.survey = state
-    t.evaluation = result
-    t.satisfaction = answer.satisfaction
-    t.resolved = answer.resolved
-    t.evaluated_at = now
-    _clear_callback(t)
-    public = {"outcome": result, "resolved": answer.resolved}
-    if answer.satisfaction is not None:
-        public["satisfaction"] = answer.satisfaction
-        public["satisfaction_label"] = rules.SATISFACTION_LABELS_ZH[answer.satisfaction]
-    said = {"satisfaction": answer.satisfaction, "resolved": answer.resolved,
-            "comment": answer.comment, "outcome": result, "round": state["round"],
-            "source": source or {}, "public": public}
-    events = [new_event(t, "evaluated", actor, now, text=raw_text, channel=channel, data=said)]
     unit_id = t.unit_id
-    if step == rules.CLOSE:
-        t.status = CLOSED
-        t.closed_at = now
-        events.append(new_event(t, "closed", SYSTEM, now, index=1, text="诉求人评价满意，工单办结",
-                                data={"evaluation": result, "public": {"evaluation": result}}))
-    elif step == rules.REOPEN:
-        t.reopen_count = int(t.reopen_count or 0) + 1
-        t.grade = "D"                  # 崇义: D, the citizen does not accept the result
-        dispatch.rehandle(t, now)
-        name = container.reference.unit_name(unit_id)
-        events.append(new_event(
-            t, "reopened", SYSTEM, now, index=1,
-            text=f"诉求人不满意，工单交{name}重新办理（回头看，第{t.reopen_count}次重办）",
-            data={"unit_id": unit_id, "reopen_count": t.reopen_count, "reason": "dissatisfied",
-                  "public": {"unit": name, "reopen_count": t.reopen_count}}))
-    else:
-        t.status = IN_REVIEW
-        t.review_queue = PENDING
-        t.review_at = int(now)
-        t.review = {"status": PENDING, "queued_at": int(now), "unit_id": unit_id,
-                    "reopen_count": int(t.reopen_count or 0), "satisfaction": answer.satisfaction,
-                    "resolved": answer.resolved, "comment": answer.comment}
-        events.append(new_event(t, "review_queued", SYSTEM, now, index=1,
-                                text="诉求人仍不满意，工单提交社会评议",
-                                data={"unit_id": unit_id, "public": {}}))
-    t.updated_at = now
-    lifecycle.refresh_open_keys(t)
-    container.tickets.save(t, events)
+
+    def mutate(t, now):
+        state = current_survey(t)
+        state.update({"open": False, "answered_at": int(now), "answered_by": channel,
+                      "result": result})
+        t.survey = state
+        t.evaluation = result
+        t.satisfaction = answer.satisfaction
+        t.resolved = answer.resolved
+        t.evaluated_at = now
+        _clear_callback(t)
+        public = {"outcome": result, "resolved": answer.resolved}
+        if answer.satisfaction is not None:
+            public["satisfaction"] = answer.satisfaction
+            public["satisfaction_label"] = rules.SATISFACTION_LABELS_ZH[answer.satisfaction]
+        said = {"satisfaction": answer.satisfaction, "resolved": answer.resolved,
+                "comment": answer.comment, "outcome": result, "round": state["round"],
+                "source": source or {}, "public": public}
+        steps = [Step("evaluated", raw_text, said, channel=channel, actor=actor)]
+        if step == rules.CLOSE:
+            t.status = CLOSED
+            t.closed_at = now
+            steps.append(Step("closed", "诉求人评价满意，工单办结", {
+                "evaluation": result, "reason": "satisfied", "public": {"evaluation": result}}))
+        elif step == rules.REOPEN:
+            t.reopen_count = int(t.reopen_count or 0) + 1
+            t.grade = "D"                  # 崇义: D, the citizen does not accept the result
+            dispatch.rehandle(t, now)
+            name = container.reference.unit_name(unit_id)
+            steps.append(Step(
+                "reopened",
+                f"诉求人不满意，工单交{name}重新办理（回头看，第{t.reopen_count}次重办）",
+                {"unit_id": unit_id, "reopen_count": t.reopen_count, "reason": "dissatisfied",
+                 "comment": answer.comment,
+                 "public": {"unit": name, "reopen_count": t.reopen_count}}))
+        else:
+            t.status = IN_REVIEW
+            t.review_queue = PENDING
+            t.review_at = int(now)
+            t.review = {"status": PENDING, "queued_at": int(now), "unit_id": unit_id,
+                        "reopen_count": int(t.reopen_count or 0),
+                        "satisfaction": answer.satisfaction, "resolved": answer.resolved,
+                        "comment": answer.comment}
+            steps.append(Step("review_queued", "诉求人仍不满意，工单提交社会评议",
+                              {"unit_id": unit_id, "queue": "social_review", "public": {}}))
+        return steps
+
+    done = changes.change(t, SYSTEM, mutate)
     release(t.phone, t.ticket_id)
     count("Evaluations", rating=rules.rating_key(answer))
     if channel in ("sms", "voice"):
         count("SurveysAnswered")
+    if step == rules.REOPEN:
+        count("TicketsReopened")
+    elif step not in (rules.CLOSE, rules.REOPEN):
+        count("SocialReviewsQueued")
     logger.info("evaluation recorded", extra={"ticket_id": t.ticket_id, "channel": channel,
                                               "outcome": result, "step": step})
-    _after_answer(t, step, unit_id, answer)
-    return step
+    return step, done
 
 
-def _after_answer(t: TicketModel, step: str, unit_id: str | None, answer: rules.Answer) -> None:
-    if step == rules.CLOSE:
-        notify.send(t.phone, notify.evaluated_closed(t.code), kind="evaluated")
-        lifecycle.after_change(t, "closed")
-    elif step == rules.REOPEN:
-        name = container.reference.unit_name(unit_id)
-        notify.send(t.phone, notify.reopened(t.code, name), kind="reopened")
-        unit = container.reference.unit(unit_id) if unit_id else None
-        if unit is not None:
-            notify.send(unit.duty_phone, notify.unit_look_again(t.code, t.reopen_count,
-                                                                answer.comment),
-                        kind="look_again")
-        count("TicketsReopened")
-        lifecycle.after_change(t, "reopened")
-    else:
-        notify.send(t.phone, notify.review_queued(t.code), kind="review_queued")
-        count("SocialReviewsQueued")
-        lifecycle.after_change(t, "review")
+def apply_answer(t: TicketModel, answer: rules.Answer, *, channel: str, raw_text: str | None,
+                 actor: Actor, source: dict | None = None) -> str:
+    """:func:`record_answer`, returning ``close`` / ``reopen`` / ``review``."""
+    return record_answer(t, answer, channel=channel, raw_text=raw_text, actor=actor,
+                         source=source)[0]
 
 
 def note_message(t: TicketModel, text: str, *, channel: str, source: dict) -> None:
     """Something the citizen said that is not an answer: kept on the timeline, as said."""
-    now = container.now()
-    t.updated_at = now
-    event = new_event(t, "citizen_message", Actor("citizen", t.citizen_id), now, text=text,
-                      channel=channel, data={"source": source})
-    container.tickets.save(t, [event])
+    changes.change(t, Actor("citizen", t.citizen_id), lambda x, now: [
+        Step("citizen_message", text, {"source": source}, channel=channel)])
 
 
 def clarify_once(phone: str, text: str) -> bool:
@@ -395,7 +392,7 @@ def clarify_once(phone: str, text: str) -> bool:
     if not markers.claim(f"clarify#{phone}", now=now, expires_at=now + CLARIFY_TTL):
         count("ClarifySuppressed")
         return False
-    notify.send(phone, text, kind="clarify")
+    notify.send_now(phone, text, kind="clarify")
     return True
 
 
@@ -438,10 +435,9 @@ def evaluate_in_app(citizen_id: str, ticket_id: str, body: Any,
 
     def action() -> dict:
         t = citizen.own_ticket(citizen_id, ticket_id)
-        apply_answer(t, answer, channel="wechat", raw_text=answer.comment,
-                     actor=Actor("citizen", citizen_id), source={"via": "mini-program"})
-        now = container.now()
-        return views.citizen_ticket(t, now, container.tickets.timeline(ticket_id))
+        _, done = record_answer(t, answer, channel="wechat", raw_text=answer.comment,
+                                actor=Actor("citizen", citizen_id), source={"via": "mini-program"})
+        return views.committed(done, staff=False)
 
     if idempotency_key is None:
         return action()

@@ -34,8 +34,9 @@ def event_view(event: TicketEventModel, *, staff: bool) -> dict:
         view["actor"] = event.actor
         if event.actor_unit:
             view["unit"] = event.actor_unit
-        if event.data:
-            view["data"] = event.data
+        data = {k: v for k, v in (event.data or {}).items() if k != "snap"}
+        if data:
+            view["data"] = data
     else:
         view["actor"] = "citizen" if event.actor == "citizen" else (
             "system" if event.actor == "system" else "staff")
@@ -102,4 +103,14 @@ def staff_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
         view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
     if timeline is not None:
         view["timeline"] = [event_view(e, staff=True) for e in timeline]
+    return view
+
+
+def committed(done, *, staff: bool) -> dict:
+    """The response to a change: the ticket as committed and the timeline entries the change
+    wrote (``changes``), built from the commit itself; the full timeline is a GET away."""
+    render = staff_ticket if staff else citizen_ticket
+    view = render(done.ticket, done.now)
+    view["changes"] = [event_view(e, staff=staff) for e in done.entries
+                       if staff or e.citizen_visible]
     return view

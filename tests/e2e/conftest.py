@@ -12,12 +12,18 @@ import pytest
 import requests
 
 from scripts.local_stack import start_stack
+from tests.clock import clock_start
+
+
+def clock_env() -> dict:
+    """The app under test lives in the test clock's week (tests/clock.py), not today's."""
+    return {"MINYI_CLOCK_OFFSET_SECONDS": str(int(clock_start() - time.time()))}
 
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
     stack = start_stack(log_dir=tmp_path_factory.mktemp("logs"),
-                        extra_env={"MINYI_PUMP_SCHEDULE_SCALE": "0.01"})
+                        extra_env={"MINYI_PUMP_SCHEDULE_SCALE": "0.01", **clock_env()})
     yield stack
     stack.stop()
 

@@ -10,7 +10,7 @@ import requests
 
 from chalicelib.services.staff_auth import issue_dev_token
 from scripts.local_stack import start_stack
-from tests.e2e.conftest import Client, eventually
+from tests.e2e.conftest import Client, clock_env, eventually
 
 LEADER = {"Authorization": "Bearer " + issue_dev_token("lead_zs_wu", "u-gov-zhangshui",
                                                        ["leader"])}
@@ -19,7 +19,7 @@ LEADER = {"Authorization": "Bearer " + issue_dev_token("lead_zs_wu", "u-gov-zhan
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     stack = start_stack(log_dir=tmp_path_factory.mktemp("demo-logs"),
-                        extra_env={"DEMO_SLA_SECONDS": "2", "TZ": "UTC"})
+                        extra_env={"DEMO_SLA_SECONDS": "2", "TZ": "UTC", **clock_env()})
     yield stack
     stack.stop()
 

@@ -19,7 +19,7 @@ import pytest
 from chalicelib.config import LOCAL_SMS_WEBHOOK_SECRETS
 from chalicelib.services.staff_auth import issue_dev_token
 from scripts.local_stack import start_stack
-from tests.e2e.conftest import Client, eventually
+from tests.e2e.conftest import Client, clock_env, eventually
 
 HONGQI = "369902001001"
 UNIT_PHONE = "+8613907970035"             # 红旗社区居民委员会's duty phone
@@ -38,7 +38,7 @@ def loop(tmp_path_factory):
     stack = start_stack(log_dir=tmp_path_factory.mktemp("feedback-logs"), extra_env={
         "MINYI_PUMP_SCHEDULE_SCALE": "0.01",      # the 10-minute survey job every 6 s
         "MINYI_CALLBACK_DELAY": "1",
-        "MINYI_SURVEY_START_HOUR": "0", "MINYI_SURVEY_END_HOUR": "24"})
+        "MINYI_SURVEY_START_HOUR": "0", "MINYI_SURVEY_END_HOUR": "24", **clock_env()})
     yield stack
     stack.stop()
 

@@ -8,6 +8,8 @@ import threading
 import pytest
 from moto import mock_aws
 
+from tests.clock import clock_start
+
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True},
                "lambda": {"use_docker": False}}
 
@@ -55,6 +57,57 @@ def aws():
         yield
 
 
+class Outbox:
+    """The timeline stream's consumer, run in-process as Lambda's event source mapping would run
+    it (scripts/pump.py does the same for the local stack)."""
+
+    def __init__(self):
+        import boto3
+
+        from chalicelib import config
+        from chalicelib.adapters.streams import StreamReader
+        from chalicelib.jobs.outbox import on_timeline
+        self.reader = StreamReader(boto3.client("dynamodbstreams"),
+                                   config.settings.timeline_stream_arn)
+        self.handler = on_timeline
+        self._running = False
+
+    def drain(self) -> int:
+        if self._running:           # an effect that reads the SMS log while sending
+            return 0
+        self._running = True
+        try:
+            handled = 0
+            while True:
+                batch = 0
+                for shard, event in self.reader.batches(100):
+                    batch += self.reader.accept(shard, event, self.handler(event, None))
+                if not batch:
+                    return handled
+                handled += batch
+        finally:
+            self._running = False
+
+
+class OutboxSms:
+    """Recorded SMS, read after the outbox has caught up (in AWS it does within seconds)."""
+
+    def __init__(self, recording, outbox: Outbox):
+        self._recording, self._outbox = recording, outbox
+
+    def send(self, phone: str, text: str) -> str:
+        return self._recording.send(phone, text)
+
+    @property
+    def sent(self):
+        self._outbox.drain()
+        return self._recording.sent
+
+    def to(self, phone: str) -> list[str]:
+        self._outbox.drain()
+        return self._recording.to(phone)
+
+
 @pytest.fixture
 def stack(aws):
     """Provisioned and seeded demo city, with recorded SMS and a controllable clock."""
@@ -71,20 +124,22 @@ def stack(aws):
     dispatch.reset_classifier()
     out = provision(settings)
     seed()
-    sms = RecordingSms()
-    # 2026-11-23 10:00 Asia/Shanghai, a Monday
-    clock = FakeClock(1795399200.0)
-    container.override(sms=sms, clock=clock)
+    # 10:00 Asia/Shanghai on a Monday of a normal working week (tests/clock.py)
+    clock = FakeClock(clock_start())
     for key, value in out.env().items():
         import os
         os.environ[key] = value
     config.reload()
+    outbox = Outbox()
+    sms = OutboxSms(RecordingSms(), outbox)
+    container.override(sms=sms, clock=clock)
 
     class Stack:
         pass
 
     s = Stack()
     s.sms, s.clock, s.resources, s.container = sms, clock, out, container
+    s.outbox = outbox
     yield s
     container.reset()
     sla_service.clear_cache()

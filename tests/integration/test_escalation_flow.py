@@ -95,7 +95,7 @@ def test_nobody_signs_ticket_climbs_the_ladder(live):
 
 
 def staff_supervision(unit):
-    from chalicelib.services import overdue
+    from chalicelib.services import supervision as overdue
     return overdue.supervision_list(StaffUser("x", unit, frozenset({"leader"})))
 
 

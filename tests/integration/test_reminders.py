@@ -59,10 +59,11 @@ def test_a_moved_deadline_is_reminded_again(stack):
 
 
 def test_no_reminder_before_nine_on_the_last_day(stack):
-    stack.clock.t = dt.datetime(2026, 11, 24, 7, 30, tzinfo=SHANGHAI).timestamp()
+    tuesday = dt.datetime.fromtimestamp(stack.clock(), SHANGHAI).date() + dt.timedelta(days=1)
+    stack.clock.t = dt.datetime.combine(tuesday, dt.time(7, 30), tzinfo=SHANGHAI).timestamp()
     ticket_due_in(stack, "k-rem-early", 8 * 3600)
     assert reminders.run().sent == 0
-    stack.clock.t = dt.datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI).timestamp()
+    stack.clock.t = dt.datetime.combine(tuesday, dt.time(9, 0), tzinfo=SHANGHAI).timestamp()
     assert reminders.run().sent == 1
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 
 from chalicelib.adapters.models import TicketEventModel, TicketModel
+from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.domain.errors import (
     Conflict,
     Forbidden,
@@ -54,7 +56,7 @@ def test_routed_to_village_and_walked_to_reply(stack):
     stack.clock.advance(600)
     contacted = act(VILLAGE_HANDLER, t["id"], "contact", outcome="reached", note="已电话联系")
     assert contacted["contacted_at"]
-    assert contacted["timeline"][-1]["data"]["on_time"] is True
+    assert contacted["changes"][-1]["data"]["on_time"] is True
     replied = act(VILLAGE_HANDLER, t["id"], "reply", text="已督促物业清理完毕", grade="A")
     assert replied["status"] == "replied" and replied["grade"] == "A"
     stored = TicketModel.get(t["id"])
@@ -154,11 +156,15 @@ def test_extension_request_and_decision(stack):
     t = new_ticket()
     act(VILLAGE_HANDLER, t["id"], "sign")
     before = TicketModel.get(t["id"]).due_at
+    start = dt.datetime.fromtimestamp(stack.clock(), SHANGHAI).date()
     with pytest.raises(ValidationError):
-        act(VILLAGE_HANDLER, t["id"], "extension", reason="需要协调", new_due_at="2026-11-01")
-    act(VILLAGE_HANDLER, t["id"], "extension", reason="需要协调施工队", new_due_at="2026-12-15")
+        act(VILLAGE_HANDLER, t["id"], "extension", reason="需要协调",
+            new_due_at=str(start - dt.timedelta(days=22)))
+    act(VILLAGE_HANDLER, t["id"], "extension", reason="需要协调施工队",
+        new_due_at=str(start + dt.timedelta(days=22)))
     with pytest.raises(Conflict):
-        act(VILLAGE_HANDLER, t["id"], "extension", reason="再延", new_due_at="2026-12-20")
+        act(VILLAGE_HANDLER, t["id"], "extension", reason="再延",
+            new_due_at=str(start + dt.timedelta(days=27)))
     with pytest.raises(Forbidden):
         act(VILLAGE_HANDLER, t["id"], "extension/decision", approve=True)
     done = act(DISPATCHER, t["id"], "extension/decision", approve=True, note="同意")
@@ -194,7 +200,7 @@ def test_co_units_escalate_reject_supervise_instruction(stack):
     sup = act(COUNTY_LEADER, t["id"], "supervise", note="请三日内办结")
     assert sup["supervised"] is True
     ins = act(COUNTY_LEADER, t["id"], "instruction", note="高度重视")
-    assert ins["timeline"][-1]["kind"] == "instruction"
+    assert ins["changes"][-1]["kind"] == "instruction"
     with pytest.raises(NotFound):
         act(OTHER_LEADER, t["id"], "supervise", note="x")
     r = intake.submit({"type": "report", "description": "你好，我有个问题想问一下，麻烦回电",

@@ -122,12 +122,12 @@ def test_mini_program_evaluation_once_per_reply(stack):
     assert view["status"] == "dispatched"               # reopened to the same unit
     t = ticket(tid)
     assert (t.unit_id, t.reopen_count, t.grade, t.signed_at) == ("u-vil-hongqi", 1, "D", None)
-    assert t.esc_rev > before.esc_rev and t.sign_due_at > before.sign_due_at
+    assert t.sign_due_at > before.sign_due_at
     assert t.due_at > before.due_at and t.open_unit == "u-vil-hongqi" and t.deadline_at
     unit_sms = [s for s in stack.sms.to(UNIT_PHONE) if "回头看" in s]
     assert len(unit_sms) == 1 and "垃圾只清了一半" in unit_sms[0]
     assert kinds(tid)[-2:] == ["evaluated", "reopened"]
-    evaluated = view["timeline"][-2]
+    evaluated = view["changes"][-2]
     assert evaluated["kind"] == "evaluated" and evaluated["channel"] == "wechat"
     assert evaluated["text"] == "垃圾只清了一半" and evaluated["data"]["satisfaction"] == 4
     with pytest.raises(InvalidTransition):              # this reply has been evaluated

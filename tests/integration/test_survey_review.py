@@ -91,7 +91,7 @@ def test_social_review_reasonable_means_supervised_rehandling(stack):
                                            "note": "诉求合理，承办单位处理不到位"})
     assert view["status"] == "dispatched" and view["supervised"] is True
     t = ticket(tid)
-    assert t.unit_id == "u-vil-hongqi" and t.esc_rev > before.esc_rev
+    assert t.unit_id == "u-vil-hongqi" and t.sign_due_at > before.sign_due_at
     assert t.open_unit == "u-vil-hongqi" and not t.excluded_from_scores
     assert kinds(tid)[-2:] == ["review_decided", "reopened"]
     assert any("督办" in s for s in stack.sms.to(UNIT_PHONE))

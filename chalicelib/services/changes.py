@@ -1,0 +1,97 @@
+"""The one path by which a ticket changes.
+
+Every writer (staff actions, the citizen, inbound SMS, the survey job, social review, intake) goes
+through :func:`change` or :func:`create`: it checks the version the caller read, applies a typed
+step (``domain.changes.Step``), refreshes the ticket's derived index keys, appends the timeline
+entries and commits ticket + entries in one TransactWriteItems. Nothing else saves a ticket (a
+test scans the code for it); the escalation sweep is the one other writer, and it too commits
+ticket + timeline entry in one conditional transaction.
+
+Nothing is sent from here: the committed timeline entries are the outbox (``services/outbox.py``
+reads them from the timeline table's stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..adapters.models import EphemeralModel, TicketEventModel, TicketModel
+from ..adapters.tickets_repo import new_event
+from ..domain.changes import SNAPSHOT_FIELDS, Step
+from ..domain.errors import ValidationError, VersionConflict
+from ..domain.ticket import OPEN_STATUSES, Actor
+from . import lifecycle
+from .container import container
+
+Mutation = Callable[[TicketModel, float], Sequence[Step]]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a change wrote: the ticket as committed and its new timeline entries."""
+
+    ticket: TicketModel
+    entries: list[TicketEventModel]
+    now: float
+
+
+def parse_version(expected) -> int | None:
+    """The version a client says it read (optional): an integer or a 400."""
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
+        raise ValidationError("version 应为整数", field="version", code="wrong_type")
+    return expected
+
+
+def check_version(expected, ticket: TicketModel) -> None:
+    """``expected``: the version the client read (optional); a stale one is a 409."""
+    if parse_version(expected) is not None and expected != ticket.version:
+        raise VersionConflict()
+
+
+def snapshot(ticket: TicketModel, version: int) -> dict:
+    snap = {name: getattr(ticket, name) for name in SNAPSHOT_FIELDS}
+    snap["version"] = version
+    snap["emergency"] = bool(snap["emergency"])
+    return {k: v for k, v in snap.items() if v is not None}
+
+
+def _entries(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: float,
+             version: int) -> list[TicketEventModel]:
+    if not steps:
+        raise ValueError("a change writes at least one timeline entry")
+    snap = snapshot(ticket, version)
+    return [new_event(ticket, step.kind, step.actor or actor, now, text=step.text,
+                      data={**step.data, "snap": snap}, channel=step.channel,
+                      visible=step.visible, index=i)
+            for i, step in enumerate(steps)]
+
+
+def _refresh(ticket: TicketModel, now: float) -> None:
+    ticket.updated_at = now
+    if ticket.status in OPEN_STATUSES:
+        lifecycle.refresh_open_keys(ticket)
+    else:
+        lifecycle.clear_open_keys(ticket)
+
+
+def change(ticket: TicketModel, actor: Actor, mutate: Mutation, *,
+           expected_version=None) -> Committed:
+    """Apply ``mutate`` to a ticket the caller loaded (and authorized) and commit it with its
+    timeline entries, conditioned on the version it was read at (a lost race: 409)."""
+    check_version(expected_version, ticket)
+    now = container.now()
+    steps = list(mutate(ticket, now))
+    _refresh(ticket, now)
+    entries = _entries(ticket, actor, steps, now, int(ticket.version or 0) + 1)
+    container.tickets.save(ticket, entries)
+    return Committed(ticket, entries, now)
+
+
+def create(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: float, *,
+           marker: EphemeralModel | None = None) -> Committed:
+    """Write a new ticket with its first timeline entries (``marker``: see tickets_repo)."""
+    _refresh(ticket, now)
+    entries = _entries(ticket, actor, steps, now, 1)
+    container.tickets.create(ticket, entries, marker=marker, now=now)
+    return Committed(ticket, entries, now)

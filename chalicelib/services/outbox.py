@@ -1,0 +1,250 @@
+"""The timeline is the outbox: every committed timeline entry, read from the timeline table's
+DynamoDB Stream, becomes its effects here — the SMS to the citizen and to the units, the
+EventBridge event, the supervision entries (待督办), the survey call, the classifier's lesson.
+
+Nothing is sent for a change that did not commit (there is no entry), and nothing is sent from
+the request that made the change. Each effect runs once per (entry, effect, recipient):
+
+- before acting, a lease marker ``fx#<ticket>#<entry>#<effect>#<recipient>`` is claimed
+  conditionally (state ``sending``, expiring after ``LEASE_SECONDS``);
+- after acting, the marker becomes ``done`` (kept ``RETAIN_SECONDS``): a redelivered record
+  skips it;
+- if acting fails, the lease is given back and the record fails: the stream delivers it again
+  (bisect-on-error, partial batch failures) until the provider recovers;
+- a consumer killed between claiming and acting leaves a lease that expires: the redelivered
+  record then acts (at-least-once for that crash window, never silently lost).
+
+A record whose effect is leased by another running consumer fails (it is retried later), so two
+consumers of one record cannot both send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..adapters import markers
+from ..adapters.models import TicketEventModel, TicketModel
+from ..observability import count, logger
+from . import notify, supervision
+from .container import container
+
+LEASE_SECONDS = 120
+RETAIN_SECONDS = 14 * 86400
+
+DETAIL_TYPES = {
+    "submitted": ("TicketSubmitted",),
+    "dispatched": ("TicketDispatched",),
+    "replied": ("TicketReplied",),
+    "closed": ("TicketClosed",),
+    "reopened": ("TicketReopened",),
+    "overdue": ("TicketOverdue",),
+}
+AUTO_ESCALATION_TYPES = ("TicketOverdue", "TicketEscalated")
+
+
+class EffectBusy(RuntimeError):
+    """Another consumer holds this effect's lease: try the record again later."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str            # sms | event | supervise | survey | learn
+    recipient: str       # a phone, a unit, "bus", ...
+    run: Callable[[], object]
+
+
+class Entry:
+    """A committed timeline entry and, loaded once if an effect needs it, its ticket."""
+
+    def __init__(self, event: TicketEventModel):
+        self.event = event
+        self.kind = event.kind
+        self.data = dict(event.data or {})
+        self.snap = dict(self.data.pop("snap", None) or {})
+        self.data.pop("public", None)
+
+    @property
+    def key(self) -> str:
+        return f"{self.event.ticket_id}#{self.event.sk}"
+
+    @cached_property
+    def ticket(self) -> TicketModel | None:
+        return container.tickets.get(self.event.ticket_id)
+
+    @property
+    def code(self) -> str:
+        return self.snap.get("code") or (self.ticket.code if self.ticket else "")
+
+    def detail(self) -> dict:
+        return {"event_id": self.key, "ticket_id": self.event.ticket_id,
+                "at": int(self.event.at), "entry_kind": self.kind, **self.snap, **self.data}
+
+
+# ------------------------------------------------------------------ what an entry means
+def effects(entry: Entry) -> list[Effect]:
+    out: list[Effect] = []
+    kind, data, snap = entry.kind, entry.data, entry.snap
+    types = DETAIL_TYPES.get(kind, ())
+    if kind == "escalated" and data.get("auto"):
+        types = AUTO_ESCALATION_TYPES
+    if types:
+        detail = entry.detail()
+        out.append(Effect("event", "bus", lambda: container.bus.publish_many(
+            [(t, detail) for t in types])))
+
+    def citizen(text_of: Callable[[], str]) -> None:
+        t = entry.ticket
+        if t is not None and t.phone:
+            out.append(Effect("sms", t.phone, lambda: _sms(t.phone, text_of(), kind)))
+
+    def unit(unit_id: str | None, text_of: Callable[[], str], effect: str = "sms") -> None:
+        u = container.reference.unit(unit_id) if unit_id else None
+        if u is not None and u.duty_phone:
+            out.append(Effect(effect, u.duty_phone, lambda: _sms(u.duty_phone, text_of(), kind)))
+
+    name = container.reference.unit_name
+    code = entry.code
+    if kind == "submitted":
+        routed = snap.get("unit_id") if snap.get("status") == "dispatched" else None
+        citizen(lambda: notify.accepted(code, snap.get("due_at"),
+                                        name(routed) if routed else None))
+    elif kind == "dispatched":
+        if data.get("by") == "dispatcher":
+            text = notify.redispatched if data.get("redispatch") else notify.dispatched
+            citizen(lambda: text(code, name(data["unit_id"])))
+        if snap.get("status") == "dispatched":
+            unit(snap.get("unit_id"), lambda: notify.unit_new_ticket(
+                code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
+        if data.get("learn") and snap.get("category"):
+            out.append(Effect("learn", "classifier", lambda: _learn(entry)))
+    elif kind == "escalated" and data.get("manual"):
+        citizen(lambda: notify.redispatched(code, name(data.get("to_unit"))))
+        unit(data.get("to_unit"), lambda: notify.unit_new_ticket(
+            code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
+    elif kind in ("escalated", "overdue"):
+        late = name(data.get("from_unit"))
+        missed = data.get("missed")
+        for unit_id in data.get("chain") or []:
+            out.append(Effect("supervise", unit_id,
+                              lambda u=unit_id: supervision.put(u, entry.event.ticket_id, code,
+                                                                data, entry.event.at)))
+            unit(unit_id, lambda: notify.unit_overdue(code, late, missed), effect="sms-overdue")
+        if kind == "escalated" and data.get("to_unit"):
+            unit(data["to_unit"], lambda: notify.unit_escalated(code, data.get(
+                "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at")))
+    elif kind == "replied":
+        citizen(lambda: notify.replied(code))
+    elif kind == "extended":
+        citizen(lambda: notify.extended(code, data.get("due_at")))
+    elif kind == "returned":
+        citizen(lambda: notify.returned(code))
+    elif kind == "co_units_added":
+        for unit_id in data.get("units") or []:
+            unit(unit_id, lambda: notify.co_unit_invited(code))
+    elif kind == "rejected":
+        citizen(lambda: notify.rejected(code, data.get("channel", "")))
+    elif kind == "supervised":
+        unit(snap.get("unit_id"), lambda: notify.supervised(code))
+    elif kind == "closed":
+        if data.get("reason") == "satisfied":
+            citizen(lambda: notify.evaluated_closed(code))
+        elif data.get("reason") == "review_unreasonable":
+            citizen(lambda: notify.review_explained(code, data.get("explanation") or ""))
+    elif kind == "reopened":
+        unit_id = data.get("unit_id")
+        if data.get("reason") == "social_review":
+            citizen(lambda: notify.review_rehandle(code, name(unit_id)))
+            unit(unit_id, lambda: notify.unit_review_rehandle(code))
+        else:
+            citizen(lambda: notify.reopened(code, name(unit_id)))
+            unit(unit_id, lambda: notify.unit_look_again(code, data.get("reopen_count") or 1,
+                                                         data.get("comment")))
+    elif kind == "review_queued" and data.get("queue") == "social_review":
+        citizen(lambda: notify.review_queued(code))
+    elif kind == "supplement" and entry.event.channel == "sms":
+        citizen(lambda: notify.supplement_added(code))
+    elif kind == "survey_sent":
+        t = entry.ticket
+        if t is not None and t.phone:
+            out.append(Effect("survey", t.phone, lambda: _deliver_survey(entry)))
+    return out
+
+
+# ------------------------------------------------------------------ the effects themselves
+def _sms(phone: str, text: str, kind: str) -> str:
+    """Send or raise: a failure is retried from the stream, not swallowed."""
+    message_id = container.sms.send(phone, text)
+    count("SmsSent", kind=kind)
+    return message_id
+
+
+def _learn(entry: Entry) -> None:
+    from . import dispatch
+    t = entry.ticket
+    if t is not None:
+        dispatch.learn(t.description, entry.snap["category"], entry.event.at, t.ticket_id)
+
+
+def _deliver_survey(entry: Entry) -> None:
+    from . import survey
+    survey.deliver(entry.ticket, entry.data.get("channel", "sms"),
+                   int(entry.data.get("attempt") or 1), entry.event.at)
+
+
+# ------------------------------------------------------------------ once per entry x effect
+def _once(entry: Entry, effect: Effect) -> str:
+    key = f"fx#{entry.key}#{effect.name}#{effect.recipient}"
+    now = container.now()
+    if not markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
+                         data={"state": "sending"}):
+        held = markers.live(key, now)
+        if held is not None and (held.data or {}).get("state") == "done":
+            return "done"
+        if held is not None:
+            raise EffectBusy(key)
+        return _once(entry, effect)              # the lease expired meanwhile: claim again
+    try:
+        effect.run()
+    except Exception:
+        markers.release(key)
+        raise
+    markers.new(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"}).save()
+    return "sent"
+
+
+def process(event: TicketEventModel) -> dict:
+    """Every effect of one committed timeline entry, each at most once. Raises if any failed
+    (after trying all of them), so the record is delivered again."""
+    entry = Entry(event)
+    results, failed = {}, None
+    for effect in effects(entry):
+        try:
+            results[f"{effect.name}:{effect.recipient}"] = _once(entry, effect)
+        except Exception as exc:  # noqa: BLE001 - try the others, then fail the record
+            failed = failed or exc
+            results[f"{effect.name}:{effect.recipient}"] = "failed"
+            count("OutboxEffectFailed", effect=effect.name, kind=entry.kind)
+            logger.warning("outbox effect failed", extra={
+                "entry": entry.key, "effect": effect.name, "error": repr(exc)})
+    if failed is not None:
+        raise failed
+    return results
+
+
+def handle_records(records: Iterable[tuple[str, str, dict | None]]) -> dict:
+    """A batch of stream records ``(sequence_number, event_name, new_image)`` in stream order.
+
+    Stops at the first record that fails and reports it (``batchItemFailures``): Lambda then
+    retries from that record on, keeping the order and losing nothing after it."""
+    for sequence, event_name, new_image in records:
+        if event_name != "INSERT" or not new_image:
+            continue             # timeline items are only ever inserted
+        try:
+            process(TicketEventModel.from_raw_data(new_image))
+        except Exception as exc:  # noqa: BLE001 - reported to the event source mapping
+            logger.warning("outbox record failed", extra={"sequence": sequence,
+                                                          "error": repr(exc)})
+            return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    return {"batchItemFailures": []}
