@@ -51,6 +51,50 @@ def atomic_moto_dynamodb():
         setattr(DynamoDBBackend, name, original)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_change_path():
+    """Every integration test also checks the design's first rule: app code writes a ticket only
+    through services/changes.py (which commits it with its timeline entries in one transaction).
+    Tests may still write fixtures directly."""
+    import sys
+
+    from chalicelib.adapters.models import TicketModel
+    from chalicelib.adapters.tickets_repo import TicketRepository
+
+    def app_caller() -> str | None:
+        frame = sys._getframe(2)
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith("chalicelib."):
+                return module
+            if module.startswith("tests.") or module.startswith("test_"):
+                return None
+            frame = frame.f_back
+        return None
+
+    patched = []
+
+    def guard(owner, name, allowed: set[str]):
+        original = getattr(owner, name)
+
+        def checked(*args, **kwargs):
+            caller = app_caller()
+            if caller is not None and caller not in allowed:
+                raise AssertionError(f"{caller} writes a ticket outside services/changes.py")
+            return original(*args, **kwargs)
+
+        setattr(owner, name, checked)
+        patched.append((owner, name, original))
+
+    for name in ("save", "update", "delete"):
+        guard(TicketModel, name, set())
+    for name in ("save", "create"):
+        guard(TicketRepository, name, {"chalicelib.services.changes"})
+    yield
+    for owner, name, original in patched:
+        setattr(owner, name, original)
+
+
 @pytest.fixture
 def aws():
     with mock_aws(config=MOTO_CONFIG):

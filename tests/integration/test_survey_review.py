@@ -86,12 +86,11 @@ def test_social_review_unreasonable_excludes_the_ticket_from_the_units_scores(st
 
 def test_social_review_reasonable_means_supervised_rehandling(stack):
     tid = to_review("k-review-c001")
-    before = ticket(tid)
     view = review.decide(DISPATCHER, tid, {"reasonable": True,
                                            "note": "诉求合理，承办单位处理不到位"})
     assert view["status"] == "dispatched" and view["supervised"] is True
     t = ticket(tid)
-    assert t.unit_id == "u-vil-hongqi" and t.sign_due_at > before.sign_due_at
+    assert t.unit_id == "u-vil-hongqi" and t.deadline_shard and t.deadline_at == t.sign_due_at
     assert t.open_unit == "u-vil-hongqi" and not t.excluded_from_scores
     assert kinds(tid)[-2:] == ["review_decided", "reopened"]
     assert any("督办" in s for s in stack.sms.to(UNIT_PHONE))
