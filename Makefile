@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: venv run test lint unit integration e2e infra synth token bench clean
+# CI runs the clock-sensitive tiers in a week a year back and a year ahead of today (tests/clock.py)
+CLOCK_PAST := $(shell date -d '-1 year' +%F)
+CLOCK_FUTURE := $(shell date -d '+1 year' +%F)
+
+.PHONY: venv run test lint unit integration e2e infra synth token bench clean clock-matrix
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +22,7 @@ venv: $(STAMP)
 run: venv
 	$(PY) scripts/local_stack.py run
 
-test: venv lint unit integration e2e infra
+test: venv lint unit clock-matrix infra
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -31,6 +35,12 @@ integration: venv
 
 e2e: venv
 	$(PYTEST) tests/e2e
+
+clock-matrix: venv
+	MINYI_TEST_CLOCK_START=$(CLOCK_PAST) $(PYTEST) tests/integration -n 2 --dist loadfile
+	MINYI_TEST_CLOCK_START=$(CLOCK_PAST) $(PYTEST) tests/e2e
+	MINYI_TEST_CLOCK_START=$(CLOCK_FUTURE) $(PYTEST) tests/integration -n 2 --dist loadfile
+	MINYI_TEST_CLOCK_START=$(CLOCK_FUTURE) $(PYTEST) tests/e2e
 
 infra: venv
 	@if [ -d tests/infra ]; then $(PYTEST) tests/infra; else echo "no infra tests yet"; fi

@@ -121,11 +121,17 @@ class TicketRepository:
     def save(self, ticket: TicketModel, events: Iterable[TicketEventModel]) -> None:
         """Write the ticket only if nobody changed it since it was read (its version), together
         with its timeline entries. A lost race raises VersionConflict (HTTP 409)."""
+        self.save_all([(ticket, events)])
+
+    def save_all(self, changes: Iterable[tuple[TicketModel, Iterable[TicketEventModel]]]) -> None:
+        """Several tickets (e.g. a merge: the duplicate and its primary), each conditioned on
+        its version, with their timeline entries, in one transaction: all or nothing."""
         try:
             with TransactWrite(connection=self.connection) as tx:
-                tx.save(ticket)
-                for event in events:
-                    tx.save(event, condition=TicketEventModel.sk.does_not_exist())
+                for ticket, events in changes:
+                    tx.save(ticket)
+                    for event in events:
+                        tx.save(event, condition=TicketEventModel.sk.does_not_exist())
         except TransactWriteError as exc:
             if _is_condition_failure(exc):
                 raise VersionConflict() from exc

@@ -40,12 +40,15 @@ class StateMachineSpec:
 
 
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("overdue", ("TicketOverdue",),
-              description="SMS to every level of the chain; to-supervise lists"),
-    QueueSpec("escalated", ("TicketEscalated",), description="tell the new unit"),
+    # the SMS and to-supervise entries of an overdue/escalated ticket are the outbox's effects
+    # (services/outbox.py); the events still go to the bus for anyone else who subscribes
     QueueSpec("lifecycle", ("TicketSubmitted", "TicketDispatched", "TicketReplied",
-                            "TicketClosed", "TicketReopened"),
+                            "TicketClosed", "TicketReopened", "TicketOverdue",
+                            "TicketEscalated"),
               description="audit and follow-ups of lifecycle events"),
+    # records the outbox consumer gave up on (the stream's on-failure destination)
+    QueueSpec("outbox-failed", description="timeline stream records the outbox gave up on",
+              visibility_timeout=300),
 )
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("alerts", "operational alerts (escalation failures)"),

@@ -88,6 +88,23 @@ def change(ticket: TicketModel, actor: Actor, mutate: Mutation, *,
     return Committed(ticket, entries, now)
 
 
+def change_together(parts: Sequence[tuple[TicketModel, Actor, Mutation]], *,
+                    expected_versions: Sequence | None = None) -> list[Committed]:
+    """One change of several tickets (a merge: the duplicate and its primary), all committed in
+    one transaction or none, each conditioned on the version it was read at."""
+    now = container.now()
+    done, writes = [], []
+    for i, (ticket, actor, mutate) in enumerate(parts):
+        check_version((expected_versions or [None] * len(parts))[i], ticket)
+        steps = list(mutate(ticket, now))
+        _refresh(ticket, now)
+        entries = _entries(ticket, actor, steps, now, int(ticket.version or 0) + 1)
+        writes.append((ticket, entries))
+        done.append(Committed(ticket, entries, now))
+    container.tickets.save_all(writes)
+    return done
+
+
 def create(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: float, *,
            marker: EphemeralModel | None = None) -> Committed:
     """Write a new ticket with its first timeline entries (``marker``: see tickets_repo)."""

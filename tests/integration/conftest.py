@@ -90,6 +90,8 @@ def one_change_path():
         guard(TicketModel, name, set())
     for name in ("save", "create"):
         guard(TicketRepository, name, {"chalicelib.services.changes"})
+    guard(TicketRepository, "save_all", {"chalicelib.services.changes",
+                                         "chalicelib.adapters.tickets_repo"})
     yield
     for owner, name, original in patched:
         setattr(owner, name, original)

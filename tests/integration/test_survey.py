@@ -147,6 +147,7 @@ def test_phone_tickets_are_called_and_fall_back_to_sms(stack):
     tid = replied_ticket(channel="phone", citizen=f"tel:{PHONE_E164}")
     make_due(stack)
     survey.run_due()
+    stack.outbox.drain()                      # the call is the survey_sent entry's effect
     assert [(c.phone, c.ticket_id, c.attempt) for c in caller.calls] == [(PHONE_E164, tid, 1)]
     assert surveys_to(stack, PHONE_E164) == []
     assert ticket(tid).survey["channel"] == "voice"
