@@ -38,6 +38,7 @@ class TableDef:
     attributes: dict                            # name -> S | N | B
     gsis: tuple[dict, ...]
     ttl_attribute: str | None
+    stream: str | None = None                   # StreamViewType (the timeline: the outbox)
 
     def physical(self, prefix: str) -> str:
         return f"{prefix}{self.short}"
@@ -59,6 +60,7 @@ def tables() -> list[TableDef]:
             attributes=dict(spec["attributes"]),
             gsis=tuple(dict(g) for g in spec["gsis"]),
             ttl_attribute=spec["ttl_attribute"],
+            stream=spec.get("stream"),
         ))
     return out
 

@@ -84,6 +84,21 @@ def alarms(stack: MinyiStack) -> dict[str, cw.Alarm]:
             threshold=1, evaluation_periods=1,
             comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             alarm_description=f"{prefix}{name} executions failed (see the alerts topic)")
+    add("outbox-iterator-age", "OutboxIteratorAgeAlarm",
+        metric=cw.Metric(namespace="AWS/Lambda", metric_name="IteratorAge",
+                         dimensions_map={"FunctionName": stack.outbox_function.ref},
+                         statistic="Maximum", period=Duration.minutes(1)),
+        threshold=180_000, evaluation_periods=3,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarm_description="the outbox is more than 3 minutes behind the timeline: SMS and "
+                          "events are late (GB/T 33358: within 3 minutes)")
+    add("outbox-failed", "OutboxFailedAlarm",
+        metric=stack.queues["outbox-failed"].metric_approximate_number_of_messages_visible(
+            statistic="Maximum", period=FIVE_MINUTES),
+        threshold=1, evaluation_periods=1,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarm_description="the outbox gave up on timeline records (a day of failures): "
+                          "their SMS/events were not sent")
     add("api-5xx", "Api5xxAlarm", metric=api_5xx(stack), threshold=stage.api_5xx_threshold,
         evaluation_periods=1,
         comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -45,6 +45,11 @@ APP_TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
                      "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
                      "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
                      "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
+# what the app may do to the timeline table: append and read, never update or delete
+TIMELINE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+                    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+OUTBOX_FUNCTION = "outbox"                  # jobs/outbox.py's on_dynamodb_record name
+OUTBOX_FAILED = "outbox-failed"             # its on-failure destination (topology)
 _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 
 
@@ -108,6 +113,7 @@ class _Chalice(Chalice):
         by_lower = {name.lower(): name for name in resources}
         self.event_sources: dict[str, list[tuple[str, str]]] = {}
         self.timeouts: dict[str, int] = {}
+        self.stream_events: dict[str, list[str]] = {}
         for logical, resource in resources.items():
             if resource["Type"] == "AWS::Logs::LogGroup":
                 name = resource["Properties"].get("LogGroupName")
@@ -119,8 +125,11 @@ class _Chalice(Chalice):
                         name["Fn::Sub"])
             if resource["Type"] == "AWS::Serverless::Function":
                 self.timeouts[logical] = resource["Properties"].get("Timeout", 3)
-                for event in resource["Properties"].get("Events", {}).values():
+                for event_name, event in resource["Properties"].get("Events", {}).items():
                     kind = event.get("Type")
+                    if kind == "DynamoDB":
+                        self.stream_events.setdefault(logical, []).append(event_name)
+                        continue
                     ref = event.get("Properties", {}).get({"SQS": "Queue", "SNS": "Topic"}.get(
                         kind, ""))
                     if ref is not None:
@@ -202,6 +211,7 @@ class MinyiStack(Stack):
                     point_in_time_recovery_enabled=True),
                 deletion_protection=self.stage.deletion_protection,
                 time_to_live_attribute=spec.ttl_attribute,
+                stream=dynamodb.StreamViewType[spec.stream] if spec.stream else None,
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 removal_policy=RemovalPolicy.RETAIN,
             )
@@ -450,9 +460,25 @@ class MinyiStack(Stack):
                 resources=["*"]),
             iam.PolicyStatement(
                 sid="Tables", actions=APP_TABLE_ACTIONS,
-                resources=[arn for table, spec in self._table_specs()
+                resources=[arn for table, spec in self._table_specs() if not spec.stream
                            for arn in [table.table_arn] + (
                                [f"{table.table_arn}/index/*"] if spec.gsis else [])]),
+            # the timeline is the outbox: the app appends entries (conditioned on not existing)
+            # and reads them; it can never change or remove one
+            iam.PolicyStatement(
+                sid="TimelineAppendOnly", actions=TIMELINE_ACTIONS,
+                resources=[table.table_arn for table, spec in self._table_specs()
+                           if spec.stream]),
+            iam.PolicyStatement(
+                sid="TimelineStream", actions=["dynamodb:DescribeStream",
+                                               "dynamodb:GetRecords",
+                                               "dynamodb:GetShardIterator",
+                                               "dynamodb:ListStreams"],
+                resources=[table.table_stream_arn for table, spec in self._table_specs()
+                           if spec.stream]),
+            iam.PolicyStatement(
+                sid="OutboxFailures", actions=["sqs:SendMessage"],
+                resources=[self.queues[OUTBOX_FAILED].queue_arn]),
             iam.PolicyStatement(sid="Events", actions=["events:PutEvents"],
                                 resources=[self.bus.event_bus_arn]),
             iam.PolicyStatement(
@@ -599,6 +625,7 @@ class MinyiStack(Stack):
         })
         rest_api.add_resource_dependency(account)
         self._gateway_responses(rest_api)
+        self._outbox_source(api)
 
         # Event sources name their queue/topic (arn:...:{prefix}{name}), which CloudFormation
         # can't see: check each is one infra creates, and create it before the function.
@@ -626,6 +653,32 @@ class MinyiStack(Stack):
                 source_arn=f"arn:{Aws.PARTITION}:connect:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
                            f"instance/{self.stage.connect_instance_id}")
         return api
+
+    def _outbox_source(self, api) -> None:
+        """The outbox consumer reads the timeline's stream: chalice packages a placeholder stream
+        ARN (the real one exists only at deploy time), pointed here at the table's stream, with
+        what chalice cannot express: bisect on error, partial batch responses, retries until a
+        record is a day old, then the on-failure destination (an SQS queue, alarmed)."""
+        timeline = next(t for t, spec in self._table_specs() if spec.stream)
+        logical = pascal(OUTBOX_FUNCTION)
+        events_ = api.stream_events.get(logical, [])
+        if len(events_) != 1:
+            raise ValueError(f"expected one stream source on {logical}, found {events_}")
+        function = api.get_resource(logical)
+        base = f"Events.{events_[0]}.Properties"
+        for key, value in {
+            "Stream": timeline.table_stream_arn,
+            "BisectBatchOnFunctionError": True,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "MaximumRetryAttempts": -1,
+            "MaximumRecordAgeInSeconds": 86400,
+            "DestinationConfig": {"OnFailure": {
+                "Type": "SQS", "Destination": self.queues[OUTBOX_FAILED].queue_arn}},
+        }.items():
+            function.add_property_override(f"{base}.{key}", value)
+        policy = self.lambda_role.node.find_child("DefaultPolicy").node.default_child
+        function.add_resource_dependency(policy)
+        self.outbox_function = function
 
     # API Gateway answers some requests itself (the staff authorizer's 401/403, throttling, an
     # oversized body, its own 5xx): give them the app's error shape and a Chinese message.

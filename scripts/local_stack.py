@@ -125,6 +125,27 @@ class Stack:
     def api(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    def outbox_caught_up(self) -> bool:
+        """True when the pump has handled every timeline entry committed so far (its saved
+        shard position is the stream's last record)."""
+        import boto3
+        streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint,
+                               region_name=BASE_ENV["AWS_DEFAULT_REGION"],
+                               aws_access_key_id="local", aws_secret_access_key="local")
+        arn = self.env["MINYI_TIMELINE_STREAM_ARN"]
+        state = Path(self.env["MINYI_PUMP_STATE"])
+        saved = state.with_name(f"{state.stem}-outbox.json")
+        shards = json.loads(saved.read_text()).get("shards", {}) if saved.exists() else {}
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            after = shards.get(shard["ShardId"])
+            kwargs = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                      if after else {"ShardIteratorType": "TRIM_HORIZON"})
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                  **kwargs)["ShardIterator"]
+            if streams.get_records(ShardIterator=iterator, Limit=1).get("Records"):
+                return False
+        return True
+
     def stop(self) -> None:
         for proc in reversed(self.procs):
             if proc.poll() is None:
@@ -145,7 +166,9 @@ def start_stack(moto_port: int | None = None, api_port: int | None = None, *, lo
     try:
         stack.procs.append(start_moto(moto_port, open(log_dir / "moto.log", "wb")))
         resources = bootstrap(stack.endpoint)
-        stack.env = stack_env(stack.endpoint, {**resources, **(extra_env or {})})
+        stack.env = stack_env(stack.endpoint, {
+            **resources, "MINYI_PUMP_STATE": str(log_dir / "pump-state.json"),
+            **(extra_env or {})})
         api = subprocess.Popen(
             [str(VENV_BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
              "--port", str(api_port), "--no-autoreload"],

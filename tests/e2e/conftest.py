@@ -29,10 +29,16 @@ def live(tmp_path_factory):
 
 
 class Client:
-    def __init__(self, base: str, moto: str):
+    def __init__(self, base: str, moto: str, stack=None):
         self.base = base
         self.moto = moto
+        self.stack = stack
         self.s = requests.Session()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the pump's outbox has handled every committed timeline entry: the SMS
+        and events of what the test did have gone out (in AWS: within seconds)."""
+        eventually(self.stack.outbox_caught_up, timeout=timeout, interval=0.2)
 
     def login(self, openid: str) -> dict:
         r = self.s.post(f"{self.base}/v1/auth/wechat", json={"code": f"test-{openid}"})
@@ -46,6 +52,8 @@ class Client:
         return self.s.get(f"{self.base}{path}", headers=headers or {}, timeout=30, **kw)
 
     def sms_to(self, phone: str) -> list[str]:
+        if self.stack is not None:
+            self.settle()
         with urllib.request.urlopen(f"{self.moto}/moto-api/data.json", timeout=10) as resp:
             data = json.load(resp)
         return [m["message"] for m in data.get("sns", {}).get("SMS", [])
@@ -54,7 +62,7 @@ class Client:
 
 @pytest.fixture
 def client(live):
-    return Client(live.api, live.endpoint)
+    return Client(live.api, live.endpoint, live)
 
 
 @pytest.fixture

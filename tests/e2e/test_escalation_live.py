@@ -25,7 +25,7 @@ def demo(tmp_path_factory):
 
 
 def test_unsigned_ticket_escalates_live(demo):
-    client = Client(demo.api, demo.endpoint)
+    client = Client(demo.api, demo.endpoint, demo)
     citizen = client.login("e2e-live")
     body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
             "region_code": "369902001001", "phone": "13900008888", "category": "A1001"}

@@ -44,7 +44,7 @@ def loop(tmp_path_factory):
 
 
 def test_survey_out_reply_5_in_by_webhook_reopens(loop):
-    client = Client(loop.api, loop.endpoint)
+    client = Client(loop.api, loop.endpoint, loop)
     citizen = client.login("e2e-feedback")
     phone = "13900009901"
     t = client.post("/v1/tickets", headers={**citizen, "Idempotency-Key": uuid.uuid4().hex},
@@ -91,7 +91,7 @@ def test_survey_out_reply_5_in_by_webhook_reopens(loop):
 
 
 def test_reviews_need_a_dispatcher_and_sns_sms_becomes_a_ticket(loop):
-    client = Client(loop.api, loop.endpoint)
+    client = Client(loop.api, loop.endpoint, loop)
     assert client.get("/v1/staff/reviews").status_code == 401
     r = client.get("/v1/staff/reviews", headers=HANDLER)
     assert r.status_code == 403 and r.json()["error"]["code"] == "role_required"

@@ -89,15 +89,15 @@ def test_a_model_gaining_an_index_is_caught(template, stage, monkeypatch):
 
 
 def test_a_renamed_queue_is_caught(template, stage):
-    _, props = _find(template, "AWS::SQS::Queue", "QueueName", f"{stage.prefix}overdue")
-    props["QueueName"] = f"{stage.prefix}overdue-v2"
+    _, props = _find(template, "AWS::SQS::Queue", "QueueName", f"{stage.prefix}lifecycle")
+    props["QueueName"] = f"{stage.prefix}lifecycle-v2"
     problems = check_queues(template, stage)
     assert any("queue missing" in p for p in problems)
     assert any("not in the code's definitions" in p for p in problems)
 
 
 def test_a_lost_redrive_is_caught(template, stage):
-    _, props = _find(template, "AWS::SQS::Queue", "QueueName", f"{stage.prefix}escalated")
+    _, props = _find(template, "AWS::SQS::Queue", "QueueName", f"{stage.prefix}lifecycle")
     del props["RedrivePolicy"]
     assert any("dead-letter" in p for p in check_queues(template, stage))
 
