@@ -177,13 +177,29 @@ def start_stack(moto_port: int | None = None, api_port: int | None = None, *, lo
         stack.procs.append(api)
         wait_http(f"{stack.api}/v1/categories", timeout=90, proc=api)
         if pump:
-            stack.procs.append(subprocess.Popen(
+            pump_log = log_dir / "pump.log"
+            proc = subprocess.Popen(
                 [sys.executable, str(ROOT / "scripts" / "pump.py")], cwd=ROOT, env=stack.env,
-                stdout=open(log_dir / "pump.log", "wb"), stderr=subprocess.STDOUT))
+                stdout=open(pump_log, "wb"), stderr=subprocess.STDOUT)
+            stack.procs.append(proc)
+            _wait_ready(pump_log, proc)
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    """The pump prints its banner once its queues, topic bridges and streams are in place: an
+    SNS message published before that would find no subscriber."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the pump exited with {proc.returncode}; see {log}")
+        if log.exists() and b"pump: " in log.read_bytes():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"the pump did not start in {timeout}s; see {log}")
 
 
 def staff_token(user: str) -> str:

@@ -4,20 +4,30 @@ spoken to over HTTP, exactly as `make run` starts them."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
+from chalicelib import config
+from chalicelib.services.container import container
 from scripts.local_stack import start_stack
 from tests.clock import clock_start
 
+# The app under test lives in the test clock's week (tests/clock.py), not today's; so does
+# this process (the staff tokens it signs are checked against the app's clock).
+CLOCK_OFFSET = str(int(clock_start() - time.time()))
+os.environ["MINYI_CLOCK_OFFSET_SECONDS"] = CLOCK_OFFSET
+config.reload()
+container.reset()
+
 
 def clock_env() -> dict:
-    """The app under test lives in the test clock's week (tests/clock.py), not today's."""
-    return {"MINYI_CLOCK_OFFSET_SECONDS": str(int(clock_start() - time.time()))}
+    return {"MINYI_CLOCK_OFFSET_SECONDS": CLOCK_OFFSET}
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +48,14 @@ class Client:
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the pump's outbox has handled every committed timeline entry: the SMS
         and events of what the test did have gone out (in AWS: within seconds)."""
-        eventually(self.stack.outbox_caught_up, timeout=timeout, interval=0.2)
+        try:
+            eventually(self.stack.outbox_caught_up, timeout=timeout, interval=0.2)
+        except AssertionError:
+            state = Path(self.stack.env["MINYI_PUMP_STATE"])
+            saved = state.with_name(f"{state.stem}-outbox.json")
+            position = saved.read_text() if saved.exists() else "no position saved"
+            raise AssertionError(f"the pump's outbox is behind ({position}); "
+                                 f"see {state.parent}/pump.log") from None
 
     def login(self, openid: str) -> dict:
         r = self.s.post(f"{self.base}/v1/auth/wechat", json={"code": f"test-{openid}"})

@@ -106,5 +106,5 @@ def test_reviews_need_a_dispatcher_and_sns_sms_becomes_a_ticket(loop):
         "originationNumber": "+8613900009902", "destinationNumber": "+8610612345",
         "messageBody": text, "inboundMessageId": uuid.uuid4().hex}))
     accepted = eventually(lambda: [s for s in client.sms_to("+8613900009902") if "已受理" in s],
-                          timeout=20)
+                          timeout=60)
     assert accepted
