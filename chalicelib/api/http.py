@@ -15,6 +15,7 @@ import uuid
 from chalice import Blueprint, Response
 
 from ..domain.errors import BadJson, DomainError, PayloadTooLarge, Unauthorized
+from ..domain.jsonin import parse_json
 from ..observability import count, logger
 from ..services.container import container
 
@@ -64,16 +65,14 @@ def route(bp: Blueprint, path: str, **kwargs):
 
 
 def body_json(request) -> object:
-    """The request body as JSON: at most 64 KB, UTF-8, valid JSON, else a 4xx."""
+    """The request body as JSON: at most 64 KB, UTF-8, valid JSON, at most 32 deep, no lone
+    surrogates (``domain.jsonin``), else a 4xx."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"提交的内容不能超过 {MAX_BODY_BYTES // 1024} KB")
     if not raw.strip():
         raise BadJson("请求内容为空")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadJson() from None
+    return parse_json(raw)
 
 
 def bearer_token(request) -> str:
