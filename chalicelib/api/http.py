@@ -31,6 +31,23 @@ _CHALICE_MESSAGES = {
     429: "请求过于频繁，请稍后再试",
 }
 
+# API Gateway answers some requests itself (the staff authorizer's 401/403, an unknown route,
+# throttling, an oversized body, its own 5xx): its gateway responses (infra/stack.py) and the
+# local API server (scripts/local_api.py) give them the app's error shape from this one table.
+GATEWAY_ERRORS = {
+    "UNAUTHORIZED": ("unauthorized", "请先登录"),
+    "ACCESS_DENIED": ("forbidden", "登录凭证无效或无权访问"),
+    "MISSING_AUTHENTICATION_TOKEN": ("not_found", "未找到"),
+    "THROTTLED": ("too_many_requests", "请求过于频繁，请稍后再试"),
+    "REQUEST_TOO_LARGE": ("payload_too_large", "提交的内容过大"),
+    "DEFAULT_5XX": ("internal_error", "系统繁忙，请稍后重试"),
+}
+
+
+def gateway_error_body(response_type: str) -> str:
+    code, message = GATEWAY_ERRORS[response_type]
+    return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
+
 
 def error_response(error: DomainError) -> Response:
     return Response(body=json.dumps({"error": error.to_dict()}, ensure_ascii=False),
