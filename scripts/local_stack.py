@@ -72,7 +72,8 @@ def stack_env(endpoint: str, extra: dict | None = None) -> dict:
 
 
 def start_moto(port: int, log) -> subprocess.Popen:
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"),
+    # moto_server with DynamoDB atomic per operation (scripts/moto_server.py)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_server.py"),
                              "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                             env={**os.environ, "MOTO_PORT": str(port), "TZ": "UTC"})
