@@ -114,6 +114,11 @@ def unit_review_rehandle(code: str) -> str:
     return f"{PREFIX}工单{code}经社会评议需重新办理，已列入督办，请尽快签收办理并联系诉求人。"
 
 
+def unit_deadline_moved(code: str, due_at: float | None) -> str:
+    return (f"{PREFIX}因国务院节假日安排调整，工单{code}的办理期限改为{_date(due_at)}，"
+            "请按新期限办理。")
+
+
 def co_unit_invited(code: str) -> str:
     return f"{PREFIX}工单{code}邀请贵单位协办，请配合主办单位办理。"
 
