@@ -49,7 +49,8 @@ def test_2027_notice_dry_run_then_apply_moves_open_deadlines(stack, no_escalatio
     sla_service.clear_cache()
     body = {"type": "report", "description": "小区附近工地夜间施工噪音扰民，多次反映未解决",
             "region_code": HONGQI, "phone": "13812345678", "category": "A1001"}
-    crossing = intake.submit(body, citizen_id="wx:cal", channel="wechat", idempotency_key="calendar-0001")
+    crossing = intake.submit(body, citizen_id="wx:cal", channel="wechat",
+                             idempotency_key="calendar-0001")
     short = intake.submit({**body, "type": "consult", "description": "请问小区垃圾分类怎么投放"},
                           citizen_id="wx:cal", channel="wechat", idempotency_key="calendar-0002")
     before = TicketModel.get(crossing["id"])
