@@ -11,13 +11,13 @@ import chinese_calendar
 
 from ..adapters import calendar_repo
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import holiday_notice
 from ..domain.calendar import SHANGHAI, WorkCalendar
+from ..domain.changes import Step
 from ..domain.errors import ValidationError
 from ..domain.ticket import OPEN_STATUSES, Actor
 from ..observability import count, gauge, logger
-from . import lifecycle, notify, sla_service, views
+from . import changes, sla_service, views
 from .container import container
 
 UNKNOWN_METRIC = "HolidaysNextYearUnknown"
@@ -121,29 +121,23 @@ def _moves(ticket: TicketModel, today: dt.date, old: WorkCalendar,
 
 
 def reschedule(ticket_id: str, today: dt.date, old: WorkCalendar, new: WorkCalendar) -> None:
-    """The one ticket change of this module (to be routed through the changes module): its
-    working-day deadlines moved to the new calendar, a timeline entry in the same write, the
-    timer replaced, the unit told by SMS. Re-read and re-computed, so a retry is harmless."""
+    """The one ticket change of this module, through services/changes.py: the working-day
+    deadlines moved to the new calendar, with a ``deadline_moved`` timeline entry (the outbox
+    tells the unit by SMS; the escalation sweep reads the new deadline from the index).
+    Re-read and re-computed, so a retry is harmless."""
     ticket = container.tickets.get(ticket_id)
     move = _moves(ticket, today, old, new) if ticket and ticket.status in OPEN_STATUSES else None
     if move is None:
         return
     _, fields = move
-    now = container.now()
-    data = {f: {"from": getattr(ticket, f), "to": v} for f, v in fields.items()}
-    for name, value in fields.items():
-        setattr(ticket, name, value)
-    ticket.updated_at = now
-    lifecycle.new_timer_revision(ticket)
-    lifecycle.refresh_open_keys(ticket)
-    public = {"due_at": views.iso_local(ticket.due_at)} if "due_at" in fields else None
-    event = new_event(ticket, "deadline_moved", _SYSTEM, now,
-                      text="国务院节假日安排公布，办理期限按新的工作日重新计算",
-                      data={**data, **({"public": public} if public else {})},
-                      visible=bool(public))
-    container.tickets.save(ticket, [event])
-    unit = container.reference.unit(ticket.unit_id) if ticket.unit_id else None
-    notify.send(unit.duty_phone if unit else None,
-                notify.unit_deadline_moved(ticket.code, ticket.deadline_at),
-                kind="deadline_moved")
-    lifecycle.after_change(ticket, "extended")      # the timer follows the new deadline
+
+    def mutate(t: TicketModel, now: float) -> list[Step]:
+        data = {f: {"from": getattr(t, f), "to": v} for f, v in fields.items()}
+        for name, value in fields.items():
+            setattr(t, name, value)
+        public = {"due_at": views.iso_local(t.due_at)} if "due_at" in fields else None
+        return [Step("deadline_moved", text="国务院节假日安排公布，办理期限按新的工作日重新计算",
+                     data={**data, **({"public": public} if public else {})},
+                     visible=bool(public))]
+
+    changes.change(ticket, _SYSTEM, mutate)
