@@ -64,9 +64,15 @@ class Stats:
 
 
 async def timed(stats: Stats, op: str, session, method: str, url: str, **kw):
+    """One request; a timeout or a dropped connection is counted (status 0), not raised."""
     start = time.perf_counter()
-    async with session.request(method, url, **kw) as resp:
-        body = await resp.read()
+    try:
+        async with session.request(method, url, **kw) as resp:
+            body = await resp.read()
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        stats.status[(op, 0)] += 1
+        stats.errors.append((op, type(exc).__name__, b""))
+        return None, None
     stats.latency[op].append((time.perf_counter() - start) * 1000)
     stats.status[(op, resp.status)] += 1
     if resp.status >= 500:
@@ -95,10 +101,11 @@ async def client(n: int, api: str, stop_at: float, stats: Stats, tokens: dict,
                       "region_code": REGION, "phone": phone,
                       "category": CATEGORIES[(n + i) % 2]}
             sends = 2 if i % 5 == 0 else 1              # a retried submission
-            ids = set()
-            for _ in range(sends):
+            ids, attempts = set(), 0
+            while attempts < sends + 3 and (attempts < sends or not ids):
+                attempts += 1           # no answer (timeout): retry with the same key, as a
                 status, body = await timed(stats, "submit", s, "POST", f"{api}/v1/tickets",
-                                           json=ticket, headers={**citizen,
+                                           json=ticket, headers={**citizen,   # phone would
                                                                  "Idempotency-Key": key})
                 if status in (200, 201) and body and body.get("id"):
                     ids.add(body["id"])
@@ -193,6 +200,7 @@ def summary(stats: Stats, seconds: float, clients: int) -> dict:
     requests = sum(stats.status.values())
     return {
         "clients": clients, "seconds": round(seconds, 1), "requests": requests,
+        "no_answer": sum(n for (_, st), n in stats.status.items() if st == 0),
         "requests_per_s": round(requests / seconds, 1),
         "tickets_per_s": round(len(stats.told) / seconds, 2),
         "5xx": sum(n for (_, st), n in stats.status.items() if st >= 500),
