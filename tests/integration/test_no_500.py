@@ -157,6 +157,17 @@ def json_post_routes():
     return sorted(path for path, methods in app_module.app.routes.items() if "POST" in methods)
 
 
+def _bearer(user, unit, roles) -> dict:
+    return {"Authorization": "Bearer " + issue_dev_token(user, unit, roles),
+            "Content-Type": "application/json"}
+
+
+def _base_ticket(client, citizen, key) -> str:
+    return json.loads(client.http.post(
+        "/v1/tickets", headers={**citizen, "Idempotency-Key": key},
+        body=json.dumps({**VALID_TICKET, "category": "A1001"})).body)["id"]
+
+
 def _headers_for(path, citizen, staff, webhook):
     if path.startswith("/v1/staff/"):
         return staff
@@ -168,12 +179,8 @@ def _headers_for(path, citizen, staff, webhook):
 def test_deep_nesting_and_lone_surrogates_are_4xx_on_every_json_route(stack, client):
     """Issue 11, fix 2: ``[``*990 (RecursionError in body parsing) and ``"\\ud800"`` were 500s."""
     citizen = login(client, "fuzz-deep")
-    ticket_id = json.loads(client.http.post(
-        "/v1/tickets", headers={**citizen, "Idempotency-Key": "fuzz-deep-base1"},
-        body=json.dumps({**VALID_TICKET, "category": "A1001"})).body)["id"]
-    staff = {"Authorization": "Bearer " + issue_dev_token("disp_liumin", "u-center",
-                                                          ["dispatcher"]),
-             "Content-Type": "application/json"}
+    ticket_id = _base_ticket(client, citizen, "fuzz-deep-base1")
+    staff = _bearer("disp_liumin", "u-center", ["dispatcher"])
     webhook = {"Content-Type": "application/json",
                "X-Minyi-Webhook-Token": stack.container.settings.webhook_secret("tencent")}
     routes = json_post_routes()
@@ -195,18 +202,10 @@ def test_lone_surrogate_in_each_text_field_is_refused_and_nothing_written(stack,
     from chalicelib.adapters.models import TicketEventModel, TicketModel
 
     citizen = login(client, "fuzz-sur")
-    ticket_id = json.loads(client.http.post(
-        "/v1/tickets", headers={**citizen, "Idempotency-Key": "fuzz-sur-base01"},
-        body=json.dumps({**VALID_TICKET, "category": "A1001"})).body)["id"]
-    handler = {"Authorization": "Bearer " + issue_dev_token("h_vil_hongqi_chen", "u-vil-hongqi",
-                                                            ["handler"]),
-               "Content-Type": "application/json"}
-    leader = {"Authorization": "Bearer " + issue_dev_token("lead_zs_wu", "u-gov-zhangshui",
-                                                           ["leader"]),
-              "Content-Type": "application/json"}
-    agent = {"Authorization": "Bearer " + issue_dev_token("disp_liumin", "u-center",
-                                                          ["dispatcher"]),
-             "Content-Type": "application/json"}
+    ticket_id = _base_ticket(client, citizen, "fuzz-sur-base01")
+    handler = _bearer("h_vil_hongqi_chen", "u-vil-hongqi", ["handler"])
+    leader = _bearer("lead_zs_wu", "u-gov-zhangshui", ["leader"])
+    agent = _bearer("disp_liumin", "u-center", ["dispatcher"])
     client.http.post(f"/v1/staff/tickets/{ticket_id}/sign", headers=handler, body=b"{}")
     webhook = {"Content-Type": "application/json",
                "X-Minyi-Webhook-Token": stack.container.settings.webhook_secret("tencent")}
