@@ -121,13 +121,14 @@ def _snapshot(stack) -> tuple:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
+    sms = len(stack.sms.sent)       # first: reading the SMS log lets the outbox catch up
     tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
     state = []
     for name in MUTABLE_TABLES:
         table = tables[stack.container.settings.table(name)]
         state.append(sorted(json.dumps(item.to_json(), sort_keys=True)
                             for item in table.all_items()))
-    return tuple(map(tuple, state)), len(stack.sms.sent)
+    return tuple(map(tuple, state)), sms
 
 
 def _as(persona) -> StaffUser:
