@@ -228,8 +228,8 @@ def test_holiday_calendar_alarm_and_watch_schedule(synth, stage_name):
     from chalicelib.services.calendar_notice import UNKNOWN_METRIC
 
     template, stage = synth.templates[stage_name], synth.stage(stage_name)
-    alarm = next(a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
-                 if a["Properties"]["AlarmName"] == f"{stage.prefix}holidays-next-year-unknown")
+    alarm = next(a for a in resources(template, "AWS::CloudWatch::Alarm").values()
+                 if a["AlarmName"] == f"{stage.prefix}holidays-next-year-unknown")
     assert alarm["MetricName"] == UNKNOWN_METRIC and alarm["Namespace"] == "Minyi"
     assert alarm["Statistic"] == "Maximum" and alarm["Period"] == 86400
     assert alarm["Threshold"] == 1
