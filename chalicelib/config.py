@@ -29,6 +29,10 @@ LOCAL_SMS_WEBHOOK_SECRETS = {"tencent": "local-tencent-sms-webhook-secret",
                              "aliyun": "local-aliyun-sms-webhook-secret"}
 
 
+class ConfigError(RuntimeError):
+    """The configuration cannot run this stage (a secret is missing): refuse to start."""
+
+
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
@@ -43,13 +47,10 @@ class Settings:
     stage: str = field(default_factory=lambda: _env("MINYI_STAGE", "local"))
     region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "us-east-1"))
     table_prefix: str = field(default_factory=lambda: _env("MINYI_TABLE_PREFIX", "minyi-local-"))
-    token_secret: str = field(
-        default_factory=lambda: _env("MINYI_TOKEN_SECRET", LOCAL_CITIZEN_SECRET)
-    )
+    # secrets: the local fallbacks apply on the local/test stages only (check_secrets)
+    token_secret: str = field(default_factory=lambda: _env("MINYI_TOKEN_SECRET"))
     token_ttl_seconds: int = field(default_factory=lambda: _int("MINYI_TOKEN_TTL", 7200))
-    staff_token_secret: str = field(
-        default_factory=lambda: _env("MINYI_STAFF_TOKEN_SECRET", LOCAL_STAFF_SECRET)
-    )
+    staff_token_secret: str = field(default_factory=lambda: _env("MINYI_STAFF_TOKEN_SECRET"))
     staff_issuer: str = field(default_factory=lambda: _env("MINYI_STAFF_ISSUER", "minyi-dev"))
     staff_jwks_url: str = field(default_factory=lambda: _env("MINYI_STAFF_JWKS_URL", ""))
     staff_audience: str = field(default_factory=lambda: _env("MINYI_STAFF_AUDIENCE", ""))
@@ -116,6 +117,46 @@ class Settings:
     connect_source_phone: str = field(
         default_factory=lambda: _env("MINYI_CONNECT_SOURCE_PHONE", ""))
     connect_queue_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_QUEUE_ID", ""))
+    in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
+
+    def __post_init__(self):
+        if self.is_local:
+            # frozen: the local stage's public fallbacks are filled in here, and only here
+            if not self.token_secret:
+                object.__setattr__(self, "token_secret", LOCAL_CITIZEN_SECRET)
+            if not self.staff_token_secret:
+                object.__setattr__(self, "staff_token_secret", LOCAL_STAFF_SECRET)
+        elif self.in_lambda:
+            self.check_secrets()      # a Lambda without its secrets fails its cold start
+
+    def missing_secrets(self) -> list[str]:
+        """What this stage lacks to run safely: empty on the local/test stages."""
+        if self.is_local:
+            return []
+        missing = []
+        public = {LOCAL_CITIZEN_SECRET, LOCAL_STAFF_SECRET, *LOCAL_SMS_WEBHOOK_SECRETS.values()}
+        if not self.token_secret or self.token_secret in public or len(self.token_secret) < 32:
+            missing.append("MINYI_TOKEN_SECRET (at least 32 characters)")
+        try:
+            hooks = json.loads(self.sms_webhook_secrets) if self.sms_webhook_secrets else None
+        except ValueError:
+            hooks = None
+        if not isinstance(hooks, dict) or any(
+                not isinstance(v, str) or not v or v in public for v in hooks.values()):
+            missing.append("MINYI_SMS_WEBHOOK_SECRETS (a JSON object; {} disables every "
+                           "provider)")
+        if not self.staff_jwks_url:
+            missing.append("MINYI_STAFF_JWKS_URL (staff tokens: the local HS256 issuer is "
+                           "local only)")
+        if self.wechat_mode != "fake" and not (self.wechat_appid and self.wechat_secret):
+            missing.append("MINYI_WECHAT_APPID and MINYI_WECHAT_SECRET")
+        return missing
+
+    def check_secrets(self) -> None:
+        missing = self.missing_secrets()
+        if missing:
+            raise ConfigError(f"stage {self.stage!r} refuses to start; set: "
+                              + "; ".join(missing))
 
     def table(self, name: str) -> str:
         if name not in TABLES:

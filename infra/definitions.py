@@ -25,6 +25,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from chalicelib.adapters import asl, topology  # noqa: E402
 from chalicelib.adapters.models import table_specs  # noqa: E402
+from chalicelib.api.http import GATEWAY_ERRORS, gateway_error_body  # noqa: E402,F401
 from chalicelib.config import TABLES  # noqa: E402
 
 STATEMACHINES_DIR = REPO_ROOT / "statemachines"

@@ -13,6 +13,8 @@ OverdueTickets     -                    gauge, by the reminders job: open and ov
 Evaluations        rating               on each citizen evaluation (very_satisfied ...)
 SurveysSent        -                    on each callback survey sent
 SurveysAnswered    -                    on each survey answered
+HolidaysNextYear-  -                    gauge, daily by the calendar_watch job: 1 from December
+Unknown                                 while next year's State Council holidays are unknown
 =================  ===================  =======================================================
 """
 
@@ -34,6 +36,7 @@ OVERDUE = "OverdueTickets"
 EVALUATIONS = "Evaluations"
 SURVEYS_SENT = "SurveysSent"
 SURVEYS_ANSWERED = "SurveysAnswered"
+HOLIDAYS_UNKNOWN = "HolidaysNextYearUnknown"      # services/calendar_notice.UNKNOWN_METRIC
 FIVE_MINUTES = Duration.minutes(5)
 
 
@@ -60,7 +63,8 @@ def api_5xx(stack: MinyiStack) -> cw.Metric:
 
 
 def alarms(stack: MinyiStack) -> dict[str, cw.Alarm]:
-    """DLQ depth (one per queue), state machine failures (one per machine), API 5XX, overdue."""
+    """DLQ depth (one per queue), state machine failures (one per machine), API 5XX, overdue,
+    next year's holidays unknown in December."""
     stage, prefix = stack.stage, stack.stage.prefix
     out: dict[str, cw.Alarm] = {}
 
@@ -108,6 +112,13 @@ def alarms(stack: MinyiStack) -> dict[str, cw.Alarm]:
         threshold=stage.overdue_threshold, evaluation_periods=2,
         comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         alarm_description="more open tickets are overdue than the stage tolerates")
+    add("holidays-next-year-unknown", "HolidaysNextYearUnknownAlarm",
+        metric=_metric(stack, HOLIDAYS_UNKNOWN, "Maximum", Duration.days(1)),
+        threshold=1, evaluation_periods=1,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarm_description="December, and next year's State Council holidays are unknown: "
+                          "deadlines into next year count Monday-Friday. Apply the notice "
+                          "with the admin_holiday_notice function (docs/reliability.md)")
     return out
 
 

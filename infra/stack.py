@@ -36,6 +36,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from . import definitions, monitoring, nag
+from .definitions import GATEWAY_ERRORS, gateway_error_body
 from .stages import StageConfig, is_china
 
 CHALICE_CONFIG = definitions.REPO_ROOT / ".chalice" / "config.json"
@@ -682,18 +683,11 @@ class MinyiStack(Stack):
 
     # API Gateway answers some requests itself (the staff authorizer's 401/403, throttling, an
     # oversized body, its own 5xx): give them the app's error shape and a Chinese message.
-    GATEWAY_ERRORS = {
-        "UNAUTHORIZED": ("unauthorized", "请先登录"),
-        "ACCESS_DENIED": ("forbidden", "登录凭证无效或无权访问"),
-        "MISSING_AUTHENTICATION_TOKEN": ("not_found", "未找到"),
-        "THROTTLED": ("too_many_requests", "请求过于频繁，请稍后再试"),
-        "REQUEST_TOO_LARGE": ("payload_too_large", "提交的内容过大"),
-        "DEFAULT_5XX": ("internal_error", "系统繁忙，请稍后重试"),
-    }
+    GATEWAY_ERRORS = GATEWAY_ERRORS     # one table, shared with the local API server
 
     def _gateway_responses(self, rest_api) -> None:
-        for response_type, (code, message) in self.GATEWAY_ERRORS.items():
-            body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
+        for response_type in self.GATEWAY_ERRORS:
+            body = gateway_error_body(response_type)
             apigateway.CfnGatewayResponse(
                 self, f"GatewayResponse{pascal(response_type.lower())}",
                 rest_api_id=rest_api.ref, response_type=response_type,

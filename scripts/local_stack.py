@@ -1,5 +1,5 @@
 """The whole backend on one machine: moto_server, resources from the shared definitions,
-the demo city, ``chalice local`` and the pump.
+the demo city, the local API server (scripts/local_api.py) and the pump.
 
     python scripts/local_stack.py run          # what `make run` does
     python scripts/local_stack.py bootstrap --endpoint http://127.0.0.1:5055
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 BASE_ENV = {
@@ -73,7 +72,9 @@ def stack_env(endpoint: str, extra: dict | None = None) -> dict:
 
 
 def start_moto(port: int, log) -> subprocess.Popen:
-    proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+    # moto_server with DynamoDB atomic per operation (scripts/moto_server.py)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "moto_server.py"),
+                             "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                             env={**os.environ, "MOTO_PORT": str(port), "TZ": "UTC"})
     # moto's Wait state compares deadlines with the naive local clock: keep it on UTC
@@ -116,6 +117,7 @@ class Stack:
     api_port: int
     env: dict
     procs: list = field(default_factory=list)
+    log_dir: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -162,16 +164,18 @@ def start_stack(moto_port: int | None = None, api_port: int | None = None, *, lo
     log_dir.mkdir(parents=True, exist_ok=True)
     moto_port = moto_port or free_port()
     api_port = api_port or free_port()
-    stack = Stack(moto_port, api_port, {})
+    stack = Stack(moto_port, api_port, {}, log_dir=log_dir)
     try:
         stack.procs.append(start_moto(moto_port, open(log_dir / "moto.log", "wb")))
         resources = bootstrap(stack.endpoint)
         stack.env = stack_env(stack.endpoint, {
             **resources, "MINYI_PUMP_STATE": str(log_dir / "pump-state.json"),
             **(extra_env or {})})
+        # chalice's local gateway with the gateway responses, a redacted access log and a
+        # backlog for many clients (scripts/local_api.py)
         api = subprocess.Popen(
-            [str(VENV_BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(api_port), "--no-autoreload"],
+            [sys.executable, str(ROOT / "scripts" / "local_api.py"), "--stage", "local",
+             "--host", "127.0.0.1", "--port", str(api_port)],
             cwd=ROOT, env=stack.env, stdout=open(log_dir / "api.log", "wb"),
             stderr=subprocess.STDOUT)
         stack.procs.append(api)
@@ -213,7 +217,7 @@ def _run(args) -> None:
     stack = start_stack(args.moto_port, args.port, log_dir=log_dir)
     print(f"""
 minyi is running.
-  API          {stack.api}          (chalice local, stage 'local')
+  API          {stack.api}          (chalice's local gateway, stage 'local')
   moto_server  {stack.endpoint}          (AWS emulator; sent SMS: {stack.endpoint}/moto-api/data.json)
   logs         {log_dir}/
 

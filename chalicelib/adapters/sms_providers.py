@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from ..domain.errors import BadJson
+from ..domain.jsonin import check_document, parse_json
 
 TOKEN_HEADER = "x-minyi-webhook-token"
 TOKEN_QUERY = "token"
@@ -171,9 +173,14 @@ def parse_end_user_messaging(message: str | dict) -> InboundSms:
     """One two-way SMS reply as AWS End User Messaging publishes it to SNS."""
     if isinstance(message, str):
         try:
-            message = json.loads(message)
-        except ValueError:
-            raise MalformedCallback("not JSON") from None
+            message = parse_json(message)
+        except BadJson:
+            raise MalformedCallback("not JSON, too deep or with invalid characters") from None
+    else:
+        try:
+            check_document(message)
+        except BadJson:
+            raise MalformedCallback("too deep or with invalid characters") from None
     if not isinstance(message, dict):
         raise MalformedCallback("expected a JSON object")
     body = message.get("messageBody")

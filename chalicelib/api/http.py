@@ -15,6 +15,7 @@ import uuid
 from chalice import Blueprint, Response
 
 from ..domain.errors import BadJson, DomainError, PayloadTooLarge, Unauthorized
+from ..domain.jsonin import parse_json
 from ..observability import count, logger
 from ..services.container import container
 
@@ -29,6 +30,23 @@ _CHALICE_MESSAGES = {
     413: "提交的内容过大", 415: "请以 JSON 格式提交（Content-Type: application/json）",
     429: "请求过于频繁，请稍后再试",
 }
+
+# API Gateway answers some requests itself (the staff authorizer's 401/403, an unknown route,
+# throttling, an oversized body, its own 5xx): its gateway responses (infra/stack.py) and the
+# local API server (scripts/local_api.py) give them the app's error shape from this one table.
+GATEWAY_ERRORS = {
+    "UNAUTHORIZED": ("unauthorized", "请先登录"),
+    "ACCESS_DENIED": ("forbidden", "登录凭证无效或无权访问"),
+    "MISSING_AUTHENTICATION_TOKEN": ("not_found", "未找到"),
+    "THROTTLED": ("too_many_requests", "请求过于频繁，请稍后再试"),
+    "REQUEST_TOO_LARGE": ("payload_too_large", "提交的内容过大"),
+    "DEFAULT_5XX": ("internal_error", "系统繁忙，请稍后重试"),
+}
+
+
+def gateway_error_body(response_type: str) -> str:
+    code, message = GATEWAY_ERRORS[response_type]
+    return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
 
 
 def error_response(error: DomainError) -> Response:
@@ -64,16 +82,14 @@ def route(bp: Blueprint, path: str, **kwargs):
 
 
 def body_json(request) -> object:
-    """The request body as JSON: at most 64 KB, UTF-8, valid JSON, else a 4xx."""
+    """The request body as JSON: at most 64 KB, UTF-8, valid JSON, at most 32 deep, no lone
+    surrogates (``domain.jsonin``), else a 4xx."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"提交的内容不能超过 {MAX_BODY_BYTES // 1024} KB")
     if not raw.strip():
         raise BadJson("请求内容为空")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadJson() from None
+    return parse_json(raw)
 
 
 def bearer_token(request) -> str:

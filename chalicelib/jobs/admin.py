@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.errors import DomainError
-from ..services import admin
+from ..services import admin, calendar_notice
 
 bp = Blueprint(__name__)
 
@@ -30,3 +30,10 @@ def sla_policy(event, context):
 @bp.lambda_function(name="admin_load_reference")
 def load_reference(event, context):
     return _run(admin.load_reference, event)
+
+
+@bp.lambda_function(name="admin_holiday_notice")
+def holiday_notice(event, context):
+    """``{"text": "<国务院办公厅关于2027年部分节假日安排的通知>", "apply": false}``: a dry run
+    shows the days and the tickets it would change; ``"apply": true`` applies it."""
+    return _run(calendar_notice.apply_notice, event)

@@ -20,10 +20,17 @@ class Container:
     def __init__(self):
         self._overrides: dict[str, Any] = {}
         self._built: dict[str, Any] = {}
+        self._checked: config.Settings | None = None
 
     @property
     def settings(self) -> config.Settings:
-        return config.settings
+        """The settings, refusing to serve a deployed stage whose secrets are missing (outside
+        Lambda the import must not fail: ``chalice package`` imports the app for every stage)."""
+        settings = config.settings
+        if settings is not self._checked:
+            settings.check_secrets()
+            self._checked = settings
+        return settings
 
     def override(self, **kwargs: Any) -> None:
         self._overrides.update(kwargs)

@@ -7,11 +7,28 @@ belong to no change go out directly (:func:`send_now`).
 
 from __future__ import annotations
 
+from ..domain.redaction import redact
 from ..observability import count, logger
 from .container import container
 from .sla_service import to_local
 
 PREFIX = "【12345】"
+
+
+def excerpt(text: str | None, limit: int) -> str:
+    """Free text that leaves by SMS (a description, a citizen's comment, a staff note): redacted
+    like public text (domain.redaction) before it is cut, and never cut inside a placeholder."""
+    if not text:
+        return ""
+    clean = redact(text)
+    if len(clean) <= limit:
+        return clean
+    cut = clean[:limit]
+    opened = cut.rfind("[")
+    if opened > cut.rfind("]"):
+        closed = clean.find("]", opened)
+        cut = clean[:closed + 1] if closed != -1 else clean[:opened]
+    return cut
 
 
 def _date(ts: float | None) -> str:
@@ -49,12 +66,12 @@ def extended(code: str, due_at: float) -> str:
 
 
 def rejected(code: str, channel: str) -> str:
-    return f"{PREFIX}您的工单{code}不属于热线受理范围，建议您通过{channel}反映。"
+    return f"{PREFIX}您的工单{code}不属于热线受理范围，建议您通过{excerpt(channel, 40)}反映。"
 
 
 def unit_new_ticket(code: str, due_at: float | None, summary: str) -> str:
     return (f"{PREFIX}新工单{code}已派至贵单位，请于{_date(due_at)}前签收并联系诉求人。"
-            f"内容：{summary[:30]}")
+            f"内容：{excerpt(summary, 30)}")
 
 
 # ---- callback survey (回访), evaluation, reopening, social review (services/survey.py)
@@ -93,7 +110,7 @@ def reopened(code: str, unit_name: str) -> str:
 
 
 def unit_look_again(code: str, reopen_count: int, comment: str | None) -> str:
-    said = f"诉求人意见：{comment[:30]}" if comment else ""
+    said = f"诉求人意见：{excerpt(comment, 30)}" if comment else ""
     return (f"{PREFIX}回头看：工单{code}的诉求人对办理结果不满意（第{reopen_count}次重办），"
             f"请重新签收办理并联系诉求人。{said}")
 
@@ -107,11 +124,17 @@ def review_rehandle(code: str, unit_name: str) -> str:
 
 
 def review_explained(code: str, note: str) -> str:
-    return f"{PREFIX}经社会评议，工单{code}的办理符合规定。{note[:200]} 工单已办结，感谢您的理解。"
+    return (f"{PREFIX}经社会评议，工单{code}的办理符合规定。{excerpt(note, 200)} "
+            "工单已办结，感谢您的理解。")
 
 
 def unit_review_rehandle(code: str) -> str:
     return f"{PREFIX}工单{code}经社会评议需重新办理，已列入督办，请尽快签收办理并联系诉求人。"
+
+
+def unit_deadline_moved(code: str, due_at: float | None) -> str:
+    return (f"{PREFIX}因国务院节假日安排调整，工单{code}的办理期限改为{_date(due_at)}，"
+            "请按新期限办理。")
 
 
 def co_unit_invited(code: str) -> str:

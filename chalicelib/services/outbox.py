@@ -147,6 +147,9 @@ def effects(entry: Entry) -> list[Effect]:
         citizen(lambda: notify.rejected(code, data.get("channel", "")))
     elif kind == "supervised":
         unit(snap.get("unit_id"), lambda: notify.supervised(code))
+    elif kind == "deadline_moved":      # the State Council's notice applied (calendar_notice)
+        unit(snap.get("unit_id"), lambda: notify.unit_deadline_moved(code, snap.get(
+            "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at")))
     elif kind == "closed":
         if data.get("reason") == "satisfied":
             citizen(lambda: notify.evaluated_closed(code))

@@ -7,13 +7,14 @@ import datetime as dt
 import threading
 import time
 
+from ..adapters import calendar_repo
 from ..adapters.models import RegistryModel
 from ..domain.calendar import SHANGHAI, WorkCalendar
 from ..domain.sla import PolicyBook, SlaPolicy
 from ..observability import count, logger
 from .container import container
 
-CALENDAR_PK = "calendar"
+CALENDAR_PK = calendar_repo.CALENDAR_PK
 SLA_PK = "sla"
 _CACHE_SECONDS = 60.0
 _lock = threading.Lock()
@@ -45,16 +46,12 @@ def _unknown_year(year: int) -> None:
 
 def calendar() -> WorkCalendar:
     def build():
-        overrides = {}
-        for item in RegistryModel.query(CALENDAR_PK):
-            overrides[dt.date.fromisoformat(item.sk)] = bool((item.data or {}).get("working"))
-        return WorkCalendar(overrides, on_unknown_year=_unknown_year)
+        return WorkCalendar(calendar_repo.overrides(), on_unknown_year=_unknown_year)
     return _cached("calendar", build)
 
 
 def set_calendar_override(day: dt.date, working: bool, note: str = "") -> None:
-    RegistryModel(CALENDAR_PK, day.isoformat(), data={"working": working, "note": note},
-                  updated_at=container.now()).save()
+    calendar_repo.set_override(day, working, note, container.now())
     clear_cache()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..adapters.models import TicketEventModel, TicketModel
-from ..domain.intake import mask_phone
+from ..domain.intake import mask_name, mask_phone
 from ..domain.lights import light_from_epoch
 from ..domain.ticket import OPEN_STATUSES, STATUS_LABELS_ZH
 from .sla_service import calendar, iso_local
@@ -74,10 +74,14 @@ def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
 
 
 def staff_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
+    """The staff view. An anonymous citizen's name and phone are masked for every staff role
+    (handling units, co-units, leaders and the dispatch center alike: GB/T 33358 keeps the
+    caller's details confidential on request); they stay stored, never shown by the staff API."""
     view = citizen_ticket(ticket, now)
+    anonymous = bool(ticket.anonymous)
     view.update({
-        "phone": ticket.phone if not ticket.anonymous else mask_phone(ticket.phone),
-        "name": ticket.name,
+        "phone": mask_phone(ticket.phone) if anonymous else ticket.phone,
+        "name": mask_name(ticket.name) if anonymous else ticket.name,
         "version": ticket.version,
         "level": ticket.level,
         "unit_id": ticket.unit_id,

@@ -260,7 +260,8 @@ def expected_alarms(stage) -> set[str]:
     names = {f"{stage.prefix}{q.name}-dlq-depth" for q in topology.QUEUES}
     names |= {f"{stage.prefix}{m.name}-failed" for m in topology.STATE_MACHINES}
     return names | {f"{stage.prefix}api-5xx", f"{stage.prefix}overdue",
-                    f"{stage.prefix}outbox-iterator-age", f"{stage.prefix}outbox-failed"}
+                    f"{stage.prefix}outbox-iterator-age", f"{stage.prefix}outbox-failed",
+                    f"{stage.prefix}holidays-next-year-unknown"}
 
 
 def check_alarms(template: dict, stage) -> list[str]:

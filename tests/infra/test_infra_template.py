@@ -220,3 +220,20 @@ def test_survey_calls_through_connect(voice):
         env = fn["Environment"]["Variables"]
         assert env["MINYI_VOICE_MODE"] == "connect"
         assert env["MINYI_CONNECT_INSTANCE_ID"].startswith("5c1f2a3b")
+
+
+def test_holiday_calendar_alarm_and_watch_schedule(synth, stage_name):
+    """Issue 11, build 7: the alarm on the daily calendar watch's metric, and the job itself."""
+    from chalicelib.jobs.calendar import WATCH_SCHEDULE
+    from chalicelib.services.calendar_notice import UNKNOWN_METRIC
+
+    template, stage = synth.templates[stage_name], synth.stage(stage_name)
+    alarm = next(a for a in resources(template, "AWS::CloudWatch::Alarm").values()
+                 if a["AlarmName"] == f"{stage.prefix}holidays-next-year-unknown")
+    assert alarm["MetricName"] == UNKNOWN_METRIC and alarm["Namespace"] == "Minyi"
+    assert alarm["Statistic"] == "Maximum" and alarm["Period"] == 86400
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert {"Name": "service", "Value": stage.service_name} in alarm["Dimensions"]
+    text = json.dumps(template)
+    assert WATCH_SCHEDULE in text and "calendar_watch" in text.lower().replace("-", "_")

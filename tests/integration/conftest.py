@@ -3,8 +3,6 @@ definitions the local stack and infra use."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from moto import mock_aws
 
@@ -25,30 +23,15 @@ class FakeClock:
         self.t += seconds
 
 
-_MOTO_WRITE_LOCK = threading.RLock()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def atomic_moto_dynamodb():
-    """moto's DynamoDB is not thread-safe: a failed TransactWriteItems restores a deep copy of
-    the tables taken before it ran, wiping a concurrent winner's write, and a conditional put is a
-    check-then-write without a lock. DynamoDB applies each of these atomically; serialize them so
-    the race tests exercise our version checks, not moto's threading."""
-    from moto.dynamodb.models import DynamoDBBackend
+    """moto's DynamoDB serialized per operation, as DynamoDB applies each one atomically: the same
+    patch the local stack's moto_server runs (scripts/moto_atomic.py explains why)."""
+    from scripts.moto_atomic import patch_dynamodb
 
-    originals = {}
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-        originals[name] = original
-
-        def locked(self, *args, __original=original, **kwargs):
-            with _MOTO_WRITE_LOCK:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, locked)
+    restore = patch_dynamodb()
     yield
-    for name, original in originals.items():
-        setattr(DynamoDBBackend, name, original)
+    restore()
 
 
 @pytest.fixture(scope="session", autouse=True)

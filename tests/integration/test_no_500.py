@@ -146,3 +146,87 @@ def test_webhooks_never_500(stack, client):
                                                    body=raw), raw[:40])
     assert_client_error_shape(client.http.post("/v1/webhooks/sms/nope", headers=headers,
                                                body=b"[]"), "unknown provider")
+
+
+DEEP = b"[" * 990 + b"]" * 990
+SURROGATE = "\ud800"
+
+
+def json_post_routes():
+    """Every POST route of the app, from Chalice's own route table (a new route is covered)."""
+    return sorted(path for path, methods in app_module.app.routes.items() if "POST" in methods)
+
+
+def _bearer(user, unit, roles) -> dict:
+    return {"Authorization": "Bearer " + issue_dev_token(user, unit, roles),
+            "Content-Type": "application/json"}
+
+
+def _base_ticket(client, citizen, key) -> str:
+    return json.loads(client.http.post(
+        "/v1/tickets", headers={**citizen, "Idempotency-Key": key},
+        body=json.dumps({**VALID_TICKET, "category": "A1001"})).body)["id"]
+
+
+def _headers_for(path, citizen, staff, webhook):
+    if path.startswith("/v1/staff/"):
+        return staff
+    if path.startswith("/v1/webhooks/"):
+        return webhook
+    return citizen
+
+
+def test_deep_nesting_and_lone_surrogates_are_4xx_on_every_json_route(stack, client):
+    """Issue 11, fix 2: ``[``*990 (RecursionError in body parsing) and ``"\\ud800"`` were 500s."""
+    citizen = login(client, "fuzz-deep")
+    ticket_id = _base_ticket(client, citizen, "fuzz-deep-base1")
+    staff = _bearer("disp_liumin", "u-center", ["dispatcher"])
+    webhook = {"Content-Type": "application/json",
+               "X-Minyi-Webhook-Token": stack.container.settings.webhook_secret("tencent")}
+    routes = json_post_routes()
+    assert len(routes) >= 21
+    for i, route_path in enumerate(routes):
+        path = route_path.replace("{ticket_id}", ticket_id).replace("{provider}", "tencent")
+        headers = {**_headers_for(route_path, citizen, staff, webhook),
+                   "Idempotency-Key": f"fuzz-deep-{i:04d}"}
+        for raw in (DEEP, b"{\"a\":" * 990 + b"1" + b"}" * 990,
+                    json.dumps({"text": SURROGATE}).encode(),
+                    json.dumps([{"mobile": "13812345678", "nationcode": "86", "text": SURROGATE,
+                                 "time": 1795399200}]).encode()):
+            r = client.http.post(path, headers=headers, body=raw)
+            assert 400 <= r.status_code < 500, (route_path, raw[:30], r.status_code, r.body[:200])
+            assert_client_error_shape(r, (route_path, raw[:30]))
+
+
+def test_lone_surrogate_in_each_text_field_is_refused_and_nothing_written(stack, client):
+    from chalicelib.adapters.models import TicketEventModel, TicketModel
+
+    citizen = login(client, "fuzz-sur")
+    ticket_id = _base_ticket(client, citizen, "fuzz-sur-base01")
+    handler = _bearer("h_vil_hongqi_chen", "u-vil-hongqi", ["handler"])
+    leader = _bearer("lead_zs_wu", "u-gov-zhangshui", ["leader"])
+    agent = _bearer("disp_liumin", "u-center", ["dispatcher"])
+    client.http.post(f"/v1/staff/tickets/{ticket_id}/sign", headers=handler, body=b"{}")
+    webhook = {"Content-Type": "application/json",
+               "X-Minyi-Webhook-Token": stack.container.settings.webhook_secret("tencent")}
+    cases = [
+        ("/v1/tickets", citizen, {**VALID_TICKET, "name": SURROGATE}),
+        ("/v1/staff/tickets", agent, {**VALID_TICKET, "name": SURROGATE}),
+        (f"/v1/tickets/{ticket_id}/supplements", citizen, {"text": "补充" + SURROGATE}),
+        (f"/v1/staff/tickets/{ticket_id}/contact", handler,
+         {"outcome": "reached", "note": SURROGATE}),
+        (f"/v1/staff/tickets/{ticket_id}/supervise", leader, {"note": SURROGATE}),
+        (f"/v1/staff/tickets/{ticket_id}/instruction", leader, {"note": SURROGATE}),
+        ("/v1/webhooks/sms/tencent", webhook,
+         [{"mobile": "13812345678", "nationcode": "86", "text": "路灯坏了" + SURROGATE,
+           "time": 1795399200}]),
+    ]
+    count_before = sum(1 for _ in TicketModel.scan())
+    events_before = sum(1 for _ in TicketEventModel.scan())
+    for n, (path, headers, body) in enumerate(cases):
+        r = client.http.post(path, headers={**headers, "Idempotency-Key": f"fuzz-sur-{n:04d}"},
+                             body=json.dumps(body))
+        assert r.status_code == 400, (path, r.status_code, r.body[:200])
+        assert json.loads(r.body)["error"]["code"] == "invalid_text", (path, r.body)
+    assert sum(1 for _ in TicketModel.scan()) == count_before
+    assert sum(1 for _ in TicketEventModel.scan()) == events_before
