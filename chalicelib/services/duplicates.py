@@ -65,17 +65,15 @@ def phone_key(phone: str | None) -> str | None:
 
 
 def index_keys(t: TicketModel) -> None:
-    """Set the sparse index keys from the ticket's category, place and phone (at submission,
-    and whenever a dispatcher corrects the category)."""
+    """Set the index keys from the ticket's category, place and phone (at submission, on every
+    assignment: a dispatcher may have corrected the category). The duplicate keys exist only
+    while the ticket is open: ``lifecycle.clear_open_keys`` removes them with the deadline
+    keys when it leaves the open states."""
     r = settings_rules()
-    t.dup_cell = rules.cell_key(t.category, _point(t.location), r)
-    t.dup_place = rules.place_key(t.category, t.region_code)
+    is_open = t.status in OPEN_STATUSES     # sparse: only open tickets are candidates
+    t.dup_cell = rules.cell_key(t.category, _point(t.location), r) if is_open else None
+    t.dup_place = rules.place_key(t.category, t.region_code) if is_open else None
     t.phone_key = phone_key(t.phone)
-
-
-def clear_index_keys(t: TicketModel) -> None:
-    t.dup_cell = None
-    t.dup_place = None
 
 
 # ------------------------------------------------------------------ candidates

@@ -35,3 +35,5 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.open_unit = None
     ticket.deadline_at = None
     ticket.deadline_shard = None
+    ticket.dup_cell = None          # and the duplicate indexes (services/duplicates.py): a
+    ticket.dup_place = None         # ticket that is not open is nobody's duplicate candidate

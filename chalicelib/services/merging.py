@@ -139,8 +139,7 @@ def _merge(user, dup_id: str, into: str, note: str | None, version: int | None) 
     dup.merged_into = primary.ticket_id
     dup.merged_at = now
     dup.updated_at = now
-    lifecycle.clear_open_keys(dup)          # leaves the queues, the reminders and the timers
-    duplicates.clear_index_keys(dup)        # and is no longer anyone's duplicate candidate
+    lifecycle.clear_open_keys(dup)  # leaves the queues, the reminders, the timers, the candidates
     primary.merged_reporters = list(primary.merged_reporters or []) + [{
         "ticket_id": dup.ticket_id, "code": dup.code, "citizen_id": dup.citizen_id,
         "at": int(now)}]

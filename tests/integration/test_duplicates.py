@@ -170,6 +170,7 @@ def test_the_reply_and_the_survey_reach_both_reporters_and_the_matter_counts_onc
     assert any("已办理答复" in text for text in stack.sms.to(e164(ZHANG)))
     assert any("已办理答复" in text and primary["code"] in text
                for text in stack.sms.to(e164(LI)))
+    assert ticket(primary["id"]).dup_cell is None       # replied: nobody's candidate any more
     merged = ticket(dup["id"])
     assert merged.status == "replied" and merged.reply_text == "路灯已更换灯泡，恢复照明"
     assert merged.callback_at and merged.callback_shard and merged.merged_into == primary["id"]
