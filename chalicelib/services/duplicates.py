@@ -135,6 +135,15 @@ def _history(citizen_id: str, phone: str) -> list[TicketModel]:
     return sorted(seen.values(), key=lambda t: -float(t.created_at))
 
 
+def same_citizen(earlier: TicketModel, citizen_id: str, phone: str) -> bool:
+    """The same WeChat user, or the same phone number where one side is known only by its
+    number (a hotline call, an SMS): two WeChat users sharing a number are two citizens."""
+    if earlier.citizen_id == citizen_id:
+        return True
+    by_number = citizen_id.startswith("tel:") or (earlier.citizen_id or "").startswith("tel:")
+    return by_number and earlier.phone == phone
+
+
 def find_repeat(submission: Submission, citizen_id: str, now: float) -> Repeat:
     r = settings_rules()
     location = submission.location
@@ -142,6 +151,8 @@ def find_repeat(submission: Submission, citizen_id: str, now: float) -> Repeat:
                        now, rules.Point(location.lat, location.lng) if location else None)
     found = Repeat()
     for earlier in _history(citizen_id, submission.phone):
+        if not same_citizen(earlier, citizen_id, submission.phone):
+            continue
         if earlier.status in OPEN_STATUSES:
             pass
         elif earlier.status in ANSWERED and earlier.created_at >= now - r.window_days * 86400:

@@ -233,6 +233,10 @@ def test_a_same_citizen_repeat_while_open_becomes_a_supplement(stack):
     by_phone = report(ZHANG, "k-repeat-003", text="红旗大道12号的路灯一直不亮，晚上很黑",
                       citizen=f"tel:{e164(ZHANG)}", channel="phone")
     assert by_phone["attached"] is True and by_phone["id"] == first["id"]
+    # another WeChat user who gives the same number is another citizen
+    family = report(ZHANG, "k-repeat-005", text="红旗大道12号路灯不亮了，晚上很黑",
+                    citizen="wx:zhang-daughter")
+    assert "attached" not in family and family["id"] != first["id"]
     # another matter of the same citizen is a new ticket
     other = report(ZHANG, "k-repeat-004", text="小区门口有人占道摆摊卖菜，影响通行",
                    category=STALLS)
