@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-import _harness  # sets the environment; chalicelib is imported only inside functions
+import _harness  # noqa: F401 - first: sets the environment, installs the call counter
 from _harness import calls, demo_city, format_calls, quiet_stdout
 
 ACTIONS = (("sign", {}), ("contact", {"outcome": "reached", "note": "已电话联系"}),

@@ -177,19 +177,3 @@ class TicketRepository:
     def due_between(self, shard: str, start: float, end: float):
         return TicketModel.by_deadline.query(
             shard, TicketModel.deadline_at.between(start, end))
-
-    # --- several tickets in one change (并单: the duplicate and its primary) ----------------
-    def save_together(self, tickets: Iterable[TicketModel],
-                      events: Iterable[TicketEventModel]) -> None:
-        """Write several tickets, each only if nobody changed it since it was read, with their
-        timeline entries, in one TransactWriteItems: all or nothing (VersionConflict)."""
-        try:
-            with TransactWrite(connection=self.connection) as tx:
-                for ticket in tickets:
-                    tx.save(ticket)
-                for event in events:
-                    tx.save(event, condition=TicketEventModel.sk.does_not_exist())
-        except TransactWriteError as exc:
-            if _is_condition_failure(exc):
-                raise VersionConflict() from exc
-            raise

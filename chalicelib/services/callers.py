@@ -21,6 +21,7 @@ from ..adapters import duplicates_repo
 from ..adapters.models import TicketModel
 from ..adapters.tickets_repo import CursorCodec
 from ..domain import workflow
+from ..domain.changes import Step
 from ..domain.errors import ValidationError
 from ..domain.intake import mask_name, mask_phone, normalize_phone
 from ..domain.paging import page_size
@@ -80,22 +81,20 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
     reason = staff._text(body, "reason", max_len=500)
     state: dict = {}
 
-    def mutate(t: TicketModel, now: float) -> list:
+    def mutate(t: TicketModel, now: float) -> list[Step]:
         state["key"] = t.phone_key or phone_key(t.phone)
         state["at"] = int(now)
-        t.phone_key = state["key"]
         t.malicious_caller = flag
         count("MaliciousCallerFlags", flag=str(flag).lower())
-        return [("caller_flagged" if flag else "caller_unflagged", reason,
-                 {"malicious_caller": flag}, False)]
-
-    def after(t: TicketModel) -> None:
-        data = {"reason": reason, "by": user.user, "at": state["at"],
-                "ticket_id": t.ticket_id} if flag else None
-        duplicates_repo.set_malicious_flag(state["key"], data, state["at"])
+        return [Step("caller_flagged" if flag else "caller_unflagged", reason,
+                     {"malicious_caller": flag}, visible=False)]
 
     def action() -> dict:
-        return staff._act(user, ticket_id, "flag_caller", body, mutate, after)
+        view = staff._act(user, ticket_id, "flag_caller", body, mutate)
+        data = {"reason": reason, "by": user.user, "at": state["at"],
+                "ticket_id": ticket_id} if flag else None
+        duplicates_repo.set_malicious_flag(state["key"], data, state["at"])
+        return view
     if idempotency_key is None:
         return action()
     from .idempotency import run_once

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from ..adapters import duplicates_repo
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import duplicates as rules
 from ..domain import workflow
+from ..domain.changes import Step
 from ..domain.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from ..domain.intake import Submission
 from ..domain.ticket import (
@@ -34,7 +34,7 @@ from ..domain.ticket import (
     Actor,
 )
 from ..observability import count, logger
-from . import notify, views
+from . import changes, views
 from .container import container
 
 ANSWERED = frozenset({REPLIED, IN_REVIEW, CLOSED})    # a re-submission after these is a repeat
@@ -180,46 +180,45 @@ def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, cha
         raise ValidationError(f"每个工单最多 {MAX_ATTACHMENTS} 个附件", field="attachments",
                               code="too_many_attachments")
     actor = agent or Actor("citizen", citizen_id)
-    event = new_event(t, "supplement", actor, now, text=submission.description, channel=channel,
-                      data={"attachments": attachments, "repeat": True,
-                            "similarity": found.similarity, "citizen_id": citizen_id,
-                            "public": {"attachments": attachments, "repeat": True}})
-    t.attachments = list(t.attachments or []) + attachments
-    t.updated_at = now
-    container.tickets.save(t, [event])
+
+    def mutate(t: TicketModel, now: float) -> list[Step]:
+        t.attachments = list(t.attachments or []) + attachments
+        return [Step("supplement", submission.description,
+                     {"attachments": attachments, "repeat": True,
+                      "similarity": found.similarity, "citizen_id": citizen_id,
+                      "public": {"attachments": attachments, "repeat": True}}, channel=channel)]
+    done = changes.change(t, actor, mutate)     # the outbox tells the citizen (repeat_attached)
     count("RepeatRequests", outcome="supplement")
     logger.info("repeat request attached", extra={"ticket_id": t.ticket_id, "channel": channel})
-    notify.send(submission.phone, notify.repeat_attached(t.code), kind="repeat_attached")
-    view = views.citizen_ticket(t, now, container.tickets.timeline(t.ticket_id))
+    view = views.committed(done, staff=False)
     view["attached"] = True
     view["notice"] = f"您反映的问题与工单{t.code}为同一诉求，已作为补充材料并入该工单办理"
     return view
 
 
 # ---------------------------------------------------- a new ticket, before it is written
-def prepare_new(t: TicketModel, found: Repeat, now: float, *, index: int) -> list:
-    """Index keys, the malicious-caller flag, ``repeat_of`` and the duplicate candidates of a
-    new ticket, before its one write. Returns its extra (staff-only) timeline entries."""
+def prepare_new(t: TicketModel, found: Repeat, now: float) -> list[Step]:
+    """The malicious-caller flag, ``repeat_of`` and the duplicate candidates of a new ticket,
+    before its one write (its index keys follow from ``lifecycle.refresh_open_keys``). Returns
+    its extra (staff-only) timeline steps."""
     index_keys(t)
-    events = []
+    steps: list[Step] = []
     flag = duplicates_repo.malicious_flag(t.phone_key) if t.phone_key else None
     if flag is not None:
         t.malicious_caller = True
-        events.append(new_event(t, "malicious_caller", SYSTEM, now,
-                                index=index + len(events), visible=False,
-                                text=flag.get("reason"),
-                                data={"flagged_by": flag.get("by"), "since": flag.get("at")}))
+        steps.append(Step("malicious_caller", flag.get("reason"),
+                          {"flagged_by": flag.get("by"), "since": flag.get("at")},
+                          visible=False, actor=SYSTEM))
         count("MaliciousCallerTickets")
     if found.answered is not None:
         t.repeat_of = found.answered.ticket_id
-        events.append(new_event(t, "repeat", SYSTEM, now,
-                                index=index + len(events), visible=False,
-                                data={"repeat_of": found.answered.ticket_id,
-                                      "code": found.answered.code,
-                                      "similarity": found.similarity}))
+        steps.append(Step("repeat", None, {"repeat_of": found.answered.ticket_id,
+                                           "code": found.answered.code,
+                                           "similarity": found.similarity},
+                          visible=False, actor=SYSTEM))
         count("RepeatRequests", outcome="flagged")
     found_candidates = find_candidates(t, now)
     if found_candidates:
         t.duplicate_candidates = [c.to_dict() for c in found_candidates]
         count("DuplicateCandidatesOffered")
-    return events
+    return steps

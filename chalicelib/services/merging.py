@@ -11,8 +11,10 @@ ticket to the unit that replied). ``POST .../unmerge`` puts the duplicate back w
 
 Merge and unmerge each change both tickets and write both timeline entries in ONE
 TransactWriteItems, each ticket conditioned on the version it was read at
-(``TicketRepository.save_together``): :func:`_commit_pair` is the one place that writes.
-Measures count the matter once, as the primary (``domain.duplicates.counts_once``).
+(``changes.change_together``). The SMS follow from the committed entries (``services/outbox.py``:
+``merged``, ``unmerged``, a ``replied`` entry with ``via_code``); sharing the primary's reply is
+the outbox effect of the primary's ``replied`` entry. Measures count the matter once, as the
+primary (``domain.duplicates.counts_once``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import workflow
+from ..domain.changes import Step
 from ..domain.errors import (
     Forbidden,
     InvalidTransition,
@@ -30,11 +32,9 @@ from ..domain.errors import (
     VersionConflict,
 )
 from ..domain.ticket import (
-    ACCEPTED,
     MERGED,
     OPEN_STATUSES,
     REPLIED,
-    RETURNED,
     STATUS_LABELS_ZH,
     SUBMITTED,
     SYSTEM,
@@ -42,13 +42,11 @@ from ..domain.ticket import (
     deadline_shard,
 )
 from ..observability import count, logger
-from . import duplicates, lifecycle, notify, views
+from . import changes, views
 from .container import container
 from .idempotency import run_once
 
 MAX_NOTE = 500
-# the lifecycle step that restarts the timer of a ticket put back into each open status
-_RESTART_KIND = {SUBMITTED: "submitted", ACCEPTED: "signed", RETURNED: "returned"}
 
 
 def _require_dispatcher(user) -> None:
@@ -73,10 +71,7 @@ def _body(body: Any) -> tuple[dict, str | None, int | None]:
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         raise ValidationError(f"note 应为 {MAX_NOTE} 字以内的文字", field="note",
                               code="wrong_type")
-    version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValidationError("version 应为整数", field="version", code="wrong_type")
-    return body, (note or "").strip() or None, version
+    return body, (note or "").strip() or None, changes.parse_version(body.get("version"))
 
 
 def _load(user, ticket_id: str) -> TicketModel:
@@ -87,11 +82,6 @@ def _load(user, ticket_id: str) -> TicketModel:
 
 def _actor(user) -> Actor:
     return Actor("staff", user.user, user.unit_id, user.name)
-
-
-def _commit_pair(tickets: list[TicketModel], events: list) -> None:
-    """Both tickets (version-checked) and both timeline entries: one transaction."""
-    container.tickets.save_together(tickets, events)
 
 
 def _status_label(t: TicketModel) -> str:
@@ -131,39 +121,37 @@ def _merge(user, dup_id: str, into: str, note: str | None, version: int | None) 
     if primary.status not in OPEN_STATUSES:
         raise InvalidTransition(f"目标工单当前状态为「{_status_label(primary)}」，不能并入",
                                 code="primary_not_open")
-    now = container.now()
     actor = _actor(user)
-    dup.merge_state = {"status": dup.status, "primary_code": primary.code, "by": user.user,
-                       "at": int(now)}
-    dup.status = MERGED
-    dup.merged_into = primary.ticket_id
-    dup.merged_at = now
-    dup.updated_at = now
-    lifecycle.clear_open_keys(dup)  # leaves the queues, the reminders, the timers, the candidates
-    primary.merged_reporters = list(primary.merged_reporters or []) + [{
-        "ticket_id": dup.ticket_id, "code": dup.code, "citizen_id": dup.citizen_id,
-        "at": int(now)}]
-    primary.updated_at = now
-    events = [
-        new_event(dup, "merged", actor, now, text=note,
-                  data={"into": primary.ticket_id, "into_code": primary.code,
-                        "from_status": dup.merge_state["status"],
-                        "public": {"into_code": primary.code}}),
-        new_event(primary, "merged_in", actor, now, text=note, visible=False,
-                  data={"from": dup.ticket_id, "from_code": dup.code}),
-    ]
-    _commit_pair([dup, primary], events)
+    from_status = dup.status
+
+    def on_duplicate(t: TicketModel, now: float) -> list[Step]:
+        t.merge_state = {"status": from_status, "primary_code": primary.code, "by": user.user,
+                         "at": int(now)}
+        t.status = MERGED               # leaves the queues, reminders, the sweep, the candidates
+        t.merged_into = primary.ticket_id
+        t.merged_at = now
+        return [Step("merged", note, {"into": primary.ticket_id, "into_code": primary.code,
+                                      "from_status": from_status,
+                                      "public": {"into_code": primary.code}})]
+
+    def on_primary(t: TicketModel, now: float) -> list[Step]:
+        t.merged_reporters = list(t.merged_reporters or []) + [{
+            "ticket_id": dup.ticket_id, "code": dup.code, "citizen_id": dup.citizen_id,
+            "at": int(now)}]
+        return [Step("merged_in", note, {"from": dup.ticket_id, "from_code": dup.code},
+                     visible=False)]
+
+    done = changes.change_together([(dup, actor, on_duplicate), (primary, actor, on_primary)],
+                                   expected_versions=[version, None])
     count("TicketsMerged")
     logger.info("ticket merged", extra={"ticket_id": dup.ticket_id, "into": primary.ticket_id,
                                         "user": user.user})
-    notify.send(dup.phone, notify.merged(dup.code, primary.code), kind="merged")
-    lifecycle.after_change(dup, "merged")   # stops the duplicate's escalation timer
-    return _result(dup, primary, now)
+    return _result(done[0], primary)
 
 
-def _result(dup: TicketModel, primary: TicketModel | None, now: float) -> dict:
-    view = views.staff_ticket(dup, now, container.tickets.timeline(dup.ticket_id))
-    view["primary"] = views.staff_ticket(primary, now) if primary is not None else None
+def _result(done: changes.Committed, primary: TicketModel | None) -> dict:
+    view = views.committed(done, staff=True)
+    view["primary"] = views.staff_ticket(primary, done.now) if primary is not None else None
     return view
 
 
@@ -190,76 +178,58 @@ def _unmerge(user, dup_id: str, note: str | None, version: int | None) -> dict:
                else "工单未被合并，无需撤销")
         raise InvalidTransition(why, code="not_merged")
     primary = container.tickets.get(dup.merged_into)
-    now = container.now()
     actor = _actor(user)
     state = dict(dup.merge_state or {})
     restored = state.get("status") if state.get("status") in OPEN_STATUSES else SUBMITTED
     primary_id = dup.merged_into
-    dup.status = restored
-    dup.merged_into = None
-    dup.merged_at = None
-    dup.merge_state = None
-    dup.updated_at = now
-    lifecycle.new_timer_revision(dup)       # its own deadlines (unchanged) are watched again
-    lifecycle.refresh_open_keys(dup)
-    duplicates.index_keys(dup)
-    events = [new_event(dup, "unmerged", actor, now, text=note,
-                        data={"from": primary_id, "status": restored,
-                              "public": {"status": restored}})]
-    tickets = [dup]
+
+    def on_duplicate(t: TicketModel, now: float) -> list[Step]:
+        t.status = restored             # its own deadlines are watched again (open keys)
+        t.merged_into = None
+        t.merged_at = None
+        t.merge_state = None
+        return [Step("unmerged", note, {"from": primary_id, "status": restored,
+                                        "public": {"status": restored}})]
+
+    def on_primary(t: TicketModel, now: float) -> list[Step]:
+        t.merged_reporters = [r for r in t.merged_reporters or []
+                              if r.get("ticket_id") != dup.ticket_id] or None
+        return [Step("unmerged_out", note, {"ticket": dup.ticket_id, "code": dup.code},
+                     visible=False)]
+
+    parts = [(dup, actor, on_duplicate)]
     if primary is not None:
-        primary.merged_reporters = [r for r in primary.merged_reporters or []
-                                    if r.get("ticket_id") != dup.ticket_id] or None
-        primary.updated_at = now
-        events.append(new_event(primary, "unmerged_out", actor, now, text=note, visible=False,
-                                data={"ticket": dup.ticket_id, "code": dup.code}))
-        tickets.append(primary)
-    _commit_pair(tickets, events)
+        parts.append((primary, actor, on_primary))
+    done = changes.change_together(parts, expected_versions=[version] + [None] * (len(parts) - 1))
     count("TicketsUnmerged")
-    notify.send(dup.phone, notify.unmerged(dup.code), kind="unmerged")
-    lifecycle.after_change(dup, _RESTART_KIND.get(restored, "dispatched"))
-    return _result(dup, primary, now)
+    return _result(done[0], primary)
 
 
 # ------------------------------------------------------------------ the primary's reply
 def share_reply(primary: TicketModel) -> int:
-    """After the primary's reply is committed: each merged reporter's ticket takes the reply
-    (status ``replied``, the primary's unit, text and grade), gets the callback keys, so the
-    survey job surveys that citizen too, and its citizen an SMS. Returns how many."""
+    """The outbox effect of the primary's ``replied`` entry: each merged reporter's ticket takes
+    the reply (status ``replied``, the primary's unit, text and grade) and the callback keys, so
+    the survey job surveys that citizen too; its ``replied`` entry sends the citizen the SMS.
+    Idempotent: a ticket already replied is left alone. Returns how many were changed."""
     shared = 0
     for reporter in primary.merged_reporters or []:
-        for _attempt in range(3):
-            try:
-                shared += _share_one(primary, reporter.get("ticket_id") or "")
-                break
-            except VersionConflict:
-                continue                  # changed meanwhile: read it again
-            except Exception as exc:  # noqa: BLE001 - one reporter must not stop the others
-                logger.exception("sharing the reply failed", extra={
-                    "ticket_id": reporter.get("ticket_id"), "error": repr(exc)})
-                count("MergedReplyFailed")
-                break
+        t = container.tickets.get(reporter.get("ticket_id") or "")
+        if t is None or t.status != MERGED or t.merged_into != primary.ticket_id:
+            continue
+
+        def mutate(t: TicketModel, now: float) -> list[Step]:
+            t.status = REPLIED
+            t.unit_id, t.level = primary.unit_id, primary.level
+            t.unit_path, t.co_units = list(primary.unit_path or []), list(primary.co_units or [])
+            t.replied_at = now
+            t.reply_text = primary.reply_text
+            t.grade = primary.grade
+            t.callback_at = int(now + container.settings.callback_delay_seconds)
+            t.callback_shard = deadline_shard(t.ticket_id, container.settings.deadline_shards)
+            return [Step("replied", primary.reply_text,
+                         {"grade": primary.grade, "via": primary.ticket_id,
+                          "via_code": primary.code, "public": {"via_code": primary.code}})]
+        changes.change(t, SYSTEM, mutate)
+        shared += 1
+        count("MergedReplies")
     return shared
-
-
-def _share_one(primary: TicketModel, ticket_id: str) -> int:
-    t = container.tickets.get(ticket_id)
-    if t is None or t.status != MERGED or t.merged_into != primary.ticket_id:
-        return 0
-    now = container.now()
-    t.status = REPLIED
-    t.unit_id, t.level = primary.unit_id, primary.level
-    t.unit_path, t.co_units = list(primary.unit_path or []), list(primary.co_units or [])
-    t.replied_at = now
-    t.reply_text = primary.reply_text
-    t.grade = primary.grade
-    t.callback_at = int(now + container.settings.callback_delay_seconds)
-    t.callback_shard = deadline_shard(t.ticket_id, container.settings.deadline_shards)
-    t.updated_at = now
-    event = new_event(t, "replied", SYSTEM, now, text=primary.reply_text,
-                      data={"grade": primary.grade, "via": primary.ticket_id,
-                            "via_code": primary.code, "public": {"via_code": primary.code}})
-    container.tickets.save(t, [event])
-    count("MergedReplies")
-    notify.send(t.phone, notify.merged_replied(t.code, primary.code), kind="replied")
-    return 1
