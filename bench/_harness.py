@@ -122,6 +122,8 @@ class CallCounter:
         self.seconds: Counter[tuple[str, str, str]] = Counter()
         # calls that came back with an error, by (service, operation, target, error code)
         self.errors: Counter[tuple[str, str, str, str]] = Counter()
+        # items DynamoDB read for Query/Scan calls (ScannedCount: before any filter)
+        self.items_read: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         self._active = True
         self._installed = False
@@ -173,6 +175,8 @@ class CallCounter:
             error = (parsed or {}).get("Error", {}).get("Code") or str(http_response.status_code)
         with self._lock:
             self.seconds[key] += elapsed
+            if isinstance(parsed, dict) and "ScannedCount" in parsed:
+                self.items_read[key] += int(parsed["ScannedCount"])
             if error:
                 self.errors[key + (error,)] += 1
 
@@ -181,6 +185,7 @@ class CallCounter:
             self.counts.clear()
             self.seconds.clear()
             self.errors.clear()
+            self.items_read.clear()
 
     def snapshot(self) -> tuple[Counter, Counter]:
         """(calls, seconds) so far, by (service, operation, target); subtract two snapshots to

@@ -117,6 +117,15 @@ class Settings:
     connect_source_phone: str = field(
         default_factory=lambda: _env("MINYI_CONNECT_SOURCE_PHONE", ""))
     connect_queue_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_QUEUE_ID", ""))
+    # duplicates (并单候选) and repeat requests (重复件): domain/duplicates.py
+    dup_radius_m: float = field(default_factory=lambda: float(_env("MINYI_DUP_RADIUS_M", "500")))
+    dup_window_days: int = field(default_factory=lambda: _int("MINYI_DUP_WINDOW_DAYS", 30))
+    dup_text_threshold: float = field(
+        default_factory=lambda: float(_env("MINYI_DUP_TEXT_THRESHOLD", "0.6")))
+    dup_repeat_threshold: float = field(
+        default_factory=lambda: float(_env("MINYI_REPEAT_TEXT_THRESHOLD", "0.6")))
+    dup_h3_resolution: int = field(default_factory=lambda: _int("MINYI_DUP_H3_RESOLUTION", 7))
+    phone_key_secret: str = field(default_factory=lambda: _env("MINYI_PHONE_KEY_SECRET", ""))
     in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
     def __post_init__(self):
@@ -162,6 +171,11 @@ class Settings:
         if name not in TABLES:
             raise KeyError(f"unknown table {name!r}")
         return f"{self.table_prefix}{name}"
+
+    @property
+    def phone_secret(self) -> str:
+        """The key of the phone index's HMAC (falls back to the citizen token secret)."""
+        return self.phone_key_secret or self.token_secret
 
     @property
     def is_local(self) -> bool:

@@ -86,6 +86,31 @@ class ReviewIndex(GlobalSecondaryIndex):
     review_at = NumberAttribute(range_key=True)
 
 
+class DuplicateCellIndex(GlobalSecondaryIndex):
+    """Tickets by (category, H3 cell), newest first: the neighbours of a report are a query per
+    cell of its k-ring (sparse: only tickets with a category and a location)."""
+
+    Meta = _index_meta("by_dup_cell")
+    dup_cell = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class DuplicatePlaceIndex(GlobalSecondaryIndex):
+    """Tickets by (category, village), newest first (sparse: only tickets with a category)."""
+
+    Meta = _index_meta("by_dup_place")
+    dup_place = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class PhoneIndex(GlobalSecondaryIndex):
+    """A caller's tickets by the HMAC of their phone number, newest first."""
+
+    Meta = _index_meta("by_phone")
+    phone_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class LocationMap(MapAttribute):
     lat = NumberAttribute()
     lng = NumberAttribute()
@@ -158,6 +183,16 @@ class TicketModel(Model):
     review = JSONAttribute(null=True)                    # social review (社会评议) record
     review_queue = UnicodeAttribute(null=True)           # sparse: "pending" while in review
     review_at = NumberAttribute(null=True)
+    # duplicates, merging (并单), repeat requests, caller lookup (issue 13; domain/duplicates.py)
+    dup_cell = UnicodeAttribute(null=True)               # sparse: <category>#<H3 cell>
+    dup_place = UnicodeAttribute(null=True)              # sparse: <category>#<region_code>
+    phone_key = UnicodeAttribute(null=True)              # HMAC of the phone (by_phone)
+    duplicate_candidates = JSONAttribute(null=True)      # found at submission: [{id, score, why}]
+    merged_at = NumberAttribute(null=True)
+    merge_state = JSONAttribute(null=True)               # what unmerge restores
+    merged_reporters = JSONAttribute(null=True)          # on a primary: [{ticket_id, code, ...}]
+    repeat_of = UnicodeAttribute(null=True)              # 重复件: the closed ticket it repeats
+    malicious_caller = BooleanAttribute(default=False)   # caller marked malicious: not scored
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()
@@ -165,6 +200,9 @@ class TicketModel(Model):
     by_code = CodeIndex()
     by_callback = CallbackIndex()
     by_review = ReviewIndex()
+    by_dup_cell = DuplicateCellIndex()
+    by_dup_place = DuplicatePlaceIndex()
+    by_phone = PhoneIndex()
 
 
 class TicketEventModel(Model):

@@ -32,7 +32,7 @@ def submit_ticket():
     body = body_json(request)
     ticket = intake.submit(body, citizen_id=citizen_id, channel=_channel(request),
                            idempotency_key=request.headers.get("idempotency-key"))
-    return json_response(ticket, status=201)
+    return json_response(ticket, status=200 if ticket.get("attached") else 201)
 
 
 @route(bp, "/v1/tickets/{ticket_id}", methods=["GET"])

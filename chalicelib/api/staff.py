@@ -55,7 +55,7 @@ def hotline_entry():
     ticket = intake.submit_for_caller(
         body_json(bp.current_request), current_staff(),
         bp.current_request.headers.get("idempotency-key"))
-    return json_response(ticket, status=201)
+    return json_response(ticket, status=200 if ticket.get("attached") else 201)
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}", methods=["GET"], authorizer=staff_authorizer)

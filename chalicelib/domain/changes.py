@@ -49,6 +49,15 @@ KINDS: dict[str, str] = {
     "evaluated": "诉求人评价",
     "closed": "办结",
     "reopened": "重办",
+    # duplicates, merging (并单), repeat requests, malicious callers (issue 13)
+    "merged": "已合并至主工单",
+    "merged_in": "并入重复工单",
+    "unmerged": "撤销合并",
+    "unmerged_out": "撤销并入",
+    "repeat": "重复件（已办结诉求再次反映）",
+    "malicious_caller": "恶意诉求人的工单",
+    "caller_flagged": "标记恶意诉求人",
+    "caller_unflagged": "取消恶意诉求人标记",
 }
 
 

@@ -19,6 +19,7 @@ from .ticket import (
     REPLIED,
     RETURNED,
     STATUS_LABELS_ZH,
+    STATUSES,
     SUBMITTED,
 )
 
@@ -71,6 +72,8 @@ RULES: dict[str, Rule] = {
     # the dispatch center records the outside reviewers' decision (社会评议, services/review.py)
     "review_decision": Rule("录入社会评议结果", frozenset({IN_REVIEW}), frozenset({"dispatcher"}),
                             ANY),
+    # a malicious / abusive repeat caller (services/callers.py): any ticket of theirs
+    "flag_caller": Rule("标记恶意诉求人", frozenset(STATUSES), frozenset({"dispatcher"}), ANY),
 }
 
 # Plain-language reasons for the refusals people actually run into.

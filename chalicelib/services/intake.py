@@ -16,7 +16,7 @@ from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
-from . import changes, views
+from . import changes, duplicates, views
 from .container import container
 from .idempotency import check_key, run_once
 from .sla_service import calendar, policy_for, to_local
@@ -88,6 +88,10 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
             agent: Actor | None, guard: tuple[str, str] | None = None) -> dict:
     repo = container.tickets
     now = container.now()
+    repeat = duplicates.find_repeat(submission, citizen_id, now)      # 重复件
+    if repeat.open is not None:
+        return duplicates.attach_repeat(repeat, submission, citizen_id=citizen_id,
+                                        channel=channel, agent=agent, now=now)
     local_now = to_local(now)
     day = local_now.strftime("%y%m%d")
     code = ticket_code(day, repo.next_code_sequence(day))
@@ -130,6 +134,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     from . import dispatch  # routing decides the unit before the first write
     steps = [Step("submitted", submission.description, data, channel=channel)]
     steps += dispatch.route_new(ticket, chain, now)
+    steps += duplicates.prepare_new(ticket, repeat, now)
     marker = None
     if guard:
         marker = markers.new(guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,

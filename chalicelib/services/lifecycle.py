@@ -22,6 +22,8 @@ def next_deadline(ticket: TicketModel) -> float | None:
 
 
 def refresh_open_keys(ticket: TicketModel) -> None:
+    from . import duplicates
+    duplicates.index_keys(ticket)   # the duplicate and phone keys (open tickets only / always)
     deadline = next_deadline(ticket)
     if deadline is None or not ticket.unit_id:
         clear_open_keys(ticket)
@@ -35,3 +37,5 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.open_unit = None
     ticket.deadline_at = None
     ticket.deadline_shard = None
+    ticket.dup_cell = None          # and the duplicate indexes (services/duplicates.py): a
+    ticket.dup_place = None         # ticket that is not open is nobody's duplicate candidate

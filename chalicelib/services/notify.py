@@ -135,6 +135,24 @@ def unit_review_rehandle(code: str) -> str:
 def unit_deadline_moved(code: str, due_at: float | None) -> str:
     return (f"{PREFIX}因国务院节假日安排调整，工单{code}的办理期限改为{_date(due_at)}，"
             "请按新期限办理。")
+# ---- duplicates, merging (并单) and repeat requests (services/duplicates.py, merging.py)
+def repeat_attached(code: str) -> str:
+    return (f"{PREFIX}您反映的问题与您的工单{code}为同一诉求，已作为补充材料并入该工单办理，"
+            f"请留意该工单的办理进度。")
+
+
+def merged(code: str, primary_code: str) -> str:
+    return (f"{PREFIX}您的工单{code}与工单{primary_code}反映的是同一问题，已合并办理，"
+            f"办理结果将短信告知您。可凭工单号{primary_code}查询进度。")
+
+
+def unmerged(code: str) -> str:
+    return f"{PREFIX}您的工单{code}已恢复单独办理，办理单位将与您联系。"
+
+
+def merged_replied(code: str, primary_code: str) -> str:
+    return (f"{PREFIX}您的工单{code}（与工单{primary_code}合并办理）已办理答复，"
+            f"请在小程序查看答复内容。稍后将请您评价办理结果。")
 
 
 def co_unit_invited(code: str) -> str:

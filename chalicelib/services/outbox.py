@@ -135,7 +135,19 @@ def effects(entry: Entry) -> list[Effect]:
             unit(data["to_unit"], lambda: notify.unit_escalated(code, data.get(
                 "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at")))
     elif kind == "replied":
-        citizen(lambda: notify.replied(code))
+        if data.get("via_code"):             # a merged reporter, through the primary's reply
+            citizen(lambda: notify.merged_replied(code, data["via_code"]))
+        else:
+            citizen(lambda: notify.replied(code))
+        t = entry.ticket
+        if t is not None and t.merged_reporters:    # 并单: the reply reaches every reporter
+            out.append(Effect("share", "merged", lambda: _share_reply(entry)))
+    elif kind == "merged":
+        citizen(lambda: notify.merged(code, data.get("into_code", "")))
+    elif kind == "unmerged":
+        citizen(lambda: notify.unmerged(code))
+    elif kind == "supplement" and data.get("repeat"):
+        citizen(lambda: notify.repeat_attached(code))
     elif kind == "extended":
         citizen(lambda: notify.extended(code, data.get("due_at")))
     elif kind == "returned":
@@ -181,6 +193,12 @@ def _sms(phone: str, text: str, kind: str) -> str:
     message_id = container.sms.send(phone, text)
     count("SmsSent", kind=kind)
     return message_id
+
+
+def _share_reply(entry: Entry) -> None:
+    from . import merging
+    if entry.ticket is not None:
+        merging.share_reply(entry.ticket)
 
 
 def _learn(entry: Entry) -> None:

@@ -18,6 +18,7 @@ from ..adapters.tickets_repo import CursorCodec
 from ..domain import survey as rules
 from ..domain import workflow
 from ..domain.changes import Step
+from ..domain.duplicates import counts_against_unit, counts_once
 from ..domain.errors import Forbidden, ValidationError
 from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
@@ -107,9 +108,11 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
 def evaluated(t: TicketModel) -> rules.Evaluated:
     return rules.Evaluated(unit_id=t.unit_id or "", evaluation=t.evaluation,
                            satisfaction=int(t.satisfaction) if t.satisfaction else None,
-                           resolved=t.resolved, excluded=bool(t.excluded_from_scores))
+                           resolved=t.resolved, excluded=not counts_against_unit(t))
 
 
 def unit_scores(tickets: Iterable[TicketModel]) -> dict[str, rules.UnitScore]:
-    """Per-unit satisfaction of closed tickets; social review's exclusions left out."""
-    return rules.unit_scores(evaluated(t) for t in tickets if t.status == CLOSED)
+    """Per-unit satisfaction of closed tickets; social review's exclusions and malicious callers'
+    tickets left out, a merged matter counted once (its primary)."""
+    return rules.unit_scores(evaluated(t) for t in tickets
+                             if t.status == CLOSED and counts_once(t))

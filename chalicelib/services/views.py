@@ -66,6 +66,8 @@ def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
     }
     if ticket.location:
         view["location"] = ticket.location.as_dict()
+    if ticket.merged_into:
+        view["merged_into_code"] = (ticket.merge_state or {}).get("primary_code")
     if ticket.reply_text and ticket.status in ("replied", "closed", "in_review"):
         view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
     if timeline is not None:
@@ -105,6 +107,14 @@ def staff_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
     })
     if ticket.reply_text:
         view["reply"] = {"text": ticket.reply_text, "at": iso_local(ticket.replied_at)}
+    view.update({    # duplicates, merging, repeats, malicious callers (issue 13)
+        "duplicate_candidates": list(ticket.duplicate_candidates or []),
+        "merged_into": ticket.merged_into,
+        "merged_reporters": [{"id": r.get("ticket_id"), "code": r.get("code")}
+                             for r in ticket.merged_reporters or []],
+        "repeat_of": ticket.repeat_of,
+        "malicious_caller": bool(ticket.malicious_caller),
+    })
     if timeline is not None:
         view["timeline"] = [event_view(e, staff=True) for e in timeline]
     return view

@@ -133,8 +133,11 @@ def test_citizen_reads_own_ticket_only(stack):
 
 def test_list_newest_first_with_cursor(stack):
     ids = []
+    matters = ["小区门口有人占道摆摊卖菜，影响通行", "楼上邻居装修噪音太大，周末一早就开始",
+               "公园里的健身器材坏了，存在安全隐患", "路口的红绿灯坏了好几天，车辆乱行",
+               "菜市场周边垃圾成堆，气味难闻"]     # five matters, not one repeated (重复件)
     for i in range(5):
-        ids.append(submit(key=f"key-list-{i:04d}")["id"])
+        ids.append(submit(key=f"key-list-{i:04d}", description=matters[i])["id"])
         stack.clock.advance(60)
     page1 = citizen.list_tickets(ALICE, "2", None)
     page2 = citizen.list_tickets(ALICE, "2", page1["cursor"])

@@ -110,6 +110,8 @@ def test_staff_endpoints_never_500(stack, client):
         "co-units": {"units": ["u-zs-cgj"]}, "escalate": {"reason": "r"},
         "dispatch": {"unit_id": "u-vil-hongqi"}, "reject": {"channel": "110报警", "reason": "r"},
         "supervise": {"note": "n"}, "instruction": {"note": "n"},
+        "merge": {"into": "A" * 26, "note": "n"}, "unmerge": {"note": "n"},
+        "caller-flag": {"reason": "r", "flag": True},
     }
     for (role, token), (action, valid) in itertools.product(tokens.items(), actions.items()):
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -124,7 +126,11 @@ def test_staff_endpoints_never_500(stack, client):
                  "/v1/staff/queue?unit=nope", "/v1/staff/queue?limit=-1",
                  "/v1/staff/queue?cursor=xyz", "/v1/staff/queue?limit=%C2%B2",
                  "/v1/staff/reviews?limit=%C2%B2", "/v1/staff/supervision", "/v1/staff/reviews",
-                 "/v1/staff/reviews?limit=zz", f"/v1/staff/tickets/{ticket_id}"):
+                 "/v1/staff/reviews?limit=zz", f"/v1/staff/tickets/{ticket_id}",
+                 "/v1/staff/tickets", "/v1/staff/tickets?code=abc", "/v1/staff/tickets?phone=x",
+                 "/v1/staff/tickets?code=1&phone=2", "/v1/staff/tickets?phone=13812345678&cursor=z",
+                 "/v1/staff/tickets?phone=13812345678&limit=%C2%B2",
+                 f"/v1/staff/tickets/{ticket_id}/duplicates", "/v1/staff/tickets/%00/duplicates"):
         assert_client_error_shape(client.http.get(path, headers=headers), path)
     for body in mutations({"reasonable": True, "note": "n"}, seed=3, n=10):
         r = client.http.post(f"/v1/staff/reviews/{ticket_id}/decision", headers=headers,

@@ -1,0 +1,51 @@
+"""Staff endpoints for duplicates and merging (并单), caller lookup and malicious callers."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import callers, duplicates, merging
+from .http import body_json, query_param, route
+from .staff import current_staff, staff_authorizer
+
+bp = Blueprint(__name__)
+
+
+def _body():
+    request = bp.current_request
+    return body_json(request) if (request.raw_body or b"").strip() else {}
+
+
+def _key():
+    return bp.current_request.headers.get("idempotency-key")
+
+
+@route(bp, "/v1/staff/tickets", methods=["GET"], authorizer=staff_authorizer)
+def lookup():
+    r = bp.current_request
+    return callers.lookup(current_staff(), code=query_param(r, "code"),
+                          phone=query_param(r, "phone"), limit=query_param(r, "limit"),
+                          cursor=query_param(r, "cursor"))
+
+
+@route(bp, "/v1/staff/tickets/{ticket_id}/duplicates", methods=["GET"],
+       authorizer=staff_authorizer)
+def candidates(ticket_id):
+    return duplicates.candidates(current_staff(), ticket_id)
+
+
+@route(bp, "/v1/staff/tickets/{ticket_id}/merge", methods=["POST"], authorizer=staff_authorizer)
+def merge(ticket_id):
+    return merging.merge(current_staff(), ticket_id, _body(), _key())
+
+
+@route(bp, "/v1/staff/tickets/{ticket_id}/unmerge", methods=["POST"],
+       authorizer=staff_authorizer)
+def unmerge(ticket_id):
+    return merging.unmerge(current_staff(), ticket_id, _body(), _key())
+
+
+@route(bp, "/v1/staff/tickets/{ticket_id}/caller-flag", methods=["POST"],
+       authorizer=staff_authorizer)
+def caller_flag(ticket_id):
+    return callers.flag_caller(current_staff(), ticket_id, _body(), _key())
