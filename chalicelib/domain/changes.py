@@ -56,6 +56,7 @@ KINDS: dict[str, str] = {
     "unmerged_out": "撤销并入",
     "repeat": "重复件（已办结诉求再次反映）",
     "malicious_caller": "恶意诉求人的工单",
+    "duplicates_found": "发现可能重复的工单",
     "caller_flagged": "标记恶意诉求人",
     "caller_unflagged": "取消恶意诉求人标记",
 }

@@ -122,17 +122,15 @@ class Repeat:
 
 
 def _history(citizen_id: str, phone: str) -> list[TicketModel]:
-    """The caller's newest tickets, by phone (any channel) and by citizen id (WeChat)."""
+    """The caller's newest tickets: by phone number (any channel: the WeChat user's own earlier
+    submissions with this number, and the number's hotline calls and SMS), one query on the
+    request path; by citizen id only when there is no number key."""
     key = phone_key(phone)
-    seen: dict[str, TicketModel] = {}
     if key:
-        for t in TicketModel.by_phone.query(key, scan_index_forward=False, limit=HISTORY):
-            seen[t.ticket_id] = t
-    if citizen_id != f"tel:{phone}":
+        items = list(TicketModel.by_phone.query(key, scan_index_forward=False, limit=HISTORY))
+    else:
         items, _ = container.tickets.citizen_tickets(citizen_id, HISTORY, None)
-        for t in items:
-            seen.setdefault(t.ticket_id, t)
-    return sorted(seen.values(), key=lambda t: -float(t.created_at))
+    return sorted(items, key=lambda t: -float(t.created_at))
 
 
 def same_citizen(earlier: TicketModel, citizen_id: str, phone: str) -> bool:
@@ -198,18 +196,12 @@ def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, cha
 
 # ---------------------------------------------------- a new ticket, before it is written
 def prepare_new(t: TicketModel, found: Repeat, now: float) -> list[Step]:
-    """The malicious-caller flag, ``repeat_of`` and the duplicate candidates of a new ticket,
-    before its one write (its index keys follow from ``lifecycle.refresh_open_keys``). Returns
-    its extra (staff-only) timeline steps."""
+    """What a new ticket knows before its one write without another call: its index keys and
+    ``repeat_of`` (from the caller's history, already read). The duplicate candidates and the
+    malicious-caller flag follow off the request path (:func:`screen`, run by the outbox for
+    the committed ``submitted`` entry). Returns its extra (staff-only) timeline steps."""
     index_keys(t)
     steps: list[Step] = []
-    flag = duplicates_repo.malicious_flag(t.phone_key) if t.phone_key else None
-    if flag is not None:
-        t.malicious_caller = True
-        steps.append(Step("malicious_caller", flag.get("reason"),
-                          {"flagged_by": flag.get("by"), "since": flag.get("at")},
-                          visible=False, actor=SYSTEM))
-        count("MaliciousCallerTickets")
     if found.answered is not None:
         t.repeat_of = found.answered.ticket_id
         steps.append(Step("repeat", None, {"repeat_of": found.answered.ticket_id,
@@ -217,8 +209,33 @@ def prepare_new(t: TicketModel, found: Repeat, now: float) -> list[Step]:
                                            "similarity": found.similarity},
                           visible=False, actor=SYSTEM))
         count("RepeatRequests", outcome="flagged")
-    found_candidates = find_candidates(t, now)
-    if found_candidates:
-        t.duplicate_candidates = [c.to_dict() for c in found_candidates]
-        count("DuplicateCandidatesOffered")
     return steps
+
+
+def screen(ticket_id: str) -> str:
+    """A new ticket's screening, within seconds of its submission (an outbox effect): the
+    caller's malicious-caller flag and the duplicate candidates, recorded as one change."""
+    t = container.tickets.get(ticket_id)
+    if t is None or t.status not in OPEN_STATUSES:
+        return "gone"
+    flag = duplicates_repo.malicious_flag(t.phone_key) if t.phone_key else None
+    found = find_candidates(t, container.now())
+    if flag is None and not found:
+        return "clear"
+
+    def mutate(x: TicketModel, now: float) -> list[Step]:
+        steps = []
+        if flag is not None:
+            x.malicious_caller = True
+            steps.append(Step("malicious_caller", flag.get("reason"),
+                              {"flagged_by": flag.get("by"), "since": flag.get("at")},
+                              visible=False))
+            count("MaliciousCallerTickets")
+        if found:
+            x.duplicate_candidates = [c.to_dict() for c in found]
+            steps.append(Step("duplicates_found", None, {
+                "candidates": [c.ticket_id for c in found]}, visible=False))
+            count("DuplicateCandidatesOffered")
+        return steps
+    changes.change(t, SYSTEM, mutate)
+    return "screened"

@@ -107,6 +107,7 @@ def effects(entry: Entry) -> list[Effect]:
     name = container.reference.unit_name
     code = entry.code
     if kind == "submitted":
+        out.append(Effect("screen", "duplicates", lambda: _screen(entry)))
         routed = snap.get("unit_id") if snap.get("status") == "dispatched" else None
         citizen(lambda: notify.accepted(code, snap.get("due_at"),
                                         name(routed) if routed else None))
@@ -199,6 +200,11 @@ def _share_reply(entry: Entry) -> None:
     from . import merging
     if entry.ticket is not None:
         merging.share_reply(entry.ticket)
+
+
+def _screen(entry: Entry) -> None:
+    from . import duplicates
+    duplicates.screen(entry.event.ticket_id)
 
 
 def _learn(entry: Entry) -> None:

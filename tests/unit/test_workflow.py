@@ -52,6 +52,9 @@ EXPECTED = {
     "instruction": ({"leader@jurisdiction"},
                     {"submitted", "dispatched", "accepted", "returned", "replied"}),
     "review_decision": ({"dispatcher"}, {"in_review"}),
+    "flag_caller": ({"dispatcher"}, {"submitted", "dispatched", "accepted", "replied", "closed",
+                                     "returned", "rejected", "withdrawn", "merged",
+                                     "in_review"}),
 }
 USERS = {
     "handler@lead": HANDLER, "dispatcher": DISPATCHER, "leader@jurisdiction": COUNTY_LEADER,
