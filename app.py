@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
-from chalicelib.jobs import admin, calendar, consumers, inbound, outbox, survey
+from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -21,3 +21,4 @@ app.register_blueprint(webhooks.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
+app.register_blueprint(escalation.bp)
