@@ -134,8 +134,9 @@ def _targets(parameters: dict, path: str) -> list:
 _SDK = {  # AWS SDK integration -> [(IAM action, parameter naming the target)]
     ("dynamodb", "query"): [("dynamodb:Query", "TableName")],
     # a transaction needs the per-item actions on each table it writes
-    ("dynamodb", "transactWriteItems"): [("dynamodb:UpdateItem", "TransactItems[].Update.TableName"),
-                                         ("dynamodb:PutItem", "TransactItems[].Put.TableName")],
+    ("dynamodb", "transactWriteItems"): [
+        ("dynamodb:UpdateItem", "TransactItems[].Update.TableName"),
+        ("dynamodb:PutItem", "TransactItems[].Put.TableName")],
 }
 
 
