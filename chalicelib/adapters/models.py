@@ -177,7 +177,7 @@ class TicketEventModel(Model):
     """The timeline: one item per step, written in the same transaction as the ticket change.
 
     ``sk`` = ``<ISO-8601 UTC time>#<suffix>`` so the timeline reads in order; the app's suffix is
-    ``v<ticket version>`` (unique per ticket), the escalation state machine's ``esc-<rev>-<step>``.
+    ``v<ticket version>`` (unique per ticket), the escalation sweep's ``sweep.<ticket version>``.
     """
 
     Meta = _meta("events")
