@@ -145,7 +145,6 @@ class TicketModel(Model):
     reopen_count = NumberAttribute(default=0)
     supervised = BooleanAttribute(default=False)
     excluded_from_scores = BooleanAttribute(default=False)
-    esc_rev = NumberAttribute(default=0)                 # obsolete (new_timer_revision)
     esc_plan = UnicodeAttribute(null=True)               # JSON steps (domain/escalation)
     esc_step = NumberAttribute(null=True)                # the next step of esc_plan
     escalations = ListAttribute(default=list)            # appended by the sweep

@@ -14,9 +14,9 @@ import threading
 import fastjsonschema
 import pytest
 
-from chalicelib.adapters.models import TicketEventModel, TicketModel
+from chalicelib.adapters.models import RegistryModel, TicketEventModel, TicketModel
 from chalicelib.domain.errors import InvalidTransition, VersionConflict
-from chalicelib.services import escalation, intake, staff, views
+from chalicelib.services import escalation, intake, staff, supervision, views
 from chalicelib.services.staff_auth import StaffUser
 
 HONGQI = "369902001001"
@@ -79,9 +79,17 @@ def test_nobody_signs_ticket_climbs_the_ladder_then_is_marked_overdue(stack):
     assert first["snap"]["unit_id"] == "u-twp-hongqi" and first["snap"]["code"] == top.code
     [mark] = entries(tid, "overdue")
     assert mark.data["to_unit"] is None and mark.data["chain"] == ["u-gov-city"]
-    # TODO(lead, issue 9 outbox): the stream consumer turns these entries into the overdue SMS to
-    # every level of the chain, the "已提级至贵单位" SMS and the to-supervise entries; assert them
-    # here once chalicelib.services.outbox exists (see test_sweep_entries_feed_the_outbox).
+    # the timeline stream (outbox) turned the sweep's entries into their effects: the overdue SMS
+    # reached every level of the chain at the first miss, each new unit was told, and the ticket
+    # is on every level's to-supervise list
+    for unit in LADDER:
+        phone = stack.container.reference.unit(unit).duty_phone
+        assert any("超过签收期限" in s for s in stack.sms.to(phone)), unit
+        assert RegistryModel.get(f"supervise#{unit}", tid)
+    assert sum("已提级至贵单位" in s.text for s in stack.sms.sent) == 3
+    listing = supervision.supervision_list(StaffUser("x", "u-gov-zhangshui",
+                                                     frozenset({"leader"})))
+    assert tid in [i["id"] for i in listing["items"]]
 
 
 def test_replied_in_time_is_never_touched_by_a_sweep(stack):
