@@ -72,6 +72,12 @@ def test_nobody_signs_ticket_climbs_the_ladder_then_is_marked_overdue(stack):
     assert sweep_at(stack, top.deadline_at + 86400).escalated == []  # never swept again
     from chalicelib.services.stats import open_ticket_gauges
     assert open_ticket_gauges(top.deadline_at + 86400)["overdue"] == 1   # still counted red
+    # a later write that changes nothing about the deadline (a city leader's 批示) recomputes
+    # the same top-of-ladder miss: the ticket stays parked and nobody is told twice
+    leader = StaffUser("lead_city", "u-gov-city", frozenset({"leader"}))
+    staff.perform(leader, tid, "instruction", {"note": "请尽快办理"})
+    assert ticket(tid).deadline_shard.startswith("O#")
+    assert sweep_at(stack, top.deadline_at + 2 * 86400).escalated == []
     climbed = entries(tid, "escalated")
     assert len(climbed) == 3 and all(e.actor == "system" for e in climbed)
     first = climbed[0].data
