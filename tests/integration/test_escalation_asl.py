@@ -151,3 +151,22 @@ def test_page_limit_bounds_a_sweep_and_the_next_continues(stack, monkeypatch) ->
     assert first.status == "SUCCEEDED" and len(first.escalated) == 2    # 2 pages of 1
     second = escalation.sweep_now(due)
     assert len(second.escalated) == 1 and set(first.escalated + second.escalated) == set(ids)
+
+
+def test_the_minute_schedule_starts_one_sweep_with_the_app_clock(stack) -> None:
+    """What EventBridge (or the local pump) calls every minute: one execution, now = app clock."""
+    import app as app_module
+    from scripts.pump import LocalContext, Pump
+
+    tid = submit("k-asl-schedule-1")
+    due = TicketModel.get(tid).deadline_at
+    stack.clock.t = due
+    [entry] = [e for e in Pump(app_module).schedules if e[3] == "escalation_sweep"]
+    assert entry[1] == 60.0                                     # rate(1 minute)
+    event = {"version": "0", "id": "e-1", "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": "123456789012", "time": "2026-11-23T02:00:00Z", "region": REGION,
+             "resources": [], "detail": {}}
+    arn = entry[2](event, LocalContext())["execution"]
+    described = stack.container.sweeps.wait(arn)
+    assert json.loads(described["input"])["now"] == int(due)
+    assert escalation.report(arn, described).escalated == [tid]
