@@ -13,7 +13,7 @@ from chalicelib.api import (
     supervision,
     webhooks,
 )
-from chalicelib.jobs import admin, calendar, consumers, inbound, outbox, survey
+from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -32,3 +32,4 @@ app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
 app.register_blueprint(duplicates.bp)
+app.register_blueprint(escalation.bp)

@@ -42,7 +42,7 @@ def make_tickets(city, n_open: int, n_due: int) -> list[str]:
                 unit_path=["u-vil-hongqi", "u-twp-hongqi", "u-gov-zhangshui", "u-gov-city"],
                 sign_due_at=int(now), due_at=deadline, signed_at=now - DAY / 2,
                 open_unit="u-vil-hongqi", deadline_at=deadline,
-                deadline_shard=deadline_shard(tid, shards), esc_rev=1))
+                deadline_shard=deadline_shard(tid, shards)))
             if due:
                 due_ids.append(tid)
     return due_ids

@@ -63,14 +63,16 @@ class Settings:
         default_factory=lambda: _env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
     )
     event_bus: str = field(default_factory=lambda: _env("MINYI_EVENT_BUS", "minyi-local"))
-    escalation_state_machine_arn: str = field(
-        default_factory=lambda: _env("MINYI_ESCALATION_SM_ARN", "")
+    sweep_state_machine_arn: str = field(
+        default_factory=lambda: _env("MINYI_SWEEP_SM_ARN", "")
     )
     # the timeline table's stream (the outbox); a placeholder until provisioned/deployed (infra
     # points the event source mapping at the real stream)
     timeline_stream_arn: str = field(default_factory=lambda: _env(
         "MINYI_TIMELINE_STREAM_ARN",
-        "arn:aws:dynamodb:us-east-1:123456789012:table/minyi-timeline/stream/not-provisioned"))
+        "arn:aws:dynamodb:placeholder:000000000000:table/minyi-timeline/stream/not-provisioned"))
+    sweep_page_size: int = field(default_factory=lambda: _int("MINYI_SWEEP_PAGE_SIZE", 10))
+    sweep_max_pages: int = field(default_factory=lambda: _int("MINYI_SWEEP_MAX_PAGES", 5))
     alert_topic_arn: str = field(default_factory=lambda: _env("MINYI_ALERT_TOPIC_ARN", ""))
     idempotency_ttl_seconds: int = field(
         default_factory=lambda: _int("MINYI_IDEMPOTENCY_TTL", 24 * 3600)

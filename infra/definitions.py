@@ -131,8 +131,26 @@ def _targets(parameters: dict, path: str) -> list:
     return [parameters.get(path)]
 
 
-def task_permissions(name: str, substitutions: dict) -> list[tuple[str, str]]:
-    """(IAM action, placeholder key) for every Task in ``statemachines/{name}.asl.json``.
+_SDK = {  # AWS SDK integration -> [(IAM action, parameter naming the target)]
+    ("dynamodb", "query"): [("dynamodb:Query", "TableName")],
+    # a transaction needs the per-item actions on each table it writes
+    ("dynamodb", "transactWriteItems"): [
+        ("dynamodb:UpdateItem", "TransactItems[].Update.TableName"),
+        ("dynamodb:PutItem", "TransactItems[].Put.TableName")],
+}
+
+
+def _sdk_targets(parameters: dict, path: str) -> list:
+    if path.startswith("TransactItems[]."):
+        _, kind, field = path.split(".")
+        return [item[kind][field] for item in parameters.get("TransactItems", []) if kind in item]
+    return [parameters.get(path)]
+
+
+def task_permissions(name: str, substitutions: dict) -> list[tuple[str, str, str]]:
+    """(IAM action, placeholder key, resource suffix) for every Task in
+    ``statemachines/{name}.asl.json``; the suffix is ``/index/<IndexName>`` for an index query,
+    else empty.
 
     Each Task must name its target through a ``${Key}`` placeholder that topology maps to a
     resource, so the role can be scoped to exactly that resource. An integration not listed in
@@ -140,7 +158,7 @@ def task_permissions(name: str, substitutions: dict) -> list[tuple[str, str]]:
     otherwise silently miss (or over-grant) a permission.
     """
     definition = json.loads(asl_text(name))
-    found: set[tuple[str, str]] = set()
+    found: set[tuple[str, str, str]] = set()
     for state_name, state in _states(definition):
         if state.get("Type") != "Task":
             continue
@@ -150,16 +168,32 @@ def task_permissions(name: str, substitutions: dict) -> list[tuple[str, str]]:
             raise ValueError(f"{name}.{state_name}: unsupported Task resource {resource!r}")
         service, _, action = resource[len(prefix):].partition(":")
         action = action.split(".")[0]   # .sync / .waitForTaskToken
+        params = state.get("Parameters", {})
+        if service == "aws-sdk":
+            sdk = tuple(action.split(":", 1))
+            if sdk not in _SDK:
+                raise ValueError(f"{name}.{state_name}: add aws-sdk:{action} to infra's "
+                                 "task_permissions before using it in a state machine")
+            index = params.get("IndexName")
+            suffix = f"/index/{index}" if index else ""
+            for iam_action, param in _SDK[sdk]:
+                for target in _sdk_targets(params, param):
+                    key = _placeholder(target)
+                    if key is None or key not in substitutions:
+                        raise ValueError(f"{name}.{state_name}: {param} must be a ${{Key}} "
+                                         f"placeholder substituted by topology, got {target!r}")
+                    found.add((iam_action, key, suffix))
+            continue
         if (service, action) not in _OPTIMIZED:
             raise ValueError(f"{name}.{state_name}: add {service}:{action} to infra's "
                              "task_permissions before using it in a state machine")
         iam_action, param = _OPTIMIZED[(service, action)]
-        for target in _targets(state.get("Parameters", {}), param):
+        for target in _targets(params, param):
             key = _placeholder(target)
             if key is None or key not in substitutions:
                 raise ValueError(f"{name}.{state_name}: {param} must be a ${{Key}} placeholder "
                                  f"substituted by topology, got {target!r}")
-            found.add((iam_action, key))
+            found.add((iam_action, key, ""))
     return sorted(found)
 
 

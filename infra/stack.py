@@ -51,7 +51,8 @@ TIMELINE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
                     "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
 OUTBOX_FUNCTION = "outbox"                  # jobs/outbox.py's on_dynamodb_record name
 OUTBOX_FAILED = "outbox-failed"             # its on-failure destination (topology)
-_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+                "INCLUDE": dynamodb.ProjectionType.INCLUDE}
 
 
 def pascal(name: str) -> str:
@@ -221,7 +222,8 @@ class MinyiStack(Stack):
                 table.add_global_secondary_index(
                     index_name=gsi["name"], partition_key=attr(gkeys["HASH"]),
                     sort_key=attr(gkeys["RANGE"]) if "RANGE" in gkeys else None,
-                    projection_type=_PROJECTIONS[gsi["projection"]])
+                    projection_type=_PROJECTIONS[gsi["projection"]],
+                    non_key_attributes=gsi.get("non_key_attributes") or None)
             out[spec.short] = table
         return out
 
@@ -346,7 +348,7 @@ class MinyiStack(Stack):
             machine = sfn.StateMachine(
                 self, f"{name}StateMachine",
                 state_machine_name=f"{self.stage.prefix}{spec.name}",
-                state_machine_type=sfn.StateMachineType.STANDARD,
+                state_machine_type=sfn.StateMachineType[spec.cloud_type],
                 definition_body=sfn.DefinitionBody.from_string(text),
                 definition_substitutions={key: self.resolve_ref(ref)
                                           for key, ref in spec.substitutions.items()},
@@ -355,10 +357,11 @@ class MinyiStack(Stack):
                                     include_execution_data=False),
                 removal_policy=RemovalPolicy.DESTROY)
             # least privilege, read off the definition: each Task's action on its one target
-            for action, key in definitions.task_permissions(spec.name, spec.substitutions):
+            for action, key, suffix in definitions.task_permissions(spec.name,
+                                                                     spec.substitutions):
                 ref = spec.substitutions[key]
                 machine.add_to_role_policy(iam.PolicyStatement(
-                    actions=[action], resources=[self.resolve_ref(ref, "arn")]))
+                    actions=[action], resources=[self.resolve_ref(ref, "arn") + suffix]))
                 if action == "sns:Publish":
                     self.key.grant(machine.role, "kms:GenerateDataKey*", "kms:Decrypt")
             out[spec.name] = machine
@@ -500,8 +503,7 @@ class MinyiStack(Stack):
                     sid="StartMachines", actions=["states:StartExecution"],
                     resources=[m.state_machine_arn for m in self.state_machines.values()]),
                 iam.PolicyStatement(
-                    sid="Executions", actions=["states:StopExecution",
-                                               "states:DescribeExecution"],
+                    sid="Executions", actions=["states:DescribeExecution"],
                     resources=[self.executions_arn(name) for name in self.state_machines]),
             ]
         if self.stage.connect_instance_id:
@@ -566,8 +568,8 @@ class MinyiStack(Stack):
                         "MINYI_CONNECT_CONTACT_FLOW_ID": stage.connect_contact_flow_id or "",
                         "MINYI_CONNECT_SOURCE_PHONE": stage.connect_source_phone or "",
                         "MINYI_CONNECT_QUEUE_ID": stage.connect_queue_id or ""})
-        if "escalation" in self.state_machines:
-            env["MINYI_ESCALATION_SM_ARN"] = self.state_machines["escalation"].state_machine_arn
+        if "sweep" in self.state_machines:
+            env["MINYI_SWEEP_SM_ARN"] = self.state_machines["sweep"].state_machine_arn
         return env
 
     def _staff_environment(self) -> dict:

@@ -68,6 +68,11 @@ def stack_env(endpoint: str, extra: dict | None = None) -> dict:
     env["AWS_ENDPOINT_URL"] = endpoint
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra or {})
+    demo = int(env.get("DEMO_SLA_SECONDS") or 0)
+    if demo > 0 and "MINYI_PUMP_SCHEDULE_SCALE" not in env:
+        # demo deadlines are seconds away: fire the minute sweep every `demo` s (and the other
+        # schedules proportionally faster) so escalation shows up live
+        env["MINYI_PUMP_SCHEDULE_SCALE"] = str(min(1.0, demo / 60))
     return env
 
 

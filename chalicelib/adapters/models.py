@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ..config import settings
@@ -55,10 +55,17 @@ class UnitDeadlineIndex(GlobalSecondaryIndex):
     deadline_at = NumberAttribute(range_key=True)
 
 
-class DeadlineIndex(GlobalSecondaryIndex):
-    """Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1)."""
+# what the escalation sweep reads (plus what the reminder job reads off the same index)
+DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "esc_plan", "status", "unit_id", "code")
 
-    Meta = _index_meta("by_deadline")
+
+class DeadlineIndex(GlobalSecondaryIndex):
+    """Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1). The
+    escalation sweep queries ``D#<n>`` for ``deadline_at <= now``; tickets marked overdue at the
+    top of their ladder are parked under ``O#<n>`` (counted as overdue, never swept again)."""
+
+    Meta = type("Meta", (), {"index_name": "by_deadline", "billing_mode": BILLING,
+                             "projection": IncludeProjection(list(DEADLINE_INDEX_ATTRIBUTES))})
     deadline_shard = UnicodeAttribute(hash_key=True)
     deadline_at = NumberAttribute(range_key=True)
 
@@ -163,11 +170,9 @@ class TicketModel(Model):
     reopen_count = NumberAttribute(default=0)
     supervised = BooleanAttribute(default=False)
     excluded_from_scores = BooleanAttribute(default=False)
-    esc_rev = NumberAttribute(default=0)                 # escalation plan revision
-    escalations = ListAttribute(default=list)            # appended by the state machine
-    escalated_at = UnicodeAttribute(null=True)
-    escalation_error = UnicodeAttribute(null=True)
-    escalation_failed_at = UnicodeAttribute(null=True)
+    esc_plan = UnicodeAttribute(null=True)               # JSON steps (domain/escalation)
+    esc_step = NumberAttribute(null=True)                # the next step of esc_plan
+    escalations = ListAttribute(default=list)            # appended by the sweep
     # sparse index keys: set while the ticket is open (or, for callbacks, while one is due)
     open_unit = UnicodeAttribute(null=True)
     deadline_at = NumberAttribute(null=True)
@@ -209,7 +214,7 @@ class TicketEventModel(Model):
     """The timeline: one item per step, written in the same transaction as the ticket change.
 
     ``sk`` = ``<ISO-8601 UTC time>#<suffix>`` so the timeline reads in order; the app's suffix is
-    ``v<ticket version>`` (unique per ticket), the escalation state machine's ``esc-<rev>-<step>``.
+    ``v<ticket version>`` (unique per ticket), the escalation sweep's ``sweep.<ticket version>``.
     """
 
     Meta = _meta("events")
@@ -343,6 +348,7 @@ def table_specs() -> list[dict]:
                 "name": index["index_name"],
                 "key_schema": _keys(index["key_schema"]),
                 "projection": index["projection"]["ProjectionType"],
+                "non_key_attributes": list(index["projection"].get("NonKeyAttributes", [])),
             })
         specs.append({
             "logical": model.__name__.removesuffix("Model"),

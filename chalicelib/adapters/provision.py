@@ -32,8 +32,8 @@ class Provisioned:
         out = {}
         if "TicketEvent" in self.streams:
             out["MINYI_TIMELINE_STREAM_ARN"] = self.streams["TicketEvent"]
-        if "escalation" in self.state_machines:
-            out["MINYI_ESCALATION_SM_ARN"] = self.state_machines["escalation"]
+        if "sweep" in self.state_machines:
+            out["MINYI_SWEEP_SM_ARN"] = self.state_machines["sweep"]
         if "alerts" in self.topics:
             out["MINYI_ALERT_TOPIC_ARN"] = self.topics["alerts"]
         return out
@@ -68,7 +68,9 @@ def create_tables(settings: Settings, endpoint_url: str | None = None,
             kwargs["GlobalSecondaryIndexes"] = [{
                 "IndexName": g["name"],
                 "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in g["key_schema"]],
-                "Projection": {"ProjectionType": g["projection"]},
+                "Projection": {"ProjectionType": g["projection"], **(
+                    {"NonKeyAttributes": g["non_key_attributes"]}
+                    if g.get("non_key_attributes") else {})},
             } for g in spec["gsis"]]
         if spec["stream"]:
             kwargs["StreamSpecification"] = {"StreamEnabled": True,
@@ -92,7 +94,7 @@ def provision(settings: Settings, endpoint_url: str | None = None) -> Provisione
     events = _client("events", settings, endpoint_url)
     s3 = _client("s3", settings, endpoint_url)
     sfn = _client("stepfunctions", settings, endpoint_url)
-    iam_role = f"arn:aws:iam::123456789012:role/{prefix}escalation"
+    iam_role = f"arn:aws:iam::123456789012:role/{prefix}sweep"
 
     try:
         s3.create_bucket(Bucket=settings.attachments_bucket)

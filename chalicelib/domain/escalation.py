@@ -1,107 +1,221 @@
-"""The escalation plan (自下而上逐级): which deadline comes next, and who takes over when it passes.
+"""The escalation plan (自下而上逐级): what the sweep does to a ticket if nobody acts in time.
 
-Pure. The plan covers the ticket's current phase and is executed by the escalation state machine
-(``statemachines/escalation.asl.json``); any change a person makes that moves a deadline (sign-in,
-extension, re-dispatch, reopen, manual escalation) bumps the ticket's ``esc_rev`` and a new plan
-replaces the old one.
+Pure. Whenever the app writes an open ticket it recomputes, from the ticket's current state, the
+whole continuation: a list of steps, in order, each due at a deadline. The escalation sweep
+(``statemachines/sweep.asl.json``, every minute) finds tickets whose ``deadline_at`` has passed on
+the sparse deadline index and applies step ``esc_step`` of ``esc_plan`` with one conditioned
+TransactWriteItems (the ticket update + its timeline entry). The state machine only plumbs the
+values computed here: a step is a ready DynamoDB UpdateExpression with its names and typed values,
+and the timeline entry's attributes.
 
-- In the dispatch center's review queue (``submitted``/``returned``): one step that marks the
-  ticket overdue if it is still unrouted at its deadline.
-- Not yet signed (``dispatched``): the sign-in ladder. When the unit misses its sign-in deadline
-  the ticket climbs to the parent unit, which gets its own sign-in period; at the top of the
-  ladder the ticket is only marked overdue.
-- Signed (``accepted``): the reply ladder. When the reply deadline passes the parent unit takes
-  over with a fresh reply period, up to the top.
+The phases, each a ladder from the ticket's unit up its path (village → township → county → city):
+
+- review queue (``submitted``/``returned``, held by the dispatch center): when the review
+  deadline passes the ticket climbs to the center's parent (the city government), which is told
+  and gets a fresh review period; status stays ``submitted``/``returned`` because only the dispatch
+  center routes tickets (dispatchers act city-wide). At the top: marked overdue.
+- sign-in (``dispatched``): the unit that misses its sign-in deadline loses the ticket to its
+  parent, which gets its own sign-in period.
+- reply (``accepted``): the reply deadline passes → the parent takes over and must *sign first*:
+  status goes back to ``dispatched`` with a fresh sign-in deadline, ``signed_at``/``contacted_at``
+  are removed, and the reply deadline is counted afresh from the takeover. The plan then continues
+  with the sign-in ladder from that unit.
+
+At the top of the ladder (no unit above) the last step only marks the ticket overdue (kind
+``overdue``) and *parks* it: ``deadline_shard`` becomes ``O#<n>`` so the sweep (which reads ``D#*``)
+never sees it again, while ``deadline_at`` keeps the missed deadline, so the unit queue still sorts
+it first and the gauges count it red (``services/stats.py`` counts the ``O#`` shards as overdue).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-UTC = dt.timezone.utc
 REVIEW_STATUSES = ("submitted", "returned")
-SIGN_PHASE_STATUSES = ("dispatched",)
-REPLY_PHASE_STATUSES = ("dispatched", "accepted")
+DISPATCHED, ACCEPTED = "dispatched", "accepted"
+SWEEP_PREFIX, PARKED_PREFIX = "D#", "O#"
+MAX_STEPS = 12                  # a ladder has at most a handful of rungs; a bad path can't loop
+MISSED_ZH = {"sign": "签收", "reply": "答复", "review": "研判派单"}
+LEVEL_ZH = {"village": "村/社区", "township": "乡镇/街道", "county": "县/区", "city": "市"}
+
+# the ticket attributes a step touches, always through names (status, level... are reserved)
+NAMES = {
+    "#ver": "version", "#dl": "deadline_at", "#step": "esc_step", "#upd": "updated_at",
+    "#od": "overdue",
+}
+CLIMB_NAMES = {
+    **NAMES, "#unit": "unit_id", "#open": "open_unit", "#lv": "level", "#path": "unit_path",
+    "#st": "status", "#sign": "sign_due_at", "#due": "due_at", "#escs": "escalations",
+    "#clock": "clock_start_at", "#signed": "signed_at", "#contacted": "contacted_at",
+    "#cdue": "contact_due_at",
+}
+PARK_NAMES = {**NAMES, "#shard": "deadline_shard"}
+CLIMB_UPDATE = (
+    "SET #unit = :unit, #open = :unit, #lv = :lv, #path = :path, #st = :st, #sign = :sign, "
+    "#due = :due, #od = :true, #escs = list_append(if_not_exists(#escs, :empty), :esc), "
+    "#ver = #ver + :one, #step = #step + :one, #upd = :now, #clock = :at, #dl = :next "
+    "REMOVE #signed, #contacted, #cdue")
+PARK_UPDATE = ("SET #od = :true, #ver = #ver + :one, #step = #step + :one, #upd = :now, "
+               "#shard = :parked")
+# what the sweep's condition and input add (the state machine fills these in)
+CONDITION = "#ver = :v AND #dl = :d AND #step = :s"
 
 
 @dataclass(frozen=True)
-class Rung:
-    """A unit on the ladder: its id, level and its own path to the top."""
+class TicketState:
+    """What the plan depends on: the ticket as it is now."""
 
-    unit_id: str
-    level: str
-    path: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TicketSnapshot:
     ticket_id: str
+    code: str
     status: str
     unit_id: str
-    esc_rev: int
+    level: str | None
+    unit_path: tuple[str, ...]
     sign_due_at: int | None
     due_at: int | None
+    type: str
+    category: str | None = None
+    channel: str | None = None
+    region_code: str | None = None
+    emergency: bool = False
 
 
-def ladder(unit_path: Sequence[str], units: Mapping[str, Rung]) -> list[Rung]:
-    """The rungs from the ticket's unit to the top, skipping units we know nothing about."""
-    return [units[u] for u in unit_path if u in units]
+def ddb(value) -> dict:
+    """A Python value as DynamoDB-typed JSON (what TransactWriteItems takes), without boto3."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): ddb(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [ddb(v) for v in value]}
+    raise TypeError(f"no DynamoDB type for {value!r}")
 
 
-def _iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def phase(status: str) -> str | None:
+    """Which deadline is running: ``review``, ``sign`` or ``reply`` (None: none)."""
+    if status in REVIEW_STATUSES:
+        return "review"
+    if status == DISPATCHED:
+        return "sign"
+    if status == ACCEPTED:
+        return "reply"
+    return None
 
 
-def build_plan(ticket: TicketSnapshot, rungs: Sequence[Rung], sign_period: Callable[[int], int],
-               reply_period: Callable[[int], int]) -> dict | None:
-    """The state machine's input, or None when nothing is to be watched.
-
-    ``sign_period(t)`` / ``reply_period(t)`` give the deadline a unit that takes over at ``t``
-    gets (working days via the calendar, or demo seconds), as epoch seconds.
-    """
-    if ticket.status in REVIEW_STATUSES and ticket.sign_due_at:
-        # the dispatch center's review queue (研判): no level above to climb to, but a ticket
-        # left unrouted past its deadline is flagged overdue and its chain is told
-        due = int(ticket.sign_due_at)
-        return {"ticket_id": ticket.ticket_id, "revision": int(ticket.esc_rev), "steps": [{
-            "at": _iso(due), "at_epoch": due, "kind": "sign",
-            "open_statuses": list(REVIEW_STATUSES), "from_unit": ticket.unit_id,
-            "to_unit": None, "new_due_at": int(ticket.due_at or due)}]}
-    if ticket.status == "dispatched" and ticket.sign_due_at:
-        kind, statuses, first_due = "sign", SIGN_PHASE_STATUSES, int(ticket.sign_due_at)
-        period = sign_period
-    elif ticket.status == "accepted" and ticket.due_at:
-        kind, statuses, first_due = "reply", REPLY_PHASE_STATUSES, int(ticket.due_at)
-        period = reply_period
+def current_deadline(status: str, sign_due_at, due_at) -> int | None:
+    """The deadline the sweep watches now: sign-in (or review) until signed, then the reply."""
+    which = phase(status)
+    if which in ("review", "sign"):
+        value = sign_due_at or due_at
+    elif which == "reply":
+        value = due_at
     else:
-        return None
-    if not rungs or rungs[0].unit_id != ticket.unit_id:
-        rungs = [Rung(ticket.unit_id, "unknown", (ticket.unit_id,)), *rungs[1:]]
-    steps = []
-    due = first_due
-    reply_due = int(ticket.due_at or first_due)
-    for i, rung in enumerate(rungs):
-        step = {"at": _iso(due), "at_epoch": due, "kind": kind, "open_statuses": list(statuses),
-                "from_unit": rung.unit_id}
-        nxt = rungs[i + 1] if i + 1 < len(rungs) else None
-        if nxt is None:
-            step.update({"to_unit": None, "new_due_at": reply_due})
-            steps.append(step)
+        value = None
+    return int(value) if value else None
+
+
+def parked_shard(shard: str) -> str:
+    return PARKED_PREFIX + shard.split("#", 1)[-1]
+
+
+def is_parked(shard: str | None) -> bool:
+    return bool(shard) and shard.startswith(PARKED_PREFIX)
+
+
+def stays_parked(plan: Sequence[dict], parked_deadline: int | None) -> bool:
+    """A ticket already marked overdue at the top stays parked when a later change (a note, a
+    co-unit) recomputes the same top-of-ladder miss: nobody is told twice about one deadline."""
+    return (bool(plan) and parked_deadline is not None and plan[0]["kind"] == "overdue"
+            and plan[0]["at"] <= int(parked_deadline))
+
+
+def build_plan(ticket: TicketState, levels: Mapping[str, str],
+               deadlines: Callable[[int], tuple[int, int]], shard: str) -> list[dict]:
+    """The steps the sweep applies, in order, if nobody acts.
+
+    ``levels`` maps unit ids to their level; ``deadlines(t)`` gives the (sign-in, reply) deadlines,
+    epoch seconds, of a unit that takes the ticket over at ``t`` (one home: domain/sla).
+    ``shard`` is the ticket's deadline shard (``D#<n>``).
+    """
+    status, path = ticket.status, list(ticket.unit_path or (ticket.unit_id,))
+    if not path or path[0] != ticket.unit_id:
+        path = [ticket.unit_id, *path[1:]]
+    sign_due = int(ticket.sign_due_at) if ticket.sign_due_at else None
+    due = int(ticket.due_at) if ticket.due_at else None
+    level = ticket.level
+    steps: list[dict] = []
+    while len(steps) < MAX_STEPS:
+        missed = phase(status)
+        at = current_deadline(status, sign_due, due)
+        if missed is None or at is None:
             break
-        new_due = period(due)
-        if kind == "sign":
-            new_sign, new_reply, new_deadline = new_due, max(reply_due, new_due), new_due
-        else:
-            new_sign, new_reply, new_deadline = int(ticket.sign_due_at or due), new_due, new_due
-        step.update({"to_unit": nxt.unit_id, "to_level": nxt.level,
-                     "to_unit_path": list(nxt.path), "new_sign_due_at": new_sign,
-                     "new_due_at": new_reply, "new_deadline_at": new_deadline})
-        steps.append(step)
-        due, reply_due = new_deadline, new_reply
-    return {"ticket_id": ticket.ticket_id, "revision": int(ticket.esc_rev), "steps": steps}
+        from_unit, chain = path[0], list(path)
+        if len(path) < 2:
+            snap = _snap(ticket, status, from_unit, level, sign_due, due)
+            steps.append(_park(ticket, at, missed, from_unit, chain, sign_due, due, snap, shard))
+            break
+        path = path[1:]
+        to_unit, level = path[0], levels.get(path[0], "unknown")
+        new_sign, new_reply = deadlines(at)
+        if missed == "reply":           # the unit that takes over must sign first
+            status, sign_due, due = DISPATCHED, new_sign, new_reply
+        else:                           # sign-in or review: the reply promised is kept
+            sign_due, due = new_sign, max(due or new_sign, new_sign)
+        nxt = current_deadline(status, sign_due, due)
+        snap = _snap(ticket, status, to_unit, level, sign_due, due)
+        steps.append(_climb(ticket, at, missed, from_unit, to_unit, level, path, chain, status,
+                            sign_due, due, nxt, snap))
+    return steps
 
 
-def execution_name(ticket_id: str, revision: int) -> str:
-    return f"{ticket_id}-r{revision}"
+def _snap(ticket: TicketState, status, unit_id, level, sign_due, due) -> dict:
+    return {"code": ticket.code, "status": status, "type": ticket.type,
+            "category": ticket.category, "channel": ticket.channel,
+            "region_code": ticket.region_code, "unit_id": unit_id, "level": level,
+            "due_at": due, "sign_due_at": sign_due, "emergency": bool(ticket.emergency)}
+
+
+def _entry(kind: str, text: str, data: dict, visible: bool) -> dict:
+    return {"kind": ddb(kind), "text": ddb(text), "actor": ddb("system"),
+            "citizen_visible": ddb(visible),
+            "data": ddb(json.dumps(data, ensure_ascii=False, separators=(",", ":")))}
+
+
+def _climb(ticket, at, missed, from_unit, to_unit, level, path, chain, status, sign_due, due,
+           nxt, snap) -> dict:
+    data = {"missed": missed, "from_unit": from_unit, "to_unit": to_unit, "to_level": level,
+            "chain": chain, "sign_due_at": sign_due, "due_at": due, "auto": True, "snap": snap,
+            "public": {"to_level": level}}
+    text = f"{MISSED_ZH[missed]}超期，已自动提级至{LEVEL_ZH.get(level, '上一级')}办理"
+    values = {
+        ":unit": to_unit, ":lv": level, ":path": list(path), ":st": status, ":sign": sign_due,
+        ":due": due, ":true": True, ":empty": [], ":one": 1, ":at": at, ":next": nxt,
+        ":esc": [{"from_unit": from_unit, "to_unit": to_unit, "to_level": level, "kind": missed,
+                  "at": at, "auto": True}],
+    }
+    return {"at": at, "kind": "escalated", "update": CLIMB_UPDATE, "names": dict(CLIMB_NAMES),
+            "values": {k: ddb(v) for k, v in values.items()},
+            "entry": _entry("escalated", text, data, True)}
+
+
+def _park(ticket, at, missed, from_unit, chain, sign_due, due, snap, shard) -> dict:
+    data = {"missed": missed, "from_unit": from_unit, "to_unit": None, "to_level": None,
+            "chain": chain, "sign_due_at": sign_due, "due_at": due, "auto": True, "snap": snap}
+    text = f"{MISSED_ZH[missed]}超期，已列入督办"
+    values = {":true": True, ":one": 1, ":parked": parked_shard(shard)}
+    return {"at": at, "kind": "overdue", "update": PARK_UPDATE, "names": dict(PARK_NAMES),
+            "values": {k: ddb(v) for k, v in values.items()},
+            "entry": _entry("overdue", text, data, False)}
+
+
+def encode(plan: Sequence[dict]) -> str:
+    """The ``esc_plan`` attribute: compact JSON the state machine decodes with StringToJson."""
+    return json.dumps(list(plan), ensure_ascii=False, separators=(",", ":"))

@@ -73,3 +73,15 @@ def light_from_epoch(
     return traffic_light(
         to_dt(now, "now"), to_dt(start, "start"), to_dt(due, "due"), calendar=calendar
     )
+
+
+def ticket_light(now: float, start: float, due: float, *, deadline: float | None = None,
+                 missed: bool = False, calendar: WorkCalendar | None = None) -> str:
+    """The light of an open ticket: red once *any* deadline of the ticket was missed
+    (``missed``: the ticket's overdue flag, set when a sign-in, reply or review deadline passed,
+    kept after it climbs to a new unit with fresh deadlines) or its current deadline has passed;
+    otherwise the reply deadline's light. It stays red until the ticket is replied (a replied
+    ticket is not open and has no light)."""
+    if missed or (deadline is not None and now > deadline):
+        return RED
+    return light_from_epoch(now, start, due, calendar)

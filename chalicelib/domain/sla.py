@@ -156,9 +156,14 @@ def compute_deadlines(
     The first rule that applies wins:
 
     1. ``emergency``: clock time, no calendar. Sign within
-       ``min(emergency_minutes, 10)`` minutes, reply within ``emergency_minutes``.
+       ``min(emergency_minutes, 10)`` minutes, reply within ``emergency_minutes``; with
+       ``demo_sla_seconds`` set, each is shortened to the demo deadline if that is sooner
+       (demo mode shortens everything, it never lengthens an emergency).
     2. ``demo_sla_seconds`` (local demo only; ``None`` or ``0`` means off): sign within
        ``s`` seconds, reply within ``2 * s`` seconds.
+
+    This is the one home of deadline periods: intake, dispatch and the escalation plan (the
+    deadlines a unit gets when a ticket climbs to it at ``at``) all call it.
     3. Otherwise working days: ``calendar.add_working_days(at, sign_working_days)`` and
        ``calendar.add_working_days(at, reply_working_days[ticket_type])``.
 
@@ -170,10 +175,13 @@ def compute_deadlines(
     local = require_aware(at, "at")
     if emergency:
         sign_minutes = min(policy.emergency_minutes, EMERGENCY_SIGN_CAP_MINUTES)
-        return Deadlines(
-            sign_due_at=local + timedelta(minutes=sign_minutes),
-            reply_due_at=local + timedelta(minutes=policy.emergency_minutes),
-        )
+        sign = timedelta(minutes=sign_minutes)
+        reply = timedelta(minutes=policy.emergency_minutes)
+        if demo_sla_seconds:
+            seconds = _positive_int(demo_sla_seconds, "demo_sla_seconds")
+            sign = min(sign, timedelta(seconds=seconds))
+            reply = min(reply, timedelta(seconds=2 * seconds))
+        return Deadlines(sign_due_at=local + sign, reply_due_at=local + reply)
     if demo_sla_seconds:
         seconds = _positive_int(demo_sla_seconds, "demo_sla_seconds")
         return Deadlines(

@@ -131,12 +131,12 @@ class Container:
         return self._get("reference", build)
 
     @property
-    def timers(self):
+    def sweeps(self):
         def build():
-            from ..adapters.timers import StepFunctionsTimers
-            return StepFunctionsTimers(self.client("stepfunctions"),
-                                       self.settings.escalation_state_machine_arn)
-        return self._get("timers", build)
+            from ..adapters.sweeps import StepFunctionsSweeps
+            return StepFunctionsSweeps(self.client("stepfunctions"),
+                                       self.settings.sweep_state_machine_arn)
+        return self._get("sweeps", build)
 
     @property
     def bus(self):

@@ -1,89 +1,107 @@
-"""Keeping each open ticket's deadline timer in step with the ticket.
+"""Escalation as a sweep: the plan a ticket carries, and starting the sweep that applies it.
 
-Any change that moves a deadline restarts the timer with a new plan (the change bumped the
-ticket's ``esc_rev``, so the old execution, if it were still running, would find itself stale
-and end); a ticket that leaves the open states has its timer stopped.
+Nothing runs per ticket. ``lifecycle.refresh_open_keys`` stores each open ticket's plan
+(``plan_for``) when the app writes it; once a minute the schedule (``jobs/escalation.py``) calls
+``start_sweep``, one StartExecution of ``statemachines/sweep.asl.json``, which queries the deadline
+index for what is due and applies each due ticket's next step with one conditioned transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
 
 from ..adapters.models import TicketModel
-from ..domain.escalation import Rung, TicketSnapshot, build_plan, execution_name
+from ..adapters.tickets_repo import iso_ms
+from ..domain.escalation import TicketState, build_plan
+from ..domain.sla import compute_deadlines
 from ..observability import count, logger
 from .container import container
 from .sla_service import calendar, policy_for, to_local
-
-RESTART = frozenset({"submitted", "dispatched", "signed", "extended", "escalated", "reopened",
-                     "returned"})
-STOP = frozenset({"replied", "closed", "withdrawn", "rejected", "merged", "review"})
 
 
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
-def plan_for(ticket: TicketModel) -> dict | None:
+def plan_for(ticket: TicketModel, shard: str) -> list[dict]:
+    """The ticket's escalation continuation from its current state (see domain/escalation)."""
     units = container.reference.units()
-    rungs = [Rung(u, units[u].level, tuple(units[u].path or [u]))
-             for u in (ticket.unit_path or [ticket.unit_id]) if u in units]
     policy = policy_for(ticket.region_code)
     cal = calendar()
     demo = container.settings.demo_sla
 
-    if demo:
-        def sign_period(t):
-            return t + demo
+    def deadlines(at: int) -> tuple[int, int]:
+        d = compute_deadlines(policy, cal, ticket.type, bool(ticket.emergency), to_local(at),
+                              demo)
+        return _epoch(d.sign_due_at), _epoch(d.reply_due_at)
 
-        def reply_period(t):
-            return t + 2 * demo
-    elif ticket.emergency:
-        def sign_period(t):
-            return t + 60 * min(policy.emergency_minutes, 10)
-
-        def reply_period(t):
-            return t + 60 * policy.emergency_minutes
-    else:
-        def sign_period(t):
-            return _epoch(cal.add_working_days(to_local(t), policy.sign_working_days))
-
-        def reply_period(t):
-            return _epoch(cal.add_working_days(to_local(t),
-                                               policy.reply_working_days[ticket.type]))
-
-    snapshot = TicketSnapshot(ticket.ticket_id, ticket.status, ticket.unit_id or "",
-                              int(ticket.esc_rev or 0), ticket.sign_due_at, ticket.due_at)
-    return build_plan(snapshot, rungs, sign_period, reply_period)
+    state = TicketState(
+        ticket_id=ticket.ticket_id, code=ticket.code, status=ticket.status,
+        unit_id=ticket.unit_id or "", level=ticket.level,
+        unit_path=tuple(ticket.unit_path or [ticket.unit_id]),
+        sign_due_at=ticket.sign_due_at, due_at=ticket.due_at, type=ticket.type,
+        category=ticket.category, channel=ticket.channel, region_code=ticket.region_code,
+        emergency=bool(ticket.emergency))
+    levels = {u: units[u].level for u in state.unit_path if u in units}
+    return build_plan(state, levels, deadlines, shard)
 
 
-def on_change(ticket: TicketModel, kind: str) -> None:
-    if not container.settings.escalation_state_machine_arn:
-        return          # no timer configured (unit tests of other parts)
-    rev = int(ticket.esc_rev or 0)
-    if kind == "submitted" and ticket.status != "submitted":
-        return          # routed at once: the "dispatched" change that follows starts the timer
-    if kind in RESTART:
-        plan = plan_for(ticket)
-        if plan:
-            container.timers.start(execution_name(ticket.ticket_id, rev), plan)
-            count("EscalationTimersStarted", reason=kind)
-            logger.info("escalation timer started", extra={
-                "ticket_id": ticket.ticket_id, "revision": rev, "steps": len(plan["steps"])})
-        if rev > 1:     # revision 0 never has a timer: a ticket's first plan is revision 1
-            _stop(ticket.ticket_id, rev - 1, f"replaced: {kind}")
-    elif kind in STOP:
-        for r in sorted({rev, rev - 1}):
-            if r >= 1:
-                _stop(ticket.ticket_id, r, f"ticket {kind}")
+@dataclass
+class SweepReport:
+    execution_arn: str
+    status: str = "RUNNING"
+    escalated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    error: str | None = None
 
 
-def _stop(ticket_id: str, revision: int, cause: str) -> None:
-    """Best effort: a stale execution reads the ticket's esc_rev at its next deadline and ends
-    by itself, so failing to stop one costs a few state transitions, never a wrong escalation."""
-    try:
-        container.timers.stop(execution_name(ticket_id, revision), cause)
-    except Exception as exc:  # noqa: BLE001
-        logger.warning("could not stop escalation timer", extra={
-            "ticket_id": ticket_id, "revision": revision, "error": repr(exc)})
-        count("EscalationTimerStopFailed")
+def sweep_input(now: float) -> dict:
+    s = container.settings
+    return {"now": int(now), "now_iso": iso_ms(int(now)),
+            "shards": [f"D#{i}" for i in range(s.deadline_shards)],
+            "limit": s.sweep_page_size, "pages": s.sweep_max_pages}
+
+
+def start_sweep(now: float | None = None) -> str | None:
+    """One StartExecution; the app clock decides what is due (ASL has no clock of its own that
+    tests could set). Returns the execution ARN, or None when no sweep machine is configured."""
+    sweeps = container.sweeps
+    if not sweeps.configured:
+        return None
+    now = container.now() if now is None else now
+    name = f"sweep-{int(now)}-{uuid.uuid4().hex[:12]}"
+    arn = sweeps.start(name, sweep_input(now))
+    count("EscalationSweepsStarted")
+    logger.info("escalation sweep started", extra={"execution": name, "now": int(now)})
+    return arn
+
+
+def _flatten(value, out: list) -> None:
+    if isinstance(value, list):
+        for v in value:
+            _flatten(v, out)
+    elif isinstance(value, dict):
+        if "r" in value:
+            out.append(value)
+        else:
+            _flatten(list(value.values()), out)
+
+
+def report(execution_arn: str, described: dict) -> SweepReport:
+    rep = SweepReport(execution_arn, described["status"], error=described.get("error"))
+    results: list[dict] = []
+    _flatten(json.loads(described.get("output") or "[]"), results)
+    for r in results:
+        (rep.escalated if r["r"] == "escalated" else rep.skipped).append(r["t"])
+    return rep
+
+
+def sweep_now(now: float | None = None, timeout: float = 60.0) -> SweepReport:
+    """Start a sweep and wait for it (tests, the admin function)."""
+    arn = start_sweep(now)
+    if arn is None:
+        raise RuntimeError("no sweep state machine configured (MINYI_SWEEP_SM_ARN)")
+    return report(arn, container.sweeps.wait(arn, timeout))

@@ -7,30 +7,39 @@ is open, so the unit queue and the city-wide deadline index hold open tickets an
 from __future__ import annotations
 
 from ..adapters.models import TicketModel
-from ..domain.ticket import ACCEPTED, OPEN_STATUSES, deadline_shard
+from ..domain import escalation as plan
+from ..domain.ticket import OPEN_STATUSES, deadline_shard
 from .container import container
 
 
 def next_deadline(ticket: TicketModel) -> float | None:
-    """The deadline that matters now: sign-in until signed, then the reply deadline."""
+    """The deadline that matters now: review/sign-in until signed, then the reply deadline."""
     if ticket.status not in OPEN_STATUSES:
         return None
-    if ticket.status == ACCEPTED or ticket.signed_at:
-        return ticket.due_at
-    candidates = [d for d in (ticket.sign_due_at, ticket.due_at) if d]
-    return min(candidates) if candidates else None
+    return plan.current_deadline(ticket.status, ticket.sign_due_at, ticket.due_at)
 
 
 def refresh_open_keys(ticket: TicketModel) -> None:
+    """Recompute, from the ticket as it is now, its index keys and its escalation continuation
+    (``esc_plan``, ``esc_step`` = 0, ``deadline_at`` = the first step's deadline). Called on every
+    app write of a ticket; the sweep's own writes advance ``esc_step`` instead."""
     from . import duplicates
     duplicates.index_keys(ticket)   # the duplicate and phone keys (open tickets only / always)
     deadline = next_deadline(ticket)
     if deadline is None or not ticket.unit_id:
         clear_open_keys(ticket)
         return
+    from . import escalation
+    shard = deadline_shard(ticket.ticket_id, container.settings.deadline_shards)
+    steps = escalation.plan_for(ticket, shard)
     ticket.open_unit = ticket.unit_id
-    ticket.deadline_at = int(deadline)
-    ticket.deadline_shard = deadline_shard(ticket.ticket_id, container.settings.deadline_shards)
+    ticket.esc_step = 0
+    if plan.is_parked(ticket.deadline_shard) and plan.stays_parked(steps, ticket.deadline_at):
+        ticket.esc_plan = plan.encode([])   # already marked overdue at the top for this deadline
+        return
+    ticket.esc_plan = plan.encode(steps)
+    ticket.deadline_at = int(steps[0]["at"]) if steps else int(deadline)
+    ticket.deadline_shard = shard
 
 
 def clear_open_keys(ticket: TicketModel) -> None:
@@ -39,3 +48,5 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.deadline_shard = None
     ticket.dup_cell = None          # and the duplicate indexes (services/duplicates.py): a
     ticket.dup_place = None         # ticket that is not open is nobody's duplicate candidate
+    ticket.esc_plan = None
+    ticket.esc_step = None

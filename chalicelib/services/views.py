@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..adapters.models import TicketEventModel, TicketModel
 from ..domain.intake import mask_name, mask_phone
-from ..domain.lights import light_from_epoch
+from ..domain.lights import ticket_light
 from ..domain.ticket import OPEN_STATUSES, STATUS_LABELS_ZH
 from .sla_service import calendar, iso_local
 
@@ -12,16 +12,16 @@ from .sla_service import calendar, iso_local
 def light(ticket: TicketModel, now: float) -> str | None:
     """Traffic light (红黄绿灯), computed on every read, never stored: against the reply deadline
     (green on time, yellow when under 25% of the time or one working day is left, red overdue),
-    and red as soon as any deadline of the current phase has passed (a missed sign-in too)."""
+    and red as soon as any deadline of the ticket has passed (a missed sign-in too, and still
+    after the ticket climbed to a unit with fresh deadlines) until it is replied."""
     if ticket.status not in OPEN_STATUSES:
         return None
     due = ticket.due_at or ticket.deadline_at
     if not due:
         return None
-    if ticket.deadline_at and now > ticket.deadline_at:
-        return "red"
     start = ticket.clock_start_at or ticket.created_at
-    return light_from_epoch(now, start, due, calendar())
+    return ticket_light(now, start, due, deadline=ticket.deadline_at, missed=bool(ticket.overdue),
+                        calendar=calendar())
 
 
 def event_view(event: TicketEventModel, *, staff: bool) -> dict:

@@ -1,5 +1,5 @@
-"""Escalation live on the local stack, as `make run DEMO_SLA_SECONDS=2` shows it: moto_server runs
-the real state machine, EventBridge routes the events to SQS, the pump feeds the consumers."""
+"""Escalation live on the local stack, as `make run DEMO_SLA_SECONDS=2` shows it: the pump fires the
+minute schedule (scaled to every second), which starts the sweep state machine on moto_server."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def test_unsigned_ticket_escalates_live(demo):
 
     ticket = eventually(climbed, timeout=40)
     assert [e["to_level"] for e in ticket["escalations"][:2]] == ["township", "county"]
-    # the pump fed the overdue consumer: the county has it on its to-supervise list
+    assert ticket["overdue"] is True
+    # the stream consumer turned the sweep's entries into supervision entries and SMS
     listing = eventually(lambda: [i for i in requests.get(
         f"{demo.api}/v1/staff/supervision", headers=LEADER, timeout=10).json()["items"]
         if i["id"] == t["id"]], timeout=20)

@@ -233,11 +233,14 @@ def _check_machine_role(template: dict, stage, machine, props) -> list[str]:
                     for target in targets:
                         granted.add((action, json.dumps(target, sort_keys=True)))
     wanted = set()
-    for action, key in definitions.task_permissions(machine.name, machine.substitutions):
+    for action, key, suffix in definitions.task_permissions(machine.name,
+                                                             machine.substitutions):
         ref = machine.substitutions[key]
         kind, name = definitions.split_ref(ref)
         logical = _logical_for(template, stage, kind, name)
         target = {"Ref": logical} if kind == "topic" else {"Fn::GetAtt": [logical, "Arn"]}
+        if suffix:
+            target = {"Fn::Join": ["", [target, suffix]]}
         wanted.add((action, json.dumps(target, sort_keys=True)))
     if granted != wanted:
         return [f"{stage.prefix}{machine.name}: role grants {sorted(granted)} "

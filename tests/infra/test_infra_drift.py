@@ -118,9 +118,9 @@ def test_a_rule_routing_other_events_is_caught(template, stage):
 
 def test_an_edited_state_machine_is_caught(template, stage):
     _, props = _find(template, "AWS::StepFunctions::StateMachine", "StateMachineName",
-                     f"{stage.prefix}escalation")
+                     f"{stage.prefix}sweep")
     definition = json.loads(props["DefinitionString"])
-    definition["States"]["WaitUntilDue"]["Next"] = "PlanCompleted"
+    definition["States"]["Shards"]["MaxConcurrency"] = 40
     props["DefinitionString"] = json.dumps(definition)
     problems = check_state_machines(template, stage)
     assert any("DefinitionString is not" in p for p in problems)
@@ -129,7 +129,7 @@ def test_an_edited_state_machine_is_caught(template, stage):
 
 def test_a_miswired_substitution_is_caught(template, stage):
     _, props = _find(template, "AWS::StepFunctions::StateMachine", "StateMachineName",
-                     f"{stage.prefix}escalation")
+                     f"{stage.prefix}sweep")
     props["DefinitionSubstitutions"]["TicketsTable"] = props["DefinitionSubstitutions"][
         "EventsTable"]
     assert any("substitutions" in p for p in check_state_machines(template, stage))
@@ -137,7 +137,7 @@ def test_a_miswired_substitution_is_caught(template, stage):
 
 def test_a_broader_state_machine_role_is_caught(template, stage):
     logical, props = _find(template, "AWS::StepFunctions::StateMachine", "StateMachineName",
-                           f"{stage.prefix}escalation")
+                           f"{stage.prefix}sweep")
     role = props["RoleArn"]["Fn::GetAtt"][0]
     policy = next(p for p in resources(template, "AWS::IAM::Policy").values()
                   if {"Ref": role} in p["Roles"])
@@ -149,7 +149,7 @@ def test_a_broader_state_machine_role_is_caught(template, stage):
 
 def test_a_missing_alarm_is_caught(template, stage):
     logical, _ = _find(template, "AWS::CloudWatch::Alarm", "AlarmName",
-                       f"{stage.prefix}escalation-failed")
+                       f"{stage.prefix}sweep-failed")
     del template["Resources"][logical]
     assert any("alarm missing" in p for p in check_alarms(template, stage))
 
@@ -169,11 +169,11 @@ def test_an_integration_infra_cannot_scope_stops_the_synth(monkeypatch):
     _machine_with(monkeypatch, {"Resource": "arn:aws:states:::lambda:invoke",
                                 "Parameters": {"FunctionName": "${Fn}"}})
     with pytest.raises(ValueError, match="lambda:invoke"):
-        definitions.task_permissions("escalation", {"Fn": "function:x"})
+        definitions.task_permissions("sweep", {"Fn": "function:x"})
 
 
 def test_a_hard_coded_target_stops_the_synth(monkeypatch):
     _machine_with(monkeypatch, {"Resource": "arn:aws:states:::dynamodb:getItem",
                                 "Parameters": {"TableName": "minyi-prod-tickets"}})
     with pytest.raises(ValueError, match="placeholder"):
-        definitions.task_permissions("escalation", {"TicketsTable": "table:tickets"})
+        definitions.task_permissions("sweep", {"TicketsTable": "table:tickets"})

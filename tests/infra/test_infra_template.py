@@ -130,7 +130,7 @@ def test_functions_are_configured_for_the_stage(synth, stage_name):
         assert env["MINYI_STAGE"] == stage.name, name
         assert env["MINYI_TABLE_PREFIX"] == stage.prefix, name
         assert env["POWERTOOLS_SERVICE_NAME"] == stage.service_name, name
-        for key in ("MINYI_EVENT_BUS", "MINYI_ESCALATION_SM_ARN", "MINYI_STAFF_JWKS_URL",
+        for key in ("MINYI_EVENT_BUS", "MINYI_SWEEP_SM_ARN", "MINYI_STAFF_JWKS_URL",
                     "MINYI_STAFF_AUDIENCE", "MINYI_TOKEN_SECRET"):
             assert isinstance(env[key], dict), f"{name}.{key} must come from the stack"
         assert _getatt(props["Role"]) is not None
@@ -237,3 +237,15 @@ def test_holiday_calendar_alarm_and_watch_schedule(synth, stage_name):
     assert {"Name": "service", "Value": stage.service_name} in alarm["Dimensions"]
     text = json.dumps(template)
     assert WATCH_SCHEDULE in text and "calendar_watch" in text.lower().replace("-", "_")
+
+
+def test_escalation_sweep_is_an_express_machine_started_every_minute(template):
+    machine = _one(template, "AWS::StepFunctions::StateMachine")
+    assert machine["StateMachineType"] == "EXPRESS"
+    definition = json.loads(machine["DefinitionString"]) if isinstance(
+        machine["DefinitionString"], str) else machine["DefinitionString"]
+    assert "Shards" in json.dumps(definition)
+    schedules = [p for p in resources(template, "AWS::Serverless::Function").values()
+                 if any(e.get("Properties", {}).get("Schedule") == "rate(1 minute)"
+                        for e in (p.get("Events") or {}).values())]
+    assert [p["Handler"] for p in schedules] == ["app.start_escalation_sweep"]

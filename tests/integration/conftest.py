@@ -177,9 +177,9 @@ def stack(aws):
 
 @pytest.fixture
 def no_escalation_timers(stack, monkeypatch):
-    """No escalation state machine executions, for tests about something else: the lifecycle
-    hooks still run and esc_rev still moves (the escalation tests run the real machine). Also
-    needed by tests that set the clock into the past, where every deadline would fire at once."""
+    """No escalation sweep can start, for tests about something else. Nothing escalates unless a
+    test runs a sweep (``services/escalation.sweep_now``) anyway; this also stops the schedule
+    handler from starting one if a test fires it."""
     from chalicelib import config
-    monkeypatch.setenv("MINYI_ESCALATION_SM_ARN", "")
+    monkeypatch.setenv("MINYI_SWEEP_SM_ARN", "")
     config.reload()

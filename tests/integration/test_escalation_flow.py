@@ -1,181 +1,234 @@
-"""The real escalation state machine on moto, driven by the app: deadlines seconds away.
+"""Escalation as a sweep, driven by the app: explicit clock, explicit sweeps, no sleeping.
 
-Shows: a ticket nobody signs for climbs village -> township -> county (and on), with SMS and events
-at each step; a ticket replied in time is not escalated; an extension restarts the timer; a person
-acting at the moment of escalation never loses their write (they get a 409 or the machine stands
-down).
+Shows: a ticket nobody signs for climbs village -> township -> county -> city and is then marked
+overdue; a ticket replied in time is never touched by a sweep; an extension moves the deadline; a
+person acting at the deadline never loses their write; two sweeps at once escalate once; after a
+reply-phase escalation the new unit must sign first; the light is red once a deadline was missed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import time
+import threading
 
-import boto3
 import fastjsonschema
 import pytest
 
-import app as app_module
-from chalicelib import config
 from chalicelib.adapters.models import RegistryModel, TicketEventModel, TicketModel
-from chalicelib.domain.errors import VersionConflict
-from chalicelib.services import intake, staff
+from chalicelib.domain.errors import InvalidTransition, VersionConflict
+from chalicelib.services import escalation, intake, staff, supervision, views
 from chalicelib.services.staff_auth import StaffUser
-from scripts.pump import Pump
-
-pytestmark = pytest.mark.slow
 
 HONGQI = "369902001001"
 VILLAGE_HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))
+TOWNSHIP_HANDLER = StaffUser("h_twp_hongqi", "u-twp-hongqi", frozenset({"handler"}))
 DISPATCHER = StaffUser("disp_liumin", "u-center", frozenset({"dispatcher"}))
-SLA = 2     # demo seconds: sign-in within 2 s, reply within 4 s, each level the same again
+LADDER = ["u-vil-hongqi", "u-twp-hongqi", "u-gov-zhangshui", "u-gov-city"]
 
 
-@pytest.fixture
-def live(stack, monkeypatch):
-    monkeypatch.setenv("DEMO_SLA_SECONDS", str(SLA))
-    config.reload()
-    stack.container.override(clock=time.time)
-    stack.pump = Pump(app_module)
-    yield stack
-    monkeypatch.delenv("DEMO_SLA_SECONDS")
-    config.reload()
-
-
-def submit(key: str) -> dict:
-    body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
+def submit(key: str, ticket_type: str = "complaint") -> str:
+    body = {"type": ticket_type, "description": "小区物业不作为，楼道垃圾一周没人清理",
             "region_code": HONGQI, "phone": "13812345678", "category": "A1001"}
-    return intake.submit(body, citizen_id="wx:esc", channel="wechat", idempotency_key=key)
+    return intake.submit(body, citizen_id="wx:esc", channel="wechat", idempotency_key=key)["id"]
 
 
-def executions(stack, ticket_id):
-    sfn = boto3.client("stepfunctions")
-    arn = stack.resources.state_machines["escalation"]
-    return {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]
-            if e["name"].startswith(ticket_id)}
+def ticket(tid: str) -> TicketModel:
+    return TicketModel.get(tid, consistent_read=True)
 
 
-def pump_until(stack, check, timeout=25.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        stack.pump.drain_once()
-        if check():
-            stack.pump.drain_once()
-            return
-        time.sleep(0.25)
-    raise AssertionError("timed out")
+def entries(tid: str, kind: str) -> list[TicketEventModel]:
+    return [e for e in TicketEventModel.query(tid) if e.kind == kind]
 
 
-def test_nobody_signs_ticket_climbs_the_ladder(live):
-    t = submit("k-esc-ladder-1")
-    first = [e for e in TicketEventModel.query(t["id"]) if e.kind == "dispatched"][0]
-    assert first.data["unit_id"] == "u-vil-hongqi"
-    pump_until(live, lambda: set(executions(live, t["id"]).values()) == {"SUCCEEDED"}
-               and TicketModel.get(t["id"]).overdue
-               and len(TicketModel.get(t["id"]).escalations or []) == 3)
-    ticket = TicketModel.get(t["id"])
-    hops = [(e["from_unit"], e["to_unit"]) for e in ticket.escalations]
-    assert hops == [("u-vil-hongqi", "u-twp-hongqi"), ("u-twp-hongqi", "u-gov-zhangshui"),
-                    ("u-gov-zhangshui", "u-gov-city")]
-    assert ticket.level == "city" and ticket.status == "dispatched"
-    timeline = [e.kind for e in TicketEventModel.query(t["id"])]
-    assert timeline.count("escalated") == 3
-    texts = [s.text for s in live.sms.sent]
-    # the overdue SMS reached every level of the chain at the first miss
-    for phone_owner in ("u-vil-hongqi", "u-twp-hongqi", "u-gov-zhangshui", "u-gov-city"):
-        phone = live.container.reference.unit(phone_owner).duty_phone
-        assert any("超过签收期限" in s for s in live.sms.to(phone)), phone_owner
-    assert sum("已提级至贵单位" in s for s in texts) == 3
-    # and the ticket is on each level's to-supervise list
-    for unit in ("u-vil-hongqi", "u-twp-hongqi", "u-gov-zhangshui", "u-gov-city"):
-        assert RegistryModel.get(f"supervise#{unit}", t["id"])
-    listing = staff_supervision("u-gov-zhangshui")
-    assert t["id"] in [i["id"] for i in listing["items"]]
+def sweep_at(stack, when: float) -> escalation.SweepReport:
+    stack.clock.t = when
+    rep = escalation.sweep_now(when)
+    assert rep.status == "SUCCEEDED", rep
+    return rep
 
 
-def staff_supervision(unit):
-    from chalicelib.services import supervision as overdue
-    return overdue.supervision_list(StaffUser("x", unit, frozenset({"leader"})))
+def test_nobody_signs_ticket_climbs_the_ladder_then_is_marked_overdue(stack):
+    tid = submit("k-esc-ladder-1")
+    t = ticket(tid)
+    assert t.unit_id == "u-vil-hongqi" and t.deadline_at == t.sign_due_at and t.esc_step == 0
+    assert sweep_at(stack, t.sign_due_at - 1).escalated == []        # not yet due
+    for level, unit in zip(("township", "county", "city"), LADDER[1:], strict=True):
+        before = ticket(tid)
+        rep = sweep_at(stack, before.deadline_at)                    # exactly at the deadline
+        assert rep.escalated == [tid]
+        after = ticket(tid)
+        assert (after.unit_id, after.level, after.status) == (unit, level, "dispatched")
+        assert after.version == before.version + 1 and after.overdue
+        assert after.open_unit == unit and after.unit_path == LADDER[LADDER.index(unit):]
+        assert after.sign_due_at > before.sign_due_at and after.deadline_at == after.sign_due_at
+    hops = [(e["from_unit"], e["to_unit"]) for e in ticket(tid).escalations]
+    assert hops == list(zip(LADDER, LADDER[1:], strict=False))
+    top = ticket(tid)
+    rep = sweep_at(stack, top.deadline_at + 5)
+    assert rep.escalated == [tid]
+    parked = ticket(tid)
+    assert parked.unit_id == "u-gov-city" and parked.deadline_shard.startswith("O#")
+    assert parked.deadline_at == top.deadline_at                     # the missed deadline stays
+    assert sweep_at(stack, top.deadline_at + 86400).escalated == []  # never swept again
+    from chalicelib.services.stats import open_ticket_gauges
+    assert open_ticket_gauges(top.deadline_at + 86400)["overdue"] == 1   # still counted red
+    # a later write that changes nothing about the deadline (a city leader's 批示) recomputes
+    # the same top-of-ladder miss: the ticket stays parked and nobody is told twice
+    leader = StaffUser("lead_city", "u-gov-city", frozenset({"leader"}))
+    staff.perform(leader, tid, "instruction", {"note": "请尽快办理"})
+    assert ticket(tid).deadline_shard.startswith("O#")
+    assert sweep_at(stack, top.deadline_at + 2 * 86400).escalated == []
+    climbed = entries(tid, "escalated")
+    assert len(climbed) == 3 and all(e.actor == "system" for e in climbed)
+    first = climbed[0].data
+    assert first["missed"] == "sign" and first["chain"] == LADDER and first["auto"] is True
+    assert first["snap"]["unit_id"] == "u-twp-hongqi" and first["snap"]["code"] == top.code
+    [mark] = entries(tid, "overdue")
+    assert mark.data["to_unit"] is None and mark.data["chain"] == ["u-gov-city"]
+    # the timeline stream (outbox) turned the sweep's entries into their effects: the overdue SMS
+    # reached every level of the chain at the first miss, each new unit was told, and the ticket
+    # is on every level's to-supervise list
+    for unit in LADDER:
+        phone = stack.container.reference.unit(unit).duty_phone
+        assert any("超过签收期限" in s for s in stack.sms.to(phone)), unit
+        assert RegistryModel.get(f"supervise#{unit}", tid)
+    assert sum("已提级至贵单位" in s.text for s in stack.sms.sent) == 3
+    listing = supervision.supervision_list(StaffUser("x", "u-gov-zhangshui",
+                                                     frozenset({"leader"})))
+    assert tid in [i["id"] for i in listing["items"]]
 
 
-def test_replied_in_time_is_not_escalated(live):
-    t = submit("k-esc-replied-1")
-    staff.perform(VILLAGE_HANDLER, t["id"], "sign", {})
-    staff.perform(VILLAGE_HANDLER, t["id"], "reply", {"text": "已处理", "grade": "A"})
-    time.sleep(3 * SLA + 1)
-    live.pump.drain_once()
-    ticket = TicketModel.get(t["id"])
-    assert ticket.unit_id == "u-vil-hongqi" and not ticket.escalations and not ticket.overdue
-    assert "RUNNING" not in executions(live, t["id"]).values()
+def test_replied_in_time_is_never_touched_by_a_sweep(stack):
+    tid = submit("k-esc-replied-1")
+    staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    staff.perform(VILLAGE_HANDLER, tid, "reply", {"text": "已处理", "grade": "A"})
+    t = ticket(tid)
+    assert t.deadline_at is None and t.deadline_shard is None and t.esc_plan is None
+    rep = sweep_at(stack, t.due_at + 30 * 86400)
+    assert tid not in rep.escalated + rep.skipped                    # 0 transitions for it
+    after = ticket(tid)
+    assert after.version == t.version and not after.escalations and not after.overdue
 
 
-def test_extension_restarts_the_timer(live):
-    t = submit("k-esc-extend-1")
-    staff.perform(VILLAGE_HANDLER, t["id"], "sign", {})
-    rev_signed = TicketModel.get(t["id"]).esc_rev
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
-    staff.perform(VILLAGE_HANDLER, t["id"], "extension",
+def test_extension_moves_the_deadline(stack):
+    import datetime as dt
+    tid = submit("k-esc-extend-1")
+    staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    signed = ticket(tid)
+    assert signed.deadline_at == signed.due_at
+    later = dt.datetime.fromtimestamp(signed.due_at + 7 * 86400, dt.timezone.utc)
+    staff.perform(VILLAGE_HANDLER, tid, "extension",
                   {"reason": "需协调施工", "new_due_at": later.isoformat()})
-    staff.perform(DISPATCHER, t["id"], "extension/decision", {"approve": True})
-    ticket = TicketModel.get(t["id"])
-    assert ticket.esc_rev == rev_signed + 1
-    time.sleep(2 * SLA + 1)             # past the original reply deadline
-    live.pump.drain_once()
-    ticket = TicketModel.get(t["id"])
-    assert not ticket.escalations and ticket.unit_id == "u-vil-hongqi"
-    runs = executions(live, t["id"])
-    assert runs[f"{t['id']}-r{ticket.esc_rev}"] == "RUNNING"      # watching the new deadline
-    # the replaced timer was stopped, or (stopping is best effort) stood down at its deadline
-    assert runs[f"{t['id']}-r{rev_signed}"] in ("ABORTED", "SUCCEEDED")
-    sfn = boto3.client("stepfunctions")
-    arn = [e["executionArn"] for e in sfn.list_executions(
-        stateMachineArn=live.resources.state_machines["escalation"])["executions"]
-        if e["name"] == f"{t['id']}-r{ticket.esc_rev}"][0]
-    plan = json.loads(sfn.describe_execution(executionArn=arn)["input"])
-    assert plan["steps"][0]["at_epoch"] == ticket.due_at
-    sfn.stop_execution(executionArn=arn)
+    staff.perform(DISPATCHER, tid, "extension/decision", {"approve": True})
+    extended = ticket(tid)
+    assert extended.due_at > signed.due_at and extended.deadline_at == extended.due_at
+    assert sweep_at(stack, signed.due_at + 60).escalated == []       # the old deadline is gone
+    assert ticket(tid).unit_id == "u-vil-hongqi"
+    assert sweep_at(stack, extended.due_at).escalated == [tid]       # the new one holds
 
 
-def test_person_acting_at_the_deadline_never_loses_their_write(live):
-    t = submit("k-esc-race-1")
-    due = TicketModel.get(t["id"]).sign_due_at
-    while time.time() < due:
-        time.sleep(0.01)
-    try:
-        staff.perform(VILLAGE_HANDLER, t["id"], "sign", {})
-        signed = True
-    except VersionConflict:
-        signed = False              # the machine got there first: the handler is told (409)
-    except Exception as exc:        # noqa: BLE001 - NotFound: it climbed before we even read
-        assert type(exc).__name__ == "NotFound"
-        signed = False
-    time.sleep(SLA + 1)
-    live.pump.drain_once()
-    ticket = TicketModel.get(t["id"])
-    kinds = [e.kind for e in TicketEventModel.query(t["id"])]
-    if signed:
-        assert ticket.status == "accepted" and ticket.signed_at and "signed" in kinds
-        first = ticket.escalations[0] if ticket.escalations else None
-        assert first is None or first.get("kind") == "reply"   # never escalated for sign-in
+def test_reply_phase_escalation_makes_the_new_unit_sign_first(stack):
+    tid = submit("k-esc-reply-1")
+    staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    staff.perform(VILLAGE_HANDLER, tid, "contact", {"outcome": "reached"})
+    signed = ticket(tid)
+    assert sweep_at(stack, signed.due_at).escalated == [tid]
+    t = ticket(tid)
+    assert (t.unit_id, t.status) == ("u-twp-hongqi", "dispatched")
+    assert t.signed_at is None and t.contacted_at is None
+    assert t.sign_due_at > signed.due_at and t.deadline_at == t.sign_due_at
+    assert t.due_at > t.sign_due_at
+    assert entries(tid, "escalated")[0].data["missed"] == "reply"
+    with pytest.raises(InvalidTransition):
+        staff.perform(TOWNSHIP_HANDLER, tid, "reply", {"text": "已处理", "grade": "A"})
+    staff.perform(TOWNSHIP_HANDLER, tid, "sign", {})
+    staff.perform(TOWNSHIP_HANDLER, tid, "reply", {"text": "已处理", "grade": "A"})
+    assert ticket(tid).status == "replied"
+
+
+def test_light_is_red_after_a_missed_deadline_until_replied(stack):
+    tid = submit("k-esc-light-1")
+    t = ticket(tid)
+    sweep_at(stack, t.sign_due_at)
+    climbed = ticket(tid)
+    now = climbed.clock_start_at + 1                                 # fresh deadline, far away
+    assert views.light(climbed, now) == "red"
+    staff.perform(TOWNSHIP_HANDLER, tid, "sign", {})
+    assert views.light(ticket(tid), now) == "red"
+    staff.perform(TOWNSHIP_HANDLER, tid, "reply", {"text": "已处理", "grade": "A"})
+    assert views.light(ticket(tid), now) is None
+
+
+def test_two_sweeps_at_once_escalate_once(stack):
+    tid = submit("k-esc-twice-1")
+    t = ticket(tid)
+    stack.clock.t = t.sign_due_at
+    arns = [escalation.start_sweep(t.sign_due_at), escalation.start_sweep(t.sign_due_at)]
+    reports = [escalation.report(a, stack.container.sweeps.wait(a)) for a in arns]
+    assert all(r.status == "SUCCEEDED" for r in reports)
+    assert sorted(len(r.escalated) for r in reports) == [0, 1]
+    assert sum(len(r.skipped) for r in reports) <= 1
+    after = ticket(tid)
+    assert len(after.escalations) == 1 and after.version == t.version + 1
+    assert len(entries(tid, "escalated")) == 1
+
+
+def test_person_acting_at_the_deadline_never_loses_their_write(stack):
+    tid = submit("k-esc-race-1")
+    t = ticket(tid)
+    stack.clock.t = t.sign_due_at
+    outcome = {}
+
+    def person():
+        try:
+            staff.perform(VILLAGE_HANDLER, tid, "sign", {"version": t.version})
+            outcome["signed"] = True
+        except (VersionConflict, Exception) as exc:   # noqa: BLE001 - 409, or 404 after climbing
+            outcome["signed"] = False
+            outcome["error"] = type(exc).__name__
+
+    arn = escalation.start_sweep(t.sign_due_at)
+    worker = threading.Thread(target=person)
+    worker.start()
+    rep = escalation.report(arn, stack.container.sweeps.wait(arn))
+    worker.join()
+    after = ticket(tid)
+    kinds = [e.kind for e in TicketEventModel.query(tid)]
+    assert after.version == t.version + 1                 # exactly one write won
+    if outcome["signed"]:
+        assert after.status == "accepted" and "signed" in kinds and "escalated" not in kinds
+        assert tid not in rep.escalated
     else:
-        assert ticket.escalations and ticket.escalations[0]["from_unit"] == "u-vil-hongqi"
-        assert "signed" not in kinds and ticket.status == "dispatched"
+        assert outcome["error"] in ("VersionConflict", "NotFound")
+        assert rep.escalated == [tid] and "signed" not in kinds
+        assert after.status == "dispatched" and after.unit_id == "u-twp-hongqi"
 
 
-def test_published_events_match_their_schemas(live):
-    sqs = boto3.client("sqs")
-    t = submit("k-esc-events-1")
-    staff.perform(VILLAGE_HANDLER, t["id"], "sign", {})
-    staff.perform(VILLAGE_HANDLER, t["id"], "reply", {"text": "已处理", "grade": "A"})
-    url = live.resources.queues["lifecycle"]
-    seen = {}
-    for _ in range(5):
-        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            envelope = json.loads(m["Body"])
-            seen[envelope["detail-type"]] = envelope["detail"]
-    assert {"TicketSubmitted", "TicketDispatched", "TicketReplied"} <= set(seen)
-    for name, detail in seen.items():
-        schema = json.loads(open(f"events/{name}.json").read())
-        fastjsonschema.compile(schema)(detail)
-        assert detail["ticket_id"] == t["id"]
+def test_review_queue_climbs_to_the_city_then_is_overdue(stack):
+    tid = submit("k-esc-review-1")
+    staff.perform(VILLAGE_HANDLER, tid, "return", {"reason": "不属于本单位职责"})
+    t = ticket(tid)
+    assert (t.status, t.unit_id) == ("returned", "u-center")
+    assert sweep_at(stack, t.deadline_at).escalated == [tid]
+    t = ticket(tid)
+    assert (t.status, t.unit_id, t.level) == ("returned", "u-gov-city", "city")
+    assert entries(tid, "escalated")[0].data["missed"] == "review"
+    staff.perform(DISPATCHER, tid, "dispatch", {"unit_id": "u-vil-hongqi"})   # still routable
+    assert ticket(tid).status == "dispatched"
+
+
+def test_sweep_entries_match_the_event_schemas(stack):
+    """The outbox builds the EventBridge detail of a sweep entry as
+    {event_id, ticket_id, at, entry_kind, **snap, **data without snap and public}."""
+    tid = submit("k-esc-schema-1")
+    for _ in range(4):
+        sweep_at(stack, ticket(tid).deadline_at)
+    for kind, schema_name in (("escalated", "TicketEscalated"), ("overdue", "TicketOverdue")):
+        entry = entries(tid, kind)[0]
+        data = dict(entry.data)
+        snap = data.pop("snap")
+        data.pop("public", None)
+        detail = {"event_id": f"{tid}/{entry.sk}", "ticket_id": tid, "at": int(entry.at),
+                  "entry_kind": entry.kind, **snap, **data}
+        with open(f"events/{schema_name}.json") as fh:
+            fastjsonschema.compile(json.load(fh))(detail)

@@ -1,69 +1,116 @@
-"""The escalation plan: the ladder, the deadlines each level gets, the phases."""
+"""The escalation plan: the ladder, the deadlines each level gets, the phases, and the DynamoDB
+values the sweep plumbs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import fastjsonschema
+import pytest
 
-from chalicelib.domain.escalation import Rung, TicketSnapshot, build_plan, execution_name
+from chalicelib.domain.escalation import (
+    CONDITION,
+    TicketState,
+    build_plan,
+    ddb,
+    encode,
+    parked_shard,
+    stays_parked,
+)
 
-RUNGS = [Rung("v", "village", ("v", "t", "c", "city")), Rung("t", "township", ("t", "c", "city")),
-         Rung("c", "county", ("c", "city")), Rung("city", "city", ("city",))]
+PATH = ("v", "t", "c", "city")
+LEVELS = {"v": "village", "t": "township", "c": "county", "city": "city"}
 T0 = 1_800_000_000
 
 
-def plus(seconds):
-    return lambda t: t + seconds
+def deadlines(at):
+    return at + 100, at + 500          # (sign-in, reply) for a unit taking over at `at`
 
 
-def test_sign_ladder_climbs_to_the_top_then_overdue():
-    ticket = TicketSnapshot("T" * 26, "dispatched", "v", 4, T0 + 100, T0 + 1000)
-    plan = build_plan(ticket, RUNGS, plus(100), plus(500))
-    assert plan["revision"] == 4 and plan["ticket_id"] == "T" * 26
-    steps = plan["steps"]
-    assert [(s["from_unit"], s["to_unit"]) for s in steps] == [
-        ("v", "t"), ("t", "c"), ("c", "city"), ("city", None)]
-    assert [s["at_epoch"] for s in steps] == [T0 + 100, T0 + 200, T0 + 300, T0 + 400]
-    assert steps[0]["at"] == dt.datetime.fromtimestamp(T0 + 100, dt.timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
-    assert all(s["kind"] == "sign" and s["open_statuses"] == ["dispatched"] for s in steps)
-    assert steps[0]["to_level"] == "township" and steps[0]["to_unit_path"] == ["t", "c", "city"]
-    assert steps[0]["new_sign_due_at"] == T0 + 200 == steps[0]["new_deadline_at"]
-    assert steps[0]["new_due_at"] == T0 + 1000          # the reply deadline is kept
+def state(status="dispatched", unit="v", path=PATH, sign=T0 + 100, due=T0 + 1000):
+    return TicketState("T" * 26, "2611230000016", status, unit, LEVELS.get(unit), path, sign,
+                       due, "complaint", "A1001", "wechat", "369902001001", False)
 
 
-def test_reply_ladder_after_sign_in():
-    ticket = TicketSnapshot("T" * 26, "accepted", "t", 5, T0 + 100, T0 + 1000)
-    steps = build_plan(ticket, RUNGS[1:], plus(100), plus(500))["steps"]
-    assert [(s["from_unit"], s["to_unit"]) for s in steps] == [
-        ("t", "c"), ("c", "city"), ("city", None)]
-    assert steps[0]["at_epoch"] == T0 + 1000 and steps[0]["new_due_at"] == T0 + 1500
-    assert steps[1]["at_epoch"] == T0 + 1500
-    assert all(s["open_statuses"] == ["dispatched", "accepted"] for s in steps)
+def values(step):
+    return step["values"]
+
+
+def data(step):
+    return json.loads(step["entry"]["data"]["S"])
+
+
+def test_sign_ladder_climbs_to_the_top_then_parks_overdue():
+    steps = build_plan(state(), LEVELS, deadlines, "D#3")
+    assert [s["kind"] for s in steps] == ["escalated"] * 3 + ["overdue"]
+    assert [s["at"] for s in steps] == [T0 + 100, T0 + 200, T0 + 300, T0 + 400]
+    hops = [(data(s)["from_unit"], data(s)["to_unit"]) for s in steps]
+    assert hops == [("v", "t"), ("t", "c"), ("c", "city"), ("city", None)]
+    first = steps[0]
+    assert values(first)[":unit"] == {"S": "t"} and values(first)[":lv"] == {"S": "township"}
+    assert values(first)[":path"] == {"L": [{"S": "t"}, {"S": "c"}, {"S": "city"}]}
+    assert values(first)[":sign"] == {"N": str(T0 + 200)} == values(first)[":next"]
+    assert values(first)[":due"] == {"N": str(T0 + 1000)}        # the reply promised is kept
+    assert values(first)[":st"] == {"S": "dispatched"}
+    assert data(first)["chain"] == list(PATH) and data(first)["missed"] == "sign"
+    assert data(first)["snap"]["unit_id"] == "t" and data(first)["snap"]["code"]
+    assert values(steps[-1])[":parked"] == {"S": "O#3"}
+    assert data(steps[-1])["chain"] == ["city"] and data(steps[-1])["to_unit"] is None
+
+
+def test_reply_phase_escalation_makes_the_new_unit_sign_first():
+    steps = build_plan(state("accepted", "t", PATH[1:]), LEVELS, deadlines, "D#0")
+    first = steps[0]
+    assert first["at"] == T0 + 1000 and data(first)["missed"] == "reply"
+    assert values(first)[":st"] == {"S": "dispatched"}
+    assert values(first)[":sign"] == {"N": str(T0 + 1100)} == values(first)[":next"]
+    assert values(first)[":due"] == {"N": str(T0 + 1500)}
+    assert "REMOVE #signed, #contacted, #cdue" in first["update"]
+    # then the sign-in ladder of the new unit
+    assert steps[1]["at"] == T0 + 1100 and data(steps[1])["missed"] == "sign"
+    assert [s["kind"] for s in steps] == ["escalated", "escalated", "overdue"]
+
+
+def test_review_queue_climbs_to_the_centers_parent_and_stays_unrouted():
+    for status in ("submitted", "returned"):
+        steps = build_plan(state(status, "u-center", ("u-center", "gov")), {"gov": "city"},
+                           deadlines, "D#1")
+        assert [s["kind"] for s in steps] == ["escalated", "overdue"]
+        assert data(steps[0])["missed"] == "review"
+        assert values(steps[0])[":unit"] == {"S": "gov"}
+        assert values(steps[0])[":st"] == {"S": status}
 
 
 def test_nothing_to_watch():
-    for status in ("replied", "closed", "withdrawn", "rejected", "merged"):
-        ticket = TicketSnapshot("T" * 26, status, "v", 1, T0, T0)
-        assert build_plan(ticket, RUNGS, plus(1), plus(1)) is None
+    for status in ("replied", "closed", "withdrawn", "rejected", "merged", "in_review"):
+        assert build_plan(state(status), LEVELS, deadlines, "D#0") == []
 
 
-def test_review_queue_is_flagged_overdue_but_never_climbs():
-    for status in ("submitted", "returned"):
-        ticket = TicketSnapshot("T" * 26, status, "u-center", 2, T0 + 50, T0 + 900)
-        plan = build_plan(ticket, [Rung("u-center", "city", ("u-center", "gov"))], plus(1),
-                          plus(1))
-        assert plan["revision"] == 2 and len(plan["steps"]) == 1
-        step = plan["steps"][0]
-        assert step["to_unit"] is None and step["at_epoch"] == T0 + 50
-        assert step["open_statuses"] == ["submitted", "returned"]
+def test_every_name_and_value_of_a_step_is_used_and_the_condition_fits():
+    """DynamoDB rejects unused expression names/values; the sweep adds :v :d :s :now."""
+    for st in (state(), state("accepted", "t", PATH[1:])):
+        for step in build_plan(st, LEVELS, deadlines, "D#0"):
+            text = step["update"] + " " + CONDITION
+            assert all(n in text for n in step["names"])
+            assert all(v in text for v in step["values"])
+            used = {w.strip(",()") for w in text.split() if w.strip(",()").startswith(":")}
+            assert used - set(step["values"]) == {":v", ":d", ":s", ":now"}
 
 
-def test_execution_names_are_unique_per_revision():
-    assert execution_name("T" * 26, 3) != execution_name("T" * 26, 4)
+def test_a_top_miss_already_marked_stays_parked():
+    plan = build_plan(state(unit="city", path=("city",)), LEVELS, deadlines, "D#2")
+    assert stays_parked(plan, T0 + 100) and not stays_parked(plan, T0 + 99)
+    assert not stays_parked(build_plan(state(), LEVELS, deadlines, "D#2"), T0 + 100)
+    assert parked_shard("D#7") == "O#7"
+
+
+def test_ddb_types_and_encoding():
+    assert ddb({"a": [1, "x", True, None]}) == {"M": {"a": {"L": [
+        {"N": "1"}, {"S": "x"}, {"BOOL": True}, {"NULL": True}]}}}
+    with pytest.raises(TypeError):
+        ddb(1.5)
+    assert json.loads(encode(build_plan(state(), LEVELS, deadlines, "D#0")))[0]["at"] == T0 + 100
 
 
 def test_event_schemas_are_valid_and_complete():

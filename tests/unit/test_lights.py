@@ -146,3 +146,13 @@ def test_light_from_epoch_rejects_garbage() -> None:
         light_from_epoch("soon", 0, 10)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         light_from_epoch(True, 0, 10)  # type: ignore[arg-type]
+
+
+def test_ticket_light_is_red_once_any_deadline_was_missed() -> None:
+    from chalicelib.domain.lights import ticket_light
+    start, due = 1_000_000, 1_000_000 + 10 * 86400
+    assert ticket_light(start + 60, start, due) == GREEN
+    # climbed to a new unit with fresh deadlines after a missed one: still red
+    assert ticket_light(start + 60, start, due, deadline=start + 86400, missed=True) == RED
+    # the current deadline (e.g. sign-in) has passed although the reply deadline has not
+    assert ticket_light(start + 2 * 86400, start, due, deadline=start + 86400) == RED

@@ -285,3 +285,13 @@ def test_policy_book_unit_id_exact_only() -> None:
 def test_policy_book_rejects_non_policies() -> None:
     with pytest.raises(TypeError):
         PolicyBook(SlaPolicy.default(), {CITY: {"sign_working_days": 2}})  # type: ignore[dict-item]
+
+
+def test_demo_seconds_shorten_emergencies_too_but_never_lengthen_them(cal: WorkCalendar) -> None:
+    at = sh(2026, 10, 3, 12)
+    dl = compute_deadlines(SlaPolicy.default(), cal, "help", True, at, demo_sla_seconds=60)
+    assert dl.sign_due_at == at + timedelta(seconds=60)
+    assert dl.reply_due_at == at + timedelta(seconds=120)
+    dl = compute_deadlines(SlaPolicy.default(), cal, "help", True, at, demo_sla_seconds=3600)
+    assert dl.sign_due_at == at + timedelta(minutes=10)     # the policy's clock minutes
+    assert dl.reply_due_at == at + timedelta(minutes=30)
