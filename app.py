@@ -2,7 +2,17 @@
 
 from chalice import Chalice
 
-from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
+from chalicelib.api import (
+    catalog,
+    citizen,
+    evaluation,
+    http,
+    public,
+    reviews,
+    staff,
+    supervision,
+    webhooks,
+)
 from chalicelib.jobs import admin, calendar, consumers, inbound, outbox, survey
 
 app = Chalice(app_name="minyi")
@@ -21,3 +31,4 @@ app.register_blueprint(webhooks.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
+app.register_blueprint(public.bp)

@@ -124,6 +124,13 @@ class Container:
         return self._get("tickets", build)
 
     @property
+    def public(self):
+        def build():
+            from ..adapters.public_repo import PublicRepository
+            return PublicRepository(self.settings.token_secret)
+        return self._get("public", build)
+
+    @property
     def reference(self):
         def build():
             from ..adapters.reference_repo import ReferenceRepository

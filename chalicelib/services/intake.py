@@ -16,7 +16,7 @@ from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
-from . import changes, views
+from . import changes, public, views
 from .container import container
 from .idempotency import check_key, run_once
 from .sla_service import calendar, policy_for, to_local
@@ -123,6 +123,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         due_at=due_at,
         clock_start_at=now,
     )
+    public.disclosure_keys(ticket)
     actor = agent or Actor("citizen", citizen_id)
     data = {"channel": channel, "type": submission.type}
     if agent:
