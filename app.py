@@ -7,6 +7,7 @@ from chalicelib.api import (
     citizen,
     evaluation,
     http,
+    open311,
     public,
     reviews,
     staff,
@@ -32,3 +33,4 @@ app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
 app.register_blueprint(public.bp)
+app.register_blueprint(open311.bp)

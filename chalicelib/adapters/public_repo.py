@@ -12,7 +12,8 @@ class PublicRepository:
         self._cursors = CursorCodec(cursor_secret)
 
     def disclosed(self, filters: Filters, statuses: frozenset[str] | None, limit: int,
-                  cursor: str | None, newest_first: bool = True):
+                  cursor: str | None, newest_first: bool = True,
+                  categories: tuple[str, ...] = ()):
         """One page of disclosed tickets, newest first: one Query on ``by_disclosure_place``
         when a township is given, else on ``by_disclosure``; the date range is the key condition,
         category and status are filters."""
@@ -33,6 +34,9 @@ class PublicRepository:
         if filters.category:
             condition = (TicketModel.category == filters.category) | \
                 TicketModel.category.startswith(filters.category)
+        if categories:
+            in_categories = TicketModel.category.is_in(*categories)
+            condition = in_categories if condition is None else condition & in_categories
         if statuses is not None:
             in_status = TicketModel.status.is_in(*sorted(statuses))
             condition = in_status if condition is None else condition & in_status

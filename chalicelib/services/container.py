@@ -131,6 +131,13 @@ class Container:
         return self._get("public", build)
 
     @property
+    def registry(self):
+        def build():
+            from ..adapters.registry_repo import RegistryRepository
+            return RegistryRepository()
+        return self._get("registry", build)
+
+    @property
     def reference(self):
         def build():
             from ..adapters.reference_repo import ReferenceRepository

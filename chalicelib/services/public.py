@@ -51,6 +51,7 @@ def public_ticket(ticket: TicketModel, timeline=None, *, content: bool = True) -
         "created_at": iso_local(ticket.created_at),
         "updated_at": iso_local(ticket.updated_at),
         "closed_at": iso_local(ticket.closed_at),
+        "due_at": iso_local(ticket.due_at),
     }
     if content:
         view["description"] = redact(ticket.description)
