@@ -166,3 +166,28 @@ def test_tracking_is_rate_limited_per_client_ip(stack, client, monkeypatch):
     for code in others:
         assert track(client, code, "1111")[0] == 404               # one guess per code
     assert track(client, t["code"], "0000")[0] == 429
+
+
+def test_the_acceptance_sms_tells_how_to_track(stack):
+    t = submit("track-sms-01", phone="13912340000")
+    (text,) = [m.text for m in stack.sms.sent if t["code"] in m.text and "受理" in m.text]
+    assert "手机号后4位" in text and f"查询 {t['code']}" in text
+
+
+def test_an_sms_query_answers_only_the_number_that_filed(stack, client):
+    from chalicelib.adapters.sms_providers import InboundSms
+    from chalicelib.services import inbound_sms
+    t = submit("track-sms-02", public=False, phone="13912340000")
+    reply(t["id"])
+    before = len(stack.sms.sent)
+    result = inbound_sms.handle(InboundSms("sns", "q-0001", "+8613912340000",
+                                           f"查询 {t['code']}"))
+    assert result == "status"
+    (answer,) = stack.sms.sent[before:]
+    assert answer.phone == "+8613912340000" and "已答复" in answer.text and t["code"] in answer.text
+    result = inbound_sms.handle(InboundSms("sns", "q-0002", "+8613700000000",
+                                           f"查询 {t['code']}"))
+    assert result == "status_unknown"
+    (refusal,) = stack.sms.sent[before + 1:]
+    assert refusal.phone == "+8613700000000" and "已答复" not in refusal.text
+    assert TicketModel.get(t["id"]).status == "replied"        # nothing was added to it
