@@ -7,6 +7,7 @@ from chalicelib.api import (
     citizen,
     evaluation,
     http,
+    knowledge,
     open311,
     public,
     reviews,
@@ -15,6 +16,7 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.jobs import admin, calendar, consumers, inbound, outbox, survey
+from chalicelib.jobs import knowledge as knowledge_jobs
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -34,3 +36,5 @@ app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(open311.bp)
+app.register_blueprint(knowledge.bp)
+app.register_blueprint(knowledge_jobs.bp)

@@ -49,6 +49,9 @@ KINDS: dict[str, str] = {
     "evaluated": "诉求人评价",
     "closed": "办结",
     "reopened": "重办",
+    # the public face (issue 14)
+    "kb_answered": "知识库解答（首次办结）",
+    "withheld": "不予公开",
 }
 
 
