@@ -9,6 +9,7 @@ import datetime as dt
 
 from ..domain.errors import Forbidden, NotFound, ValidationError
 from ..domain.paging import page_size
+from ..domain.redaction import redact
 from ..domain.ticket import new_ticket_id
 from ..observability import count
 from . import views
@@ -98,7 +99,8 @@ def open_campaign_for(campaign_id: str, ticket_type: str) -> dict:
 
 def public_campaigns() -> dict:
     """Campaigns open today, for the mini-program (no login)."""
-    items = [{"id": i, "title": d["title"], "description": d.get("description"),
+    items = [{"id": i, "title": redact(d["title"]),
+              "description": redact(d.get("description") or "") or None,
               "starts_on": d["starts_on"], "ends_on": d["ends_on"],
               "owner_unit": container.reference.unit_name(d["owner_unit"])}
              for i, d in container.registry.all(KIND)]

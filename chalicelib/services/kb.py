@@ -155,7 +155,8 @@ def search(text, region_code: str | None = None, category: str | None = None,
     hits = index().search(text, today=today(), chain=_chain(region_code), category=category,
                           limit=page_size(limit, rules.DEFAULT_RESULTS))
     count("KbSearches", hit=str(bool(hits)).lower())
-    return {"items": [{"id": e.entry_id, "question": e.question, "answer": redact(e.answer),
+    return {"items": [{"id": e.entry_id, "question": redact(e.question),
+                       "answer": redact(e.answer),
                        "category": e.category, "unit": ref.unit_name(e.unit_id),
                        "valid_until": e.valid_until, "score": score} for e, score in hits]}
 
