@@ -7,6 +7,7 @@ import json
 
 import pytest
 from chalice.test import Client
+from public_support import day
 
 import app as app_module
 from chalicelib.adapters.models import TicketEventModel, TicketModel
@@ -30,9 +31,9 @@ def client(stack):
         yield c
 
 
-def approved_entry(**over) -> str:
+def approved_entry(stack, **over) -> str:
     body = {"question": "社区老年人助餐点在哪里", "answer": "红旗社区助餐点在社区服务中心一楼，"
-            "每天11点至13点供餐，60岁以上老人凭身份证办卡。", "valid_until": "2026-12-31",
+            "每天11点至13点供餐，60岁以上老人凭身份证办卡。", "valid_until": day(stack, 38),
             "region_scope": "369902001000"}
     body.update(over)
     entry = kb.create_entry(UNIT, body)
@@ -50,25 +51,25 @@ def consult(key, **over):
 
 def test_units_write_and_the_center_approves(stack):
     entry = kb.create_entry(UNIT, {"question": "助餐点在哪里", "answer": "社区服务中心一楼",
-                                   "valid_until": "2026-12-31"})
+                                   "valid_until": day(stack, 38)})
     assert kb.search("助餐点在哪里")["items"] == []                # pending: not shown
     with pytest.raises(Forbidden):
         kb.decide(UNIT, entry["id"], {"approve": True})
     with pytest.raises(Forbidden):
         kb.update_entry(OTHER_UNIT, entry["id"], {"question": "x", "answer": "y",
-                                                  "valid_until": "2026-12-31"})
+                                                  "valid_until": day(stack, 38)})
     kb.decide(DISPATCHER, entry["id"], {"approve": True})
     assert [i["id"] for i in kb.search("助餐点在哪里")["items"]] == [entry["id"]]
     kb.update_entry(UNIT, entry["id"], {"question": "助餐点在哪里", "answer": "改到二楼",
-                                        "valid_until": "2026-12-31"})
+                                        "valid_until": day(stack, 38)})
     assert kb.search("助餐点在哪里")["items"] == []                # changed: approved again
     assert [e["id"] for e in kb.list_entries(DISPATCHER, "pending")["items"]] == [entry["id"]]
     assert kb.list_entries(OTHER_UNIT, None)["items"] == []
 
 
 def test_search_is_ranked_scoped_and_offered_for_a_draft(stack, client):
-    meals = approved_entry()
-    approved_entry(question="公积金怎么提取", answer="带身份证到公积金中心办理。",
+    meals = approved_entry(stack)
+    approved_entry(stack, question="公积金怎么提取", answer="带身份证到公积金中心办理。",
                    region_scope=None)
     r = client.http.post("/v1/kb/suggest", headers={"Content-Type": "application/json"},
                          body=json.dumps({"description": "老人助餐点在哪，怎么办卡",
@@ -81,7 +82,7 @@ def test_search_is_ranked_scoped_and_offered_for_a_draft(stack, client):
 
 
 def test_a_consult_answered_by_the_knowledge_base_is_recorded(stack):
-    entry_id = approved_entry()
+    entry_id = approved_entry(stack)
     unit_sms_before = len(stack.sms.to(UNIT_PHONE))
     sent_before = len(stack.sms.sent)
     t = consult("kb-consult-01", kb_entry_id=entry_id)
@@ -98,7 +99,7 @@ def test_a_consult_answered_by_the_knowledge_base_is_recorded(stack):
 
 
 def test_kb_entry_id_is_checked(stack):
-    entry_id = approved_entry()
+    entry_id = approved_entry(stack)
     with pytest.raises(ValidationError) as info:
         consult("kb-consult-03", kb_entry_id=entry_id, type="complaint")
     assert info.value.code == "kb_not_for_type"
@@ -111,17 +112,18 @@ def test_kb_entry_id_is_checked(stack):
 
 
 def test_expired_entries_stop_showing_and_their_unit_is_reminded_once(stack):
-    entry_id = approved_entry(valid_until="2026-11-30")
+    entry_id = approved_entry(stack, valid_until=day(stack, 7))
     assert kb.search("助餐点在哪里")["items"]
     assert kb.remind_expired() == {"reminded": 0}
-    stack.clock.advance(8 * 86400)                                    # 2026-12-01
+    expiry = day(stack, 7)
+    stack.clock.advance(8 * 86400)                                    # the day after
     assert kb.search("助餐点在哪里")["items"] == []
     with pytest.raises(ValidationError):
         consult("kb-consult-06", kb_entry_id=entry_id)
     assert kb.remind_expired() == {"reminded": 1}
     assert kb.remind_expired() == {"reminded": 0}                     # idempotent per entry
     (text,) = [t for t in stack.sms.to(UNIT_PHONE) if "知识库" in t]
-    assert "2026-11-30" in text
+    assert expiry in text
     assert kb.list_entries(UNIT, None)["items"][0]["expired"] is True
 
 
@@ -136,11 +138,11 @@ def suggestion(key, campaign_id=None, **over):
 
 def test_suggestion_campaigns_group_and_count_apart(stack, client):
     campaign = campaigns.open_campaign(DISPATCHER, {
-        "title": "滨江公园改造征集", "starts_on": "2026-11-20", "ends_on": "2026-12-20",
+        "title": "滨江公园改造征集", "starts_on": day(stack, -3), "ends_on": day(stack, 27),
         "owner_unit": "u-twp-hongqi"})
     with pytest.raises(Forbidden):
-        campaigns.open_campaign(UNIT, {"title": "x", "starts_on": "2026-11-20",
-                                       "ends_on": "2026-12-20", "owner_unit": "u-twp-hongqi"})
+        campaigns.open_campaign(UNIT, {"title": "x", "starts_on": day(stack, -3),
+                                       "ends_on": day(stack, 27), "owner_unit": "u-twp-hongqi"})
     ids = {suggestion(f"sug-camp-{i:03d}", campaign["id"])["id"] for i in range(3)}
     suggestion("sug-plain-001")
     intake.submit({"type": "complaint", "description": "滨江公园厕所太脏没人打扫",
@@ -157,7 +159,7 @@ def test_suggestion_campaigns_group_and_count_apart(stack, client):
         campaigns.suggestions(UNIT, campaign["id"], None, None)
     r = client.http.get("/v1/campaigns")
     assert [c["id"] for c in json.loads(r.body)["items"]] == [campaign["id"]]
-    stack.clock.advance(30 * 86400)                                   # after 2026-12-20
+    stack.clock.advance(30 * 86400)                                   # after its end
     with pytest.raises(ValidationError) as info:
         suggestion("sug-camp-late", campaign["id"])
     assert info.value.code == "campaign_closed"

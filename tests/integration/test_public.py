@@ -6,6 +6,7 @@ import json
 
 import pytest
 from chalice.test import Client
+from public_support import day
 
 import app as app_module
 from chalicelib.adapters.models import EphemeralModel, TicketModel
@@ -82,9 +83,9 @@ def test_filters_and_cursor_paging_use_the_index(stack, client):
     assert sorted(t["code"] for t in by_category["items"]) == sorted(codes)
     _, closed, _ = get(client, "/v1/public/tickets", status="closed")
     assert closed["items"] == []
-    _, today, _ = get(client, "/v1/public/tickets", **{"from": "2026-11-23", "to": "2026-11-23"})
+    _, today, _ = get(client, "/v1/public/tickets", **{"from": day(stack), "to": day(stack)})
     assert len(today["items"]) == 6
-    _, before, _ = get(client, "/v1/public/tickets", to="2026-11-22")
+    _, before, _ = get(client, "/v1/public/tickets", to=day(stack, -1))
     assert before["items"] == []
     status, error, _ = get(client, "/v1/public/tickets", status="open")
     assert status == 400 and error["error"]["code"] == "invalid_status"

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from chalice.test import Client
+from public_support import day
 
 import app as app_module
 from chalicelib.services import campaigns, intake, kb, open311, staff
@@ -43,10 +44,10 @@ def test_no_public_output_leaks_the_fixture(stack, client):
         staff.perform(HANDLER, t["id"], "reply", {"text": case["text"], "grade": "A"})
         tickets.append(t)
         entry = kb.create_entry(HANDLER, {"question": case["text"][:200],
-                                          "answer": case["text"], "valid_until": "2026-12-31"})
+                                          "answer": case["text"], "valid_until": day(stack, 38)})
         kb.decide(DISPATCHER, entry["id"], {"approve": True})
     campaigns.open_campaign(DISPATCHER, {"title": "征集", "description": cases[0]["text"],
-                                         "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+                                         "starts_on": day(stack, -22), "ends_on": day(stack, 38),
                                          "owner_unit": "u-twp-hongqi"})
     api_key = open311.register_client({"name": "leak test"})["api_key"]
     posted = client.http.post("/open311/v2/requests.json",
@@ -77,7 +78,7 @@ def test_no_public_output_leaks_the_fixture(stack, client):
                              body=json.dumps({"code": t["code"], "phone_last4": PHONE_LAST4}))
         assert r.status_code == 200
         outputs[f"track {t['code']}"] = r.body.decode()
-    for i, case in enumerate(cases):
+    for case in cases:
         read(f"/v1/kb/search?limit=100&q={quote(case['text'][:60])}")
     listed = json.loads(outputs["/v1/public/tickets?limit=100"])["items"]
     assert len(listed) == len(cases) + 1
