@@ -27,13 +27,16 @@ TYPE_LABELS_ZH = {"consult": "咨询", "complaint": "投诉", "help": "求助", 
 MAX_REASON = 500
 HIDDEN_PUBLIC_KEYS = frozenset({"attachments"})   # photos can't be redacted: never published
 
-STEP_LABELS = {
+STEP_LABELS = {  # kinds of domain.changes.KINDS (and older entries' kinds) for the public
     "submitted": "已受理", "dispatched": "已派单", "redispatched": "重新派单", "signed": "已签收",
     "contacted": "已联系诉求人", "replied": "已答复", "extended": "办理期限已延长",
     "extension_decided": "延期审批", "returned": "退回重新派单", "co_units": "增加协办单位",
     "escalated": "提级办理", "supervised": "督办", "evaluated": "已评价", "reopened": "重新办理",
     "closed": "已办结", "review": "社会评议", "kb_answered": "知识库解答",
-    "supplement": "补充材料",
+    "supplement": "补充材料", "extension_requested": "申请延期", "extension_rejected": "延期未批准",
+    "co_units_added": "增加协办单位", "review_queued": "进入研判或社会评议",
+    "review_decided": "社会评议结论", "instruction": "领导批示", "overdue": "超期督办",
+    "rejected": "不予受理", "withdrawn": "已撤回",
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -179,12 +179,12 @@ def _status_query(phone: str, code: str) -> str:
     from . import public
     ticket = container.tickets.get_by_code(code) if is_valid_code(code) else None
     if ticket is None or ticket.phone != phone:
-        notify.send(phone, status_unknown_text(), kind="status_query")
+        notify.send_now(phone, status_unknown_text(), kind="status_query")
         return "status_unknown"
     view = public.public_ticket(ticket, container.tickets.timeline(ticket.ticket_id),
                                 content=False)
     steps = view["timeline"]
-    notify.send(phone, status_text(code, view["stage_label"],
+    notify.send_now(phone, status_text(code, view["stage_label"],
                                    steps[-1]["label"] if steps else None), kind="status_query")
     return "status"
 

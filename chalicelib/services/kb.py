@@ -139,7 +139,9 @@ def index() -> rules.Index:
 def _chain(region_code: str | None) -> list[str] | None:
     if region_code is None:
         return None
-    region = container.reference.region(region_code) if isinstance(region_code, str) else None
+    valid = isinstance(region_code, str) and region_code.isascii() and region_code.isdigit() \
+        and len(region_code) == 12
+    region = container.reference.region(region_code) if valid else None
     if region is None:
         raise ValidationError("未知的地区编码", field="region_code", code="unknown_region")
     return list(region.chain or [region_code])
@@ -151,6 +153,8 @@ def search(text, region_code: str | None = None, category: str | None = None,
         raise ValidationError("请输入要查询的问题", field="q", code="missing_field")
     if len(text) > 4000:
         raise ValidationError("查询内容过长", field="q", code="too_long")
+    if category is not None and (not isinstance(category, str) or len(category) > 10):
+        raise ValidationError("诉求分类不正确", field="category", code="unknown_category")
     ref = container.reference
     hits = index().search(text, today=today(), chain=_chain(region_code), category=category,
                           limit=page_size(limit, rules.DEFAULT_RESULTS))
@@ -194,6 +198,7 @@ def answered(ticket: TicketModel, entry: rules.Entry, now: float) -> Step:
     ticket.kb_entry_id = entry.entry_id
     ticket.reply_text = entry.answer
     ticket.replied_at = ticket.closed_at = now
+    ticket.due_at = None                # nothing left to answer: no deadline to promise
     ticket.grade = "B"
     ticket.resolved = True
     count("FirstContactResolved", source="kb")
@@ -221,7 +226,7 @@ def remind_expired() -> dict:
             continue
         unit = container.reference.unit(entry.unit_id)
         phone = unit.duty_phone if unit else None
-        if notify.send(phone, reminder_text(entry.question, entry.valid_until),
+        if notify.send_now(phone, reminder_text(entry.question, entry.valid_until),
                        kind="kb_expired"):
             sent += 1
         else:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from ..adapters import counters
 from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import new_event
 from ..domain import disclosure
+from ..domain.changes import Step
 from ..domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import STATUS_LABELS_ZH, Actor, is_valid_code
 from ..observability import count
+from . import changes
 from .container import container
 from .sla_service import iso_local
 from .staff_auth import StaffUser
@@ -161,26 +162,22 @@ def track(body, client_ip: str | None) -> dict:
 
 # ------------------------------------------------------------------ a dispatcher withholds
 def withhold(user: StaffUser, ticket_id: str, body) -> dict:
-    """Take a ticket out of disclosure, with a reason (an internal timeline step).
-
-    The ticket change is this one function (load, check, set, save with its timeline entry),
-    written the way the other services write for now, to be routed through the single change
-    module when it lands."""
+    """Take a ticket out of disclosure, with a reason (an internal ``withheld`` step), through
+    the one change path (``services/changes.py``)."""
     if not user.has("dispatcher"):
         raise Forbidden("只有热线中心的派单员可以决定不予公开", code="role_required")
     reason = disclosure.parse_withhold(body)
     ticket = container.tickets.get(ticket_id) if isinstance(ticket_id, str) else None
     if ticket is None:
         raise NotFound("工单不存在")
-    now = container.now()
     if not ticket.withheld:
-        event = new_event(ticket, "withheld", Actor("staff", user.user, user.unit_id), now,
-                          text=reason, data={"was_disclosed": is_disclosed(ticket)},
-                          visible=False)
-        ticket.withheld = {"reason": reason, "by": user.user, "at": int(now)}
-        ticket.updated_at = now
-        disclosure_keys(ticket)
-        container.tickets.save(ticket, [event])
+        def mutate(t: TicketModel, now: float) -> list[Step]:
+            was_disclosed = is_disclosed(t)
+            t.withheld = {"reason": reason, "by": user.user, "at": int(now)}
+            disclosure_keys(t)
+            return [Step("withheld", reason, {"was_disclosed": was_disclosed}, visible=False)]
+
+        ticket = changes.change(ticket, Actor("staff", user.user, user.unit_id), mutate).ticket
         count("DisclosureWithheld")
     return {"id": ticket.ticket_id, "code": ticket.code, "withheld": ticket.withheld,
             "disclosed": is_disclosed(ticket)}
