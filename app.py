@@ -8,12 +8,16 @@ from chalicelib.api import (
     duplicates,
     evaluation,
     http,
+    knowledge,
+    open311,
+    public,
     reviews,
     staff,
     supervision,
     webhooks,
 )
 from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
+from chalicelib.jobs import knowledge as knowledge_jobs
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -33,3 +37,7 @@ app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
 app.register_blueprint(duplicates.bp)
 app.register_blueprint(escalation.bp)
+app.register_blueprint(public.bp)
+app.register_blueprint(open311.bp)
+app.register_blueprint(knowledge.bp)
+app.register_blueprint(knowledge_jobs.bp)

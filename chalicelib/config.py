@@ -128,6 +128,12 @@ class Settings:
         default_factory=lambda: float(_env("MINYI_REPEAT_TEXT_THRESHOLD", "0.6")))
     dup_h3_resolution: int = field(default_factory=lambda: _int("MINYI_DUP_H3_RESOLUTION", 7))
     phone_key_secret: str = field(default_factory=lambda: _env("MINYI_PHONE_KEY_SECRET", ""))
+    # public face (issue 14): tracking-by-code guesses per code and per client IP in a window,
+    # how long a public page may be cached, the knowledge base's reminder lead time
+    track_limit_per_code: int = field(default_factory=lambda: _int("MINYI_TRACK_LIMIT_CODE", 5))
+    track_limit_per_ip: int = field(default_factory=lambda: _int("MINYI_TRACK_LIMIT_IP", 30))
+    track_window_seconds: int = field(default_factory=lambda: _int("MINYI_TRACK_WINDOW", 3600))
+    public_cache_seconds: int = field(default_factory=lambda: _int("MINYI_PUBLIC_CACHE", 60))
     in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
     def __post_init__(self):

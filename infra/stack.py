@@ -35,7 +35,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from . import definitions, monitoring, nag
+from . import caching, definitions, monitoring, nag
 from .definitions import GATEWAY_ERRORS, gateway_error_body
 from .stages import StageConfig, is_china
 
@@ -112,6 +112,10 @@ class _Chalice(Chalice):
         path = super()._generate_sam_template_with_assets(chalice_out_dir, package_id)
         template = json.loads(Path(path).read_text(encoding="utf-8"))
         resources = template["Resources"]
+        for resource in resources.values():
+            if resource["Type"] == "AWS::Serverless::Api":
+                caching.add_cache_keys(resource["Properties"]["DefinitionBody"],
+                                       caching.cached_gets())
         by_lower = {name.lower(): name for name in resources}
         self.event_sources: dict[str, list[tuple[str, str]]] = {}
         self.timeouts: dict[str, int] = {}
@@ -610,12 +614,15 @@ class MinyiStack(Stack):
         rest_api = api.get_resource("RestAPI")
         rest_api.add_property_override("Name", self.api_name())
         rest_api.add_property_override("TracingEnabled", True)
-        rest_api.add_property_override("MethodSettings", [{
+        rest_api.add_property_override("MethodSettings", caching.method_settings({
             "ResourcePath": "/*", "HttpMethod": "*",
             "ThrottlingRateLimit": self.stage.throttle_rate,
             "ThrottlingBurstLimit": self.stage.throttle_burst,
             "MetricsEnabled": True, "LoggingLevel": "ERROR", "DataTraceEnabled": False,
-        }])
+        }, self.stage.public_cache_seconds, caching.cached_gets()))
+        # the public GETs are answered from the stage cache (infra/caching.py)
+        rest_api.add_property_override("CacheClusterEnabled", True)
+        rest_api.add_property_override("CacheClusterSize", self.stage.cache_cluster_size)
         rest_api.add_property_override("AccessLogSetting", {
             "DestinationArn": access_log.log_group_arn,
             "Format": json.dumps({

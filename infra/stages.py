@@ -56,6 +56,10 @@ class StageConfig:
     connect_contact_flow_id: str | None = None
     connect_source_phone: str | None = None
     connect_queue_id: str | None = None
+    # API Gateway stage cache for the public GETs (三公开, Open311): seconds an answer is
+    # served from the cache, and the cache's size in GB
+    public_cache_seconds: int = 60
+    cache_cluster_size: str = "0.5"
 
     @property
     def prefix(self) -> str:

@@ -115,6 +115,28 @@ class PhoneIndex(GlobalSecondaryIndex):
 
     Meta = _index_meta("by_phone")
     phone_key = UnicodeAttribute(hash_key=True)
+class DisclosureIndex(GlobalSecondaryIndex):
+    """Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
+    that nobody withheld have ``pub_feed``)."""
+
+    Meta = _index_meta("by_disclosure")
+    pub_feed = UnicodeAttribute(hash_key=True)
+    pub_at = NumberAttribute(range_key=True)
+
+
+class DisclosurePlaceIndex(GlobalSecondaryIndex):
+    """Disclosed tickets of one township, newest first (sparse like ``by_disclosure``)."""
+
+    Meta = _index_meta("by_disclosure_place")
+    pub_township = UnicodeAttribute(hash_key=True)
+    pub_at = NumberAttribute(range_key=True)
+
+
+class CampaignIndex(GlobalSecondaryIndex):
+    """Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse)."""
+
+    Meta = _index_meta("by_campaign")
+    campaign_id = UnicodeAttribute(hash_key=True)
     created_at = NumberAttribute(range_key=True)
 
 
@@ -198,6 +220,14 @@ class TicketModel(Model):
     merged_reporters = JSONAttribute(null=True)          # on a primary: [{ticket_id, code, ...}]
     repeat_of = UnicodeAttribute(null=True)              # 重复件: the closed ticket it repeats
     malicious_caller = BooleanAttribute(default=False)   # caller marked malicious: not scored
+    # public disclosure (三公开): sparse keys while disclosed; a dispatcher may withhold it
+    pub_feed = UnicodeAttribute(null=True)               # "P" while disclosed
+    pub_at = NumberAttribute(null=True)                  # = created_at
+    pub_township = UnicodeAttribute(null=True)           # the township's region code
+    withheld = JSONAttribute(null=True)                  # {"reason", "by", "at"}
+    # knowledge base and people's suggestions
+    kb_entry_id = UnicodeAttribute(null=True)            # answered from this entry (first contact)
+    campaign_id = UnicodeAttribute(null=True)            # a suggestion under a topic campaign
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()
@@ -208,6 +238,9 @@ class TicketModel(Model):
     by_dup_cell = DuplicateCellIndex()
     by_dup_place = DuplicatePlaceIndex()
     by_phone = PhoneIndex()
+    by_disclosure = DisclosureIndex()
+    by_disclosure_place = DisclosurePlaceIndex()
+    by_campaign = CampaignIndex()
 
 
 class TicketEventModel(Model):
@@ -317,6 +350,7 @@ class EphemeralModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     expires_at = TTLAttribute()
     data = JSONAttribute(null=True)
+    hits = NumberAttribute(null=True)                    # rate-limit counters (adapters/counters)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

@@ -45,6 +45,9 @@ class ReferenceRepository:
                 return None
         return self._cached(f"region:{code}", load)
 
+    def regions(self) -> dict[str, RegionModel]:
+        return self._cached("regions", lambda: {r.region_code: r for r in RegionModel.scan()})
+
     def categories(self) -> dict[str, CategoryModel]:
         return self._cached("categories", lambda: {c.code: c for c in CategoryModel.scan()})
 

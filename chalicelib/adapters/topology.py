@@ -66,6 +66,7 @@ SCHEDULES = {
     "reminders": "rate(15 minutes)",
     "gauges": "rate(15 minutes)",
     "surveys": "rate(10 minutes)",
+    "kb_expiry": "rate(1 day)",
 }
 
 

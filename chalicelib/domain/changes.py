@@ -59,6 +59,9 @@ KINDS: dict[str, str] = {
     "duplicates_found": "发现可能重复的工单",
     "caller_flagged": "标记恶意诉求人",
     "caller_unflagged": "取消恶意诉求人标记",
+    # the public face (issue 14)
+    "kb_answered": "知识库解答（首次办结）",
+    "withheld": "不予公开",
 }
 
 

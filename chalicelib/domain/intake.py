@@ -23,8 +23,9 @@ ATTACHMENT_KEY_RE = re.compile(r"^uploads/[0-9a-f]{16}/[0-9A-Z]{26}\.(jpg|png|pd
 
 SUBMISSION_FIELDS = frozenset({
     "type", "description", "region_code", "phone", "name", "category", "location",
-    "anonymous", "public", "attachments",
+    "anonymous", "public", "attachments", "kb_entry_id", "campaign_id",
 })
+_RECORD_ID_RE = re.compile(r"^[0-9A-Z]{26}$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Submission:
     anonymous: bool = False
     public: bool = False
     attachments: tuple[str, ...] = field(default_factory=tuple)
+    kb_entry_id: str | None = None      # the knowledge-base entry that answered this consult
+    campaign_id: str | None = None      # the topic campaign this suggestion answers
 
     def canonical(self) -> dict:
         """A stable dict of the request (what idempotency compares)."""
@@ -60,7 +63,8 @@ class Submission:
             "phone": self.phone, "name": self.name, "category": self.category,
             "location": self.location.to_dict() if self.location else None,
             "anonymous": self.anonymous, "public": self.public,
-            "attachments": list(self.attachments),
+            "attachments": list(self.attachments), "kb_entry_id": self.kb_entry_id,
+            "campaign_id": self.campaign_id,
         }
 
 
@@ -176,7 +180,18 @@ def parse_submission(body: Any) -> Submission:
         anonymous=_bool(body, "anonymous"),
         public=_bool(body, "public"),
         attachments=attachment_keys(body.get("attachments")),
+        kb_entry_id=_record_id(body, "kb_entry_id"),
+        campaign_id=_record_id(body, "campaign_id"),
     )
+
+
+def _record_id(body: Mapping, name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _RECORD_ID_RE.match(value):
+        raise ValidationError(f"{name} 不正确", field=name, code="invalid_reference")
+    return value
 
 
 def parse_supplement(body: Any) -> tuple[str, tuple[str, ...]]:

@@ -27,7 +27,6 @@ The rules err on the side of removing too much: a public page that says "某主�
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
@@ -367,17 +366,15 @@ def _apply_splices(text: str, pattern: re.Pattern, fn) -> str:
 
 
 def _get_pos_tokenizer() -> Any:
+    """POS tagging on the classifier's process-wide jieba tokenizer (one dictionary load)."""
     global _pos_tokenizer
     if _pos_tokenizer is None:
         with _lock:
             if _pos_tokenizer is None:
-                import jieba
                 import jieba.posseg
 
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
-                tokenizer.tokenizer.initialize()
-                _pos_tokenizer = tokenizer
+                from .classify import _get_tokenizer
+                _pos_tokenizer = jieba.posseg.POSTokenizer(_get_tokenizer())
     return _pos_tokenizer
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .sla import TICKET_TYPES  # noqa: F401 - re-exported: one list of types
 
-CHANNELS = ("wechat", "qr", "sms", "phone", "web", "petition")
+CHANNELS = ("wechat", "qr", "sms", "phone", "web", "petition", "open311")
 LEVELS = ("village", "township", "county", "city")
 
 SUBMITTED = "submitted"      # accepted by the platform, waiting for dispatch or review (研判)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.errors import DomainError
-from ..services import admin, calendar_notice
+from ..services import admin, calendar_notice, open311
 
 bp = Blueprint(__name__)
 
@@ -37,3 +37,8 @@ def holiday_notice(event, context):
     """``{"text": "<国务院办公厅关于2027年部分节假日安排的通知>", "apply": false}``: a dry run
     shows the days and the tickets it would change; ``"apply": true`` applies it."""
     return _run(calendar_notice.apply_notice, event)
+
+
+@bp.lambda_function(name="admin_open311_client")
+def open311_client(event, context):
+    return _run(open311.register_client, event)

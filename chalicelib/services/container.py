@@ -124,6 +124,20 @@ class Container:
         return self._get("tickets", build)
 
     @property
+    def public(self):
+        def build():
+            from ..adapters.public_repo import PublicRepository
+            return PublicRepository(self.settings.token_secret)
+        return self._get("public", build)
+
+    @property
+    def registry(self):
+        def build():
+            from ..adapters.registry_repo import RegistryRepository
+            return RegistryRepository()
+        return self._get("registry", build)
+
+    @property
     def reference(self):
         def build():
             from ..adapters.reference_repo import ReferenceRepository

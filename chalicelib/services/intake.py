@@ -16,7 +16,7 @@ from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
-from . import changes, duplicates, views
+from . import changes, duplicates, public, views
 from .container import container
 from .idempotency import check_key, run_once
 from .sla_service import calendar, policy_for, to_local
@@ -38,6 +38,12 @@ def validate(body, citizen_id: str) -> tuple[Submission, object, object]:
         category = container.reference.category(submission.category)
         if category is None:
             raise ValidationError("未知的诉求分类", field="category", code="unknown_category")
+    if submission.kb_entry_id:
+        from . import kb
+        kb.entry_for_consult(submission.kb_entry_id, submission.type, submission.region_code)
+    if submission.campaign_id:
+        from . import campaigns
+        campaigns.open_campaign_for(submission.campaign_id, submission.type)
     prefix = upload_prefix(citizen_id)
     for key in submission.attachments:
         if not key.startswith(prefix):
@@ -61,6 +67,13 @@ def submit(body, *, citizen_id: str, channel: str, idempotency_key: str | None,
     return run_once("submit", submitter, idempotency_key, payload,
                     lambda: _create(submission, citizen_id=citizen_id, channel=channel,
                                     agent=agent, guard=guard))
+
+
+def _kb_entry(submission: Submission):
+    if not submission.kb_entry_id:
+        return None
+    from . import kb
+    return kb.entry_for_consult(submission.kb_entry_id, submission.type, submission.region_code)
 
 
 def _submission_marker(submitter: str, key: str, payload: dict) -> tuple[str, str]:
@@ -123,17 +136,25 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         anonymous=submission.anonymous,
         public=submission.public,
         attachments=list(submission.attachments),
+        campaign_id=submission.campaign_id,
         status=SUBMITTED,
         due_at=due_at,
         clock_start_at=now,
     )
+    public.disclosure_keys(ticket)
     actor = agent or Actor("citizen", citizen_id)
     data = {"channel": channel, "type": submission.type}
     if agent:
         data["agent"] = agent.id
     from . import dispatch  # routing decides the unit before the first write
     steps = [Step("submitted", submission.description, data, channel=channel)]
-    steps += dispatch.route_new(ticket, chain, now)
+    answered_by = _kb_entry(submission)
+    if answered_by is not None:         # a consult the knowledge base answered: closed now
+        from . import kb
+        steps.append(kb.answered(ticket, answered_by, now))
+        public.disclosure_keys(ticket)
+    else:
+        steps += dispatch.route_new(ticket, chain, now)
     steps += duplicates.prepare_new(ticket, repeat, now)
     marker = None
     if guard:

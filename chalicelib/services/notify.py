@@ -42,7 +42,7 @@ def accepted(code: str, due_at: float | None, unit_name: str | None = None) -> s
     due = f"，将在{_date(due_at)}前答复" if due_at else ""
     routed = f"，已转交{unit_name}办理" if unit_name else ""
     return (f"{PREFIX}您的诉求已受理，工单号{code}{routed}{due}。"
-            f"可凭工单号在小程序或拨打12345查询进度。")
+            f"凭工单号和手机号后4位可在网上查询进度，或回复“查询 {code}”。")
 
 
 def dispatched(code: str, unit_name: str) -> str:

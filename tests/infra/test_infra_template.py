@@ -97,12 +97,42 @@ def test_staff_user_pool_and_groups(synth, stage_name):
     assert "custom:unit" in client["ReadAttributes"]
 
 
+def test_public_gets_are_cached_keyed_on_their_parameters(synth, stage_name):
+    """三公开 and Open311 reads come from the stage cache (no function call, no DynamoDB read
+    per repeated view), each keyed on its path and query parameters."""
+    from chalicelib.api import open311, public
+
+    template, stage = synth.templates[stage_name], synth.stage(stage_name)
+    api = _one(template, "AWS::Serverless::Api")
+    assert api["CacheClusterEnabled"] is True and api["CacheClusterSize"]
+    cached = {**public.CACHED_GETS, **open311.CACHED_GETS}
+    assert "/v1/public/tickets" in cached and "/open311/v2/{resource}" in cached
+    by_path = {s["ResourcePath"]: s for s in api["MethodSettings"]}
+    for path, query in cached.items():
+        setting = by_path["/" + path.lstrip("/").replace("/", "~1")]
+        assert setting["HttpMethod"] == "GET" and setting["CachingEnabled"] is True
+        assert setting["CacheTtlInSeconds"] == stage.public_cache_seconds
+        assert setting["ThrottlingRateLimit"] == stage.throttle_rate
+        operation = api["DefinitionBody"]["paths"][path]["get"]
+        keys = operation["x-amazon-apigateway-integration"]["cacheKeyParameters"]
+        assert {f"method.request.querystring.{q}" for q in query} <= set(keys)
+        assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == set(query)
+        for segment in re.findall(r"{(\w+)}", path):
+            assert f"method.request.path.{segment}" in keys
+    uncached = ("/v1/public/track", "/v1/tickets", "/v1/staff/queue")
+    assert not any(p in by_path for p in ("/" + u.lstrip("/").replace("/", "~1")
+                                          for u in uncached))
+    post = api["DefinitionBody"]["paths"]["/open311/v2/{resource}"]["post"]
+    assert "cacheKeyParameters" not in post["x-amazon-apigateway-integration"]
+
+
 def test_api_throttling_logging_and_name(synth, stage_name):
     template, stage = synth.templates[stage_name], synth.stage(stage_name)
     api = _one(template, "AWS::Serverless::Api")
     assert api["Name"] == f"minyi-{stage.name}"
     assert api["EndpointConfiguration"] == "REGIONAL"
-    (setting,) = api["MethodSettings"]
+    setting = api["MethodSettings"][0]
+    assert setting["ResourcePath"] == "/*" and setting["CachingEnabled"] is False
     assert setting["ThrottlingRateLimit"] == stage.throttle_rate
     assert setting["ThrottlingBurstLimit"] == stage.throttle_burst
     assert "DestinationArn" in api["AccessLogSetting"]

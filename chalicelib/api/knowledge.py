@@ -1,0 +1,69 @@
+"""The knowledge base (/v1/kb: search, no login; /v1/staff/kb: units write, the center approves)
+and people's suggestion campaigns (/v1/campaigns, /v1/staff/campaigns)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import campaigns, kb
+from .http import body_json, json_response, query_param, route
+from .staff import current_staff, staff_authorizer
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/kb/search", methods=["GET"])
+def search():
+    r = bp.current_request
+    return kb.search(query_param(r, "q"), query_param(r, "region_code"),
+                     query_param(r, "category"), query_param(r, "limit"))
+
+
+@route(bp, "/v1/kb/suggest", methods=["POST"])
+def suggest():
+    return kb.suggest(body_json(bp.current_request))
+
+
+@route(bp, "/v1/staff/kb", methods=["GET"], authorizer=staff_authorizer)
+def list_entries():
+    return kb.list_entries(current_staff(), query_param(bp.current_request, "status"))
+
+
+@route(bp, "/v1/staff/kb", methods=["POST"], authorizer=staff_authorizer)
+def create_entry():
+    return json_response(kb.create_entry(current_staff(), body_json(bp.current_request)),
+                         status=201)
+
+
+@route(bp, "/v1/staff/kb/{entry_id}", methods=["POST"], authorizer=staff_authorizer)
+def update_entry(entry_id):
+    return kb.update_entry(current_staff(), entry_id, body_json(bp.current_request))
+
+
+@route(bp, "/v1/staff/kb/{entry_id}/decision", methods=["POST"], authorizer=staff_authorizer)
+def decide(entry_id):
+    return kb.decide(current_staff(), entry_id, body_json(bp.current_request))
+
+
+@route(bp, "/v1/campaigns", methods=["GET"])
+def open_campaigns():
+    return campaigns.public_campaigns()
+
+
+@route(bp, "/v1/staff/campaigns", methods=["POST"], authorizer=staff_authorizer)
+def open_campaign():
+    return json_response(campaigns.open_campaign(current_staff(), body_json(bp.current_request)),
+                         status=201)
+
+
+@route(bp, "/v1/staff/campaigns/{campaign_id}", methods=["GET"], authorizer=staff_authorizer)
+def campaign(campaign_id):
+    return campaigns.summary(current_staff(), campaign_id)
+
+
+@route(bp, "/v1/staff/campaigns/{campaign_id}/suggestions", methods=["GET"],
+       authorizer=staff_authorizer)
+def campaign_suggestions(campaign_id):
+    r = bp.current_request
+    return campaigns.suggestions(current_staff(), campaign_id, query_param(r, "limit"),
+                                 query_param(r, "cursor"))

@@ -1,0 +1,58 @@
+"""The public API (三公开, tracking by code) under /v1/public: no login.
+
+GET answers carry ``Cache-Control: public, max-age=...`` and are cached by API Gateway (infra:
+``CACHED_GETS`` below, each with the query parameters that are part of its cache key), so a
+repeated view of a public page costs no DynamoDB read.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..services import public
+from ..services.container import container
+from .http import body_json, json_response, query_param, route
+from .staff import current_staff, staff_authorizer
+
+bp = Blueprint(__name__)
+
+LIST_PARAMS = ("category", "township", "status", "from", "to", "limit", "cursor")
+# path -> the query parameters that are part of its cache key (infra/stack.py reads this)
+CACHED_GETS: dict[str, tuple[str, ...]] = {
+    "/v1/public/tickets": LIST_PARAMS,
+    "/v1/public/tickets/{code}": (),
+}
+
+
+def cache_headers() -> dict:
+    return {"Cache-Control": f"public, max-age={container.settings.public_cache_seconds}"}
+
+
+def client_ip(request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp")
+
+
+@route(bp, "/v1/public/tickets", methods=["GET"])
+def list_tickets():
+    request = bp.current_request
+    params = {name: query_param(request, name) for name in LIST_PARAMS}
+    return json_response(public.list_disclosed(params), headers=cache_headers())
+
+
+@route(bp, "/v1/public/tickets/{code}", methods=["GET"])
+def get_ticket(code):
+    return json_response(public.get_disclosed(code), headers=cache_headers())
+
+
+@route(bp, "/v1/public/track", methods=["POST"])
+def track():
+    request = bp.current_request
+    return json_response(public.track(body_json(request), client_ip(request)),
+                         headers={"Cache-Control": "no-store"})
+
+
+@route(bp, "/v1/staff/tickets/{ticket_id}/withhold", methods=["POST"],
+       authorizer=staff_authorizer)
+def withhold(ticket_id):
+    return public.withhold(current_staff(), ticket_id, body_json(bp.current_request))
