@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: venv run test lint unit integration e2e infra synth token bench clean
+.PHONY: venv run test lint unit integration e2e infra bundle package synth token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ venv: $(STAMP)
 run: venv
 	$(PY) scripts/local_stack.py run
 
-test: venv lint unit integration e2e infra
+test: venv lint unit integration e2e infra bundle
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -34,6 +34,13 @@ e2e: venv
 
 infra: venv
 	@if [ -d tests/infra ]; then $(PYTEST) tests/infra; else echo "no infra tests yet"; fi
+
+bundle: venv
+	$(PYTEST) tests/bundle
+
+# the Lambda bundle of a stage, trimmed (scripts/bundle.py): make package STAGE=dev
+package: venv
+	$(PY) scripts/bundle.py --stage $(or $(STAGE),dev) --out .local/bundle-$(or $(STAGE),dev)
 
 synth: venv
 	$(PY) infra/app.py
