@@ -5,7 +5,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.errors import DomainError
-from ..services import admin
+from ..lazy import lazy
+
+admin = lazy("chalicelib.services.admin")
+
 
 bp = Blueprint(__name__)
 
