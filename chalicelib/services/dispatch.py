@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from ..adapters import classifier_store
 from ..adapters.models import CategoryModel, RegistryModel, TicketModel
 from ..domain import routing
-from ..domain.catalog import Category, load_routed_examples
+from ..domain.catalog import Category
 from ..domain.changes import Step
-from ..domain.classify import Classifier
+from ..domain.classify import Classifier, shipped_stats
 from ..domain.errors import ValidationError
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
@@ -30,17 +31,14 @@ def _domain_category(model: CategoryModel) -> Category:
 
 
 def classifier() -> Classifier:
-    """One classifier per warm process: catalog keywords + shipped examples + examples the
-    dispatchers taught by correcting categories."""
+    """One classifier per warm process: catalog keywords + the shipped examples' model artifact
+    + the statistics of what dispatchers taught by correcting categories (one bounded Query:
+    adapters/classifier_store.py), never the examples themselves."""
     with _classifier_lock:
         if "c" not in _classifier:
             cats = [_domain_category(c) for c in container.reference.categories().values()]
-            examples = list(load_routed_examples())
-            for item in RegistryModel.query(EXAMPLES_PK):
-                data = item.data or {}
-                if data.get("text") and data.get("category"):
-                    examples.append((data["text"], data["category"]))
-            _classifier["c"] = Classifier(cats, examples)
+            _classifier["c"] = Classifier(
+                cats, stats=shipped_stats().merge(classifier_store.load()))
         return _classifier["c"]
 
 
@@ -50,11 +48,16 @@ def reset_classifier() -> None:
 
 
 def learn(text: str, category: str, now: float, ticket_id: str) -> None:
-    RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text[:500], "category": category},
+    """A dispatcher corrected a ticket's category: keep the example (the record) and add its
+    statistics to the stored model and to this process's classifier."""
+    text = text[:500]
+    RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text, "category": category},
                   updated_at=now).save()
+    example = classifier().example_stats(text, category)
+    classifier_store.add(example, now)
     with _classifier_lock:
         if "c" in _classifier:
-            _classifier["c"].learn(text, category)
+            _classifier["c"].learn_stats(example)
 
 
 def category_chain(code: str | None) -> list[str]:

@@ -1,0 +1,77 @@
+"""What dispatchers taught the classifier, kept as statistics that add up
+(:class:`chalicelib.domain.classify.Stats`), so a cold start reads a bounded model instead of
+every learned example.
+
+Registry items under ``pk = "classifier"``: ``sk = "df"`` holds ``{"n", "df"}`` and
+``sk = "cat#<minor code>"`` holds that category's ``{"sums"}``. ``value`` is each item's version:
+a learned example is added to the df item and its category's item in one transaction conditioned
+on both versions, retried when another dispatcher got in first. Reading the model is one Query
+of at most (minor categories + 1) items, whatever the number of tickets or examples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.classify import Stats
+from .models import RegistryModel
+
+PK = "classifier"
+DF_SK = "df"
+RETRIES = 5
+
+
+def _cat_sk(category: str) -> str:
+    return f"cat#{category}"
+
+
+def load() -> Stats:
+    stats = Stats()
+    for item in RegistryModel.query(PK):
+        data = item.data or {}
+        if item.sk == DF_SK:
+            stats.n, stats.df = int(data.get("n", 0)), Counter(data.get("df") or {})
+        elif item.sk.startswith("cat#"):
+            stats.sums[item.sk.removeprefix("cat#")] = Counter(data.get("sums") or {})
+    return stats
+
+
+def _get(sk: str) -> RegistryModel | None:
+    try:
+        return RegistryModel.get(PK, sk, consistent_read=True)
+    except RegistryModel.DoesNotExist:
+        return None
+
+
+def _versioned_put(tx: TransactWrite, current: RegistryModel | None, sk: str, data: dict,
+                   now: float) -> None:
+    version = int(current.value or 0) if current is not None else 0
+    item = RegistryModel(PK, sk, value=version + 1, data=data, updated_at=now)
+    condition = (RegistryModel.value == version) if current is not None \
+        else RegistryModel.sk.does_not_exist()
+    tx.save(item, condition=condition)
+
+
+def add(example: Stats, now: float) -> None:
+    """Add one learned example's statistics (one category) to the stored model."""
+    (category, sums), = example.sums.items()
+    for attempt in range(RETRIES):
+        df_item, cat_item = _get(DF_SK), _get(_cat_sk(category))
+        df_data = (df_item.data if df_item else None) or {}
+        cat_data = (cat_item.data if cat_item else None) or {}
+        stored = Stats(int(df_data.get("n", 0)), Counter(df_data.get("df") or {}),
+                       {category: Counter(cat_data.get("sums") or {})})
+        merged = stored.merge(example).to_dict()
+        try:
+            with TransactWrite(connection=Connection(region=RegistryModel.Meta.region)) as tx:
+                _versioned_put(tx, df_item, DF_SK, {"n": merged["n"], "df": merged["df"]}, now)
+                _versioned_put(tx, cat_item, _cat_sk(category),
+                               {"sums": merged["sums"][category]}, now)
+            return
+        except TransactWriteError:
+            if attempt == RETRIES - 1:
+                raise
