@@ -3,14 +3,16 @@
 every learned example.
 
 Registry items under ``pk = "classifier"``: ``sk = "df"`` holds ``{"n", "df"}`` and
-``sk = "cat#<minor code>"`` holds that category's ``{"sums"}``. ``value`` is each item's version:
-a learned example is added to the df item and its category's item in one transaction conditioned
-on both versions, retried when another dispatcher got in first. Reading the model is one Query
-of at most (minor categories + 1) items, whatever the number of tickets or examples.
+``sk = "sums#<k>"`` (k = 0..SHARDS-1, by a hash of the category) holds ``{"sums": {category:
+weights}}`` for its categories. ``value`` is each item's version: a learned example is added to
+the df item and its category's shard in one transaction conditioned on both versions, retried
+when another dispatcher got in first. Reading the model is one Query of at most SHARDS + 1 items,
+whatever the number of tickets or examples (the items grow with the vocabulary only).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from pynamodb.connection import Connection
@@ -22,11 +24,12 @@ from .models import RegistryModel
 
 PK = "classifier"
 DF_SK = "df"
+SHARDS = 8
 RETRIES = 5
 
 
-def _cat_sk(category: str) -> str:
-    return f"cat#{category}"
+def _shard_sk(category: str) -> str:
+    return f"sums#{hashlib.sha1(category.encode()).digest()[0] % SHARDS}"
 
 
 def load() -> Stats:
@@ -35,8 +38,9 @@ def load() -> Stats:
         data = item.data or {}
         if item.sk == DF_SK:
             stats.n, stats.df = int(data.get("n", 0)), Counter(data.get("df") or {})
-        elif item.sk.startswith("cat#"):
-            stats.sums[item.sk.removeprefix("cat#")] = Counter(data.get("sums") or {})
+        elif item.sk.startswith("sums#"):
+            for category, sums in (data.get("sums") or {}).items():
+                stats.sums[category] = Counter(sums)
     return stats
 
 
@@ -59,18 +63,18 @@ def _versioned_put(tx: TransactWrite, current: RegistryModel | None, sk: str, da
 def add(example: Stats, now: float) -> None:
     """Add one learned example's statistics (one category) to the stored model."""
     (category, sums), = example.sums.items()
+    shard_sk = _shard_sk(category)
     for attempt in range(RETRIES):
-        df_item, cat_item = _get(DF_SK), _get(_cat_sk(category))
+        df_item, shard_item = _get(DF_SK), _get(shard_sk)
         df_data = (df_item.data if df_item else None) or {}
-        cat_data = (cat_item.data if cat_item else None) or {}
+        shard_sums = ((shard_item.data if shard_item else None) or {}).get("sums") or {}
         stored = Stats(int(df_data.get("n", 0)), Counter(df_data.get("df") or {}),
-                       {category: Counter(cat_data.get("sums") or {})})
+                       {c: Counter(v) for c, v in shard_sums.items()})
         merged = stored.merge(example).to_dict()
         try:
             with TransactWrite(connection=Connection(region=RegistryModel.Meta.region)) as tx:
                 _versioned_put(tx, df_item, DF_SK, {"n": merged["n"], "df": merged["df"]}, now)
-                _versioned_put(tx, cat_item, _cat_sk(category),
-                               {"sums": merged["sums"][category]}, now)
+                _versioned_put(tx, shard_item, shard_sk, {"sums": merged["sums"]}, now)
             return
         except TransactWriteError:
             if attempt == RETRIES - 1:
