@@ -122,6 +122,10 @@ class CallCounter:
         self.seconds: Counter[tuple[str, str, str]] = Counter()
         # calls that came back with an error, by (service, operation, target, error code)
         self.errors: Counter[tuple[str, str, str, str]] = Counter()
+        # DynamoDB items read, by (service, operation, target): what a Query or Scan scanned
+        # (ScannedCount: matched by the key condition, before any filter; COUNT queries too),
+        # the items a GetItem/BatchGetItem returned
+        self.items: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         self._active = True
         self._installed = False
@@ -171,13 +175,16 @@ class CallCounter:
             error = type(exception).__name__
         elif http_response is not None and http_response.status_code >= 300:
             error = (parsed or {}).get("Error", {}).get("Code") or str(http_response.status_code)
+        items = _items_read(parsed) if parsed and not error else 0
         with self._lock:
             self.seconds[key] += elapsed
+            self.items[key] += items
             if error:
                 self.errors[key + (error,)] += 1
 
     def reset(self) -> None:
         with self._lock:
+            self.items.clear()
             self.counts.clear()
             self.seconds.clear()
             self.errors.clear()
@@ -200,6 +207,16 @@ class CallCounter:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def _items_read(parsed: dict) -> int:
+    if "ScannedCount" in parsed:
+        return int(parsed["ScannedCount"])
+    if "Item" in parsed:
+        return 1
+    if "Responses" in parsed and isinstance(parsed["Responses"], dict):
+        return sum(len(v) for v in parsed["Responses"].values())
+    return 0
 
 
 calls = CallCounter()

@@ -86,6 +86,16 @@ class ReviewIndex(GlobalSecondaryIndex):
     review_at = NumberAttribute(range_key=True)
 
 
+class UnitStatusIndex(GlobalSecondaryIndex):
+    """A unit's open tickets of one status by their next deadline: the queue's ``?status=``
+    filter is a key condition (``begins_with(status_deadline, "<status>#")``), so a page reads
+    only tickets of that status (sparse: open tickets only, like ``by_unit_deadline``)."""
+
+    Meta = _index_meta("by_unit_status")
+    open_unit = UnicodeAttribute(hash_key=True)
+    status_deadline = UnicodeAttribute(range_key=True)
+
+
 class LocationMap(MapAttribute):
     lat = NumberAttribute()
     lng = NumberAttribute()
@@ -158,6 +168,8 @@ class TicketModel(Model):
     review = JSONAttribute(null=True)                    # social review (社会评议) record
     review_queue = UnicodeAttribute(null=True)           # sparse: "pending" while in review
     review_at = NumberAttribute(null=True)
+    # sparse key of by_unit_status: "<status>#<deadline_at, 10 digits>" while open
+    status_deadline = UnicodeAttribute(null=True)
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()
@@ -165,6 +177,7 @@ class TicketModel(Model):
     by_code = CodeIndex()
     by_callback = CallbackIndex()
     by_review = ReviewIndex()
+    by_unit_status = UnitStatusIndex()
 
 
 class TicketEventModel(Model):

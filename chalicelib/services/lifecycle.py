@@ -29,9 +29,16 @@ def refresh_open_keys(ticket: TicketModel) -> None:
     ticket.open_unit = ticket.unit_id
     ticket.deadline_at = int(deadline)
     ticket.deadline_shard = deadline_shard(ticket.ticket_id, container.settings.deadline_shards)
+    ticket.status_deadline = status_deadline_key(ticket.status, int(deadline))
 
 
 def clear_open_keys(ticket: TicketModel) -> None:
     ticket.open_unit = None
     ticket.deadline_at = None
     ticket.deadline_shard = None
+    ticket.status_deadline = None
+
+
+def status_deadline_key(status: str, deadline: int) -> str:
+    """The by_unit_status sort key: a status, then the deadline in sortable digits."""
+    return f"{status}#{int(deadline):010d}"
