@@ -127,6 +127,9 @@ class CallCounter:
         # the items a GetItem/BatchGetItem returned
         self.items: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
+        # objects with before(service, op, params, context) / after(service, op, context,
+        # failed): e.g. _wru.WriteMeter, which prices each write
+        self.observers: list = []
         self._active = True
         self._installed = False
 
@@ -159,6 +162,9 @@ class CallCounter:
         key = (model.service_model.service_name, model.name, _tables(params))
         with self._lock:
             self.counts[key] += 1
+        for observer in self.observers:
+            if context is not None:
+                observer.before(key[0], key[1], params, context)
         if context is not None:
             context[self._KEY] = key
             context[self._T0] = time.perf_counter()
@@ -175,6 +181,8 @@ class CallCounter:
             error = type(exception).__name__
         elif http_response is not None and http_response.status_code >= 300:
             error = (parsed or {}).get("Error", {}).get("Code") or str(http_response.status_code)
+        for observer in self.observers:
+            observer.after(key[0], key[1], context, bool(error))
         items = _items_read(parsed) if parsed and not error else 0
         with self._lock:
             self.seconds[key] += elapsed

@@ -47,7 +47,8 @@ APP_TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
                      "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
                      "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
                      "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
-_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+                "INCLUDE": dynamodb.ProjectionType.INCLUDE}
 
 
 def pascal(name: str) -> str:
@@ -220,7 +221,8 @@ class MinyiStack(Stack):
                 table.add_global_secondary_index(
                     index_name=gsi["name"], partition_key=attr(gkeys["HASH"]),
                     sort_key=attr(gkeys["RANGE"]) if "RANGE" in gkeys else None,
-                    projection_type=_PROJECTIONS[gsi["projection"]])
+                    projection_type=_PROJECTIONS[gsi["projection"]],
+                    non_key_attributes=gsi.get("non_key_attributes"))
             out[spec.short] = table
         return out
 

@@ -68,7 +68,9 @@ def create_tables(settings: Settings, endpoint_url: str | None = None,
             kwargs["GlobalSecondaryIndexes"] = [{
                 "IndexName": g["name"],
                 "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in g["key_schema"]],
-                "Projection": {"ProjectionType": g["projection"]},
+                "Projection": {"ProjectionType": g["projection"],
+                               **({"NonKeyAttributes": g["non_key_attributes"]}
+                                  if g.get("non_key_attributes") else {})},
             } for g in spec["gsis"]]
         if spec["stream"]:
             kwargs["StreamSpecification"] = {"StreamEnabled": True,
