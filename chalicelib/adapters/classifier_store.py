@@ -60,9 +60,16 @@ def _versioned_put(tx: TransactWrite, current: RegistryModel | None, sk: str, da
     tx.save(item, condition=condition)
 
 
-def add(example: Stats, now: float) -> None:
-    """Add one learned example's statistics (one category) to the stored model."""
+EXAMPLES_PK = "examples"
+
+
+def add(example: Stats, now: float, *, ticket_id: str, text: str) -> bool:
+    """Add one learned example's statistics (one category) to the stored model, together with
+    the example's own record (``examples``/<ticket id>) in the same transaction. A ticket is
+    learned once: a redelivered stream record finds the record and adds nothing (False)."""
     (category, sums), = example.sums.items()
+    record = RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text, "category": category},
+                           updated_at=now)
     shard_sk = _shard_sk(category)
     for attempt in range(RETRIES):
         df_item, shard_item = _get(DF_SK), _get(shard_sk)
@@ -75,7 +82,13 @@ def add(example: Stats, now: float) -> None:
             with TransactWrite(connection=Connection(region=RegistryModel.Meta.region)) as tx:
                 _versioned_put(tx, df_item, DF_SK, {"n": merged["n"], "df": merged["df"]}, now)
                 _versioned_put(tx, shard_item, shard_sk, {"sums": merged["sums"]}, now)
-            return
-        except TransactWriteError:
+                tx.save(record, condition=RegistryModel.sk.does_not_exist())
+            return True
+        except TransactWriteError as exc:
+            reasons = getattr(exc, "cancellation_reasons", None) or []
+            if len(reasons) == 3 and reasons[2] is not None and \
+                    reasons[2].code == "ConditionalCheckFailed":
+                return False                 # this ticket was learned already
             if attempt == RETRIES - 1:
                 raise
+    return False

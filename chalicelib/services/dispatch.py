@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 from ..adapters import classifier_store
-from ..adapters.models import CategoryModel, RegistryModel, TicketModel
+from ..adapters.models import CategoryModel, TicketModel
 from ..domain import routing
 from ..domain.catalog import Category
 from ..domain.changes import Step
@@ -19,7 +19,6 @@ from ..observability import count, logger
 from .container import container
 from .sla_service import calendar, policy_for, to_local
 
-EXAMPLES_PK = "examples"
 _classifier_lock = threading.Lock()
 _classifier: dict[str, Classifier] = {}
 
@@ -51,10 +50,9 @@ def learn(text: str, category: str, now: float, ticket_id: str) -> None:
     """A dispatcher corrected a ticket's category: keep the example (the record) and add its
     statistics to the stored model and to this process's classifier."""
     text = text[:500]
-    RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text, "category": category},
-                  updated_at=now).save()
     example = classifier().example_stats(text, category)
-    classifier_store.add(example, now)
+    if not classifier_store.add(example, now, ticket_id=ticket_id, text=text):
+        return                      # learned already (a redelivered record)
     with _classifier_lock:
         if "c" in _classifier:
             _classifier["c"].learn_stats(example)

@@ -14,13 +14,14 @@ DISPATCHER = StaffUser("disp_liumin", "u-center", frozenset({"dispatcher"}))
 TEXT = "你好，我家楼下那个问题一直没人来看，麻烦回电"
 
 
-def _to_review_then_dispatch(key: str, category: str) -> None:
+def _to_review_then_dispatch(stack, key: str, category: str) -> None:
     t = intake.submit({"type": "complaint", "description": TEXT, "region_code": HONGQI,
                        "phone": "13812345678"}, citizen_id="wx:erin", channel="wechat",
                       idempotency_key=key)
     assert t["status"] == "submitted"          # too vague: the review queue (研判)
     staff.perform(DISPATCHER, t["id"], "dispatch",
                   {"unit_id": "u-vil-hongqi", "category": category})
+    stack.outbox.drain()                      # the correction is learned by the outbox consumer
 
 
 def test_a_correction_is_learned_into_the_stored_model_and_read_back_in_one_query(
@@ -30,7 +31,7 @@ def test_a_correction_is_learned_into_the_stored_model_and_read_back_in_one_quer
     target = "A1001"
     for i in range(2):
         dispatch.reset_classifier()           # a cold start between corrections
-        _to_review_then_dispatch(f"k-learn-{i:04d}", target)
+        _to_review_then_dispatch(stack, f"k-learn-{i:04d}", target)
     stored = classifier_store.load()
     assert stored.n == 2 and list(stored.sums) == [target]
 
@@ -63,15 +64,25 @@ def test_concurrent_learners_do_not_lose_an_example(stack):
         calls["n"] += 1
         if calls["n"] <= 2:                    # the first attempt reads before the other write
             item = real_get(sk)
-            classifier_store.add(b, 1.0) if calls["n"] == 2 else None
+            if calls["n"] == 2:
+                classifier_store.add(b, 1.0, ticket_id="T-B", text="路边摊贩占道经营")
             return item
         return real_get(sk)
 
     classifier_store._get, saved = stale_get, classifier_store._get
     try:
-        classifier_store.add(a, 2.0)
+        assert classifier_store.add(a, 2.0, ticket_id="T-A", text="小区门口有人占道摆摊")
     finally:
         classifier_store._get = saved
     stored = classifier_store.load()
     assert stored.n == 2
     assert stored.to_dict()["sums"]["A0101"] == a.merge(b).to_dict()["sums"]["A0101"]
+
+
+def test_a_redelivered_correction_is_learned_once(stack):
+    """Learning runs in the outbox consumer, which may see a record twice: the example's own
+    record is written in the same transaction, so the second delivery adds nothing."""
+    example = dispatch.classifier().example_stats("小区门口有人占道摆摊", "A0101")
+    assert classifier_store.add(example, 1.0, ticket_id="T-1", text="小区门口有人占道摆摊")
+    assert not classifier_store.add(example, 2.0, ticket_id="T-1", text="小区门口有人占道摆摊")
+    assert classifier_store.load().n == 1
