@@ -6,6 +6,10 @@ levels.
 
 In-process moto, the demo city (SMS recorded in memory: not an AWS cost here). Per ticket:
 
+The timeline stream's consumer (the outbox: SMS, events, escalation timers) is drained after each
+step and counted: its calls, and one Lambda invocation per batch (reading the stream is free
+for Lambda triggers and is not counted).
+
 - on time: a citizen's categorized submission (routed to 红旗社区), sign-in, a phone contact,
   the reply;
 - four levels: the submission, then nobody signs: the escalation state machine moves it
@@ -73,6 +77,7 @@ class Tally:
         self.events = 0
         self.transitions = 0
         self.executions = 0
+        self.invocations = 0          # outbox consumer batches
 
     def add(self, counts, items: int, wru: int, app_ms: float, api: bool = True):
         self.api += int(api)
@@ -127,12 +132,34 @@ def run() -> dict:
                     total += int(attrs["Attributes"]["ApproximateNumberOfMessages"])
                 return total
 
+        from chalicelib.adapters.streams import StreamReader
+        from chalicelib.jobs.outbox import on_timeline
+
+        with calls.paused():
+            reader = StreamReader(boto3.client("dynamodbstreams", region_name=settings.region),
+                                  settings.timeline_stream_arn)
+
+        def drain_outbox(tally) -> None:
+            """The timeline stream's consumer (SMS, events, timers, learning), as Lambda's event
+            source mapping runs it: its calls count, the stream reads (free for Lambda) don't."""
+            while True:
+                with calls.paused():
+                    batches = list(reader.batches(100))
+                if not batches:
+                    return
+                for shard, event in batches:
+                    response = on_timeline(event, None)
+                    tally.invocations += 1
+                    with calls.paused():
+                        reader.accept(shard, event, response)
+
         def step(tally, fn, api=True):
             calls.reset()
             meter.reset()
             t0 = time.perf_counter()
             with quiet_stdout():
                 result = fn()
+                drain_outbox(tally)
             wall = (time.perf_counter() - t0) * 1000
             own = wall - sum(calls.seconds.values()) * 1000
             tally.add(calls.counts.copy(), sum(calls.items.values()), meter.total, own, api)
@@ -142,6 +169,7 @@ def run() -> dict:
         with quiet_stdout():
             intake.submit(dict(BODY), citizen_id="wx:warm", channel="wechat",
                           idempotency_key="k-cost-warm")
+            drain_outbox(Tally())
         base_messages = queued()
 
         # --- on time ----------------------------------------------------------------------
@@ -224,7 +252,7 @@ def run() -> dict:
 
 def _cost(t: Tally, messages: int) -> dict:
     p = PRICES
-    invocations = t.api + messages
+    invocations = t.api + messages + t.invocations
     duration_s = (t.app_ms + CALL_MS * t.calls) / 1000
     per_ticket = {
         "api_gateway": t.api * p["api_gateway_rest_request"],
