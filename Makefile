@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 CLOCK_PAST := $(shell date -d '-1 year' +%F)
 CLOCK_FUTURE := $(shell date -d '+1 year' +%F)
 
-.PHONY: venv run test lint unit integration e2e infra synth token bench clean clock-matrix
+.PHONY: venv run test lint unit integration e2e infra synth token bench clean clock-matrix bundle package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ venv: $(STAMP)
 run: venv
 	$(PY) scripts/local_stack.py run
 
-test: venv lint unit clock-matrix infra
+test: venv lint unit clock-matrix infra bundle
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -44,6 +44,13 @@ clock-matrix: venv
 
 infra: venv
 	@if [ -d tests/infra ]; then $(PYTEST) tests/infra; else echo "no infra tests yet"; fi
+
+bundle: venv
+	$(PYTEST) tests/bundle
+
+# the Lambda bundle of a stage, trimmed (scripts/bundle.py): make package STAGE=dev
+package: venv
+	$(PY) scripts/bundle.py --stage $(or $(STAGE),dev) --out .local/bundle-$(or $(STAGE),dev)
 
 synth: venv
 	$(PY) infra/app.py

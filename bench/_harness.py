@@ -124,7 +124,14 @@ class CallCounter:
         self.errors: Counter[tuple[str, str, str, str]] = Counter()
         # items DynamoDB read for Query/Scan calls (ScannedCount: before any filter)
         self.items_read: Counter[tuple[str, str, str]] = Counter()
+        # DynamoDB items read, by (service, operation, target): what a Query or Scan scanned
+        # (ScannedCount: matched by the key condition, before any filter; COUNT queries too),
+        # the items a GetItem/BatchGetItem returned
+        self.items: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
+        # objects with before(service, op, params, context) / after(service, op, context,
+        # failed): e.g. _wru.WriteMeter, which prices each write
+        self.observers: list = []
         self._active = True
         self._installed = False
 
@@ -157,6 +164,9 @@ class CallCounter:
         key = (model.service_model.service_name, model.name, _tables(params))
         with self._lock:
             self.counts[key] += 1
+        for observer in self.observers:
+            if context is not None:
+                observer.before(key[0], key[1], params, context)
         if context is not None:
             context[self._KEY] = key
             context[self._T0] = time.perf_counter()
@@ -173,15 +183,20 @@ class CallCounter:
             error = type(exception).__name__
         elif http_response is not None and http_response.status_code >= 300:
             error = (parsed or {}).get("Error", {}).get("Code") or str(http_response.status_code)
+        for observer in self.observers:
+            observer.after(key[0], key[1], context, bool(error))
+        items = _items_read(parsed) if parsed and not error else 0
         with self._lock:
             self.seconds[key] += elapsed
             if isinstance(parsed, dict) and "ScannedCount" in parsed:
                 self.items_read[key] += int(parsed["ScannedCount"])
+            self.items[key] += items
             if error:
                 self.errors[key + (error,)] += 1
 
     def reset(self) -> None:
         with self._lock:
+            self.items.clear()
             self.counts.clear()
             self.seconds.clear()
             self.errors.clear()
@@ -205,6 +220,16 @@ class CallCounter:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def _items_read(parsed: dict) -> int:
+    if "ScannedCount" in parsed:
+        return int(parsed["ScannedCount"])
+    if "Item" in parsed:
+        return 1
+    if "Responses" in parsed and isinstance(parsed["Responses"], dict):
+        return sum(len(v) for v in parsed["Responses"].values())
+    return 0
 
 
 calls = CallCounter()

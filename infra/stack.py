@@ -35,6 +35,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from scripts import bundle
+
 from . import caching, definitions, monitoring, nag
 from .definitions import GATEWAY_ERRORS, gateway_error_body
 from .stages import StageConfig, is_china
@@ -96,7 +98,13 @@ class _Chalice(Chalice):
       is ``APIHandler`` (only when ``log_retention_in_days`` is set): each Fn::Sub is pointed
       at the resource it means.
     - ``event_sources``: {function: [(SQS|SNS, physical name)]}, for the stack's checks.
+    - the package is trimmed to what runs (``scripts/bundle.py``): no boto3/botocore (the
+      runtime's), only the optional SDK groups this deployment uses, precompiled bytecode.
     """
+
+    def __init__(self, scope, construct_id, *, bundle_groups: tuple[str, ...] = (), **kwargs):
+        self.bundle_groups = bundle_groups
+        super().__init__(scope, construct_id, **kwargs)
 
     def _package_app(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
@@ -107,6 +115,8 @@ class _Chalice(Chalice):
                                 env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
+        bundle.trim(Path(self._sam_package_dir) / "deployment.zip", self.stage_name,
+                    extra_groups=self.bundle_groups)
 
     def _generate_sam_template_with_assets(self, chalice_out_dir, package_id):
         path = super()._generate_sam_template_with_assets(chalice_out_dir, package_id)
@@ -539,6 +549,12 @@ class MinyiStack(Stack):
                                resource_name=f"{self.stage.prefix}{machine}:*",
                                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
 
+    def bundle_groups(self) -> tuple[str, ...]:
+        """The optional SDK groups (pyproject ``[tool.minyi.bundle.optional]``) this
+        deployment bundles: its SMS provider's SDK, if it has one."""
+        group = f"sms-{self._sms_mode()}"
+        return (group,) if group in bundle.load_config().optional else ()
+
     def _sms_mode(self) -> str:
         mode = self.stage.sms_mode or chalice_stage(self.stage.name).get(
             "environment_variables", {}).get("MINYI_SMS_MODE", "sns")
@@ -604,7 +620,7 @@ class MinyiStack(Stack):
         }
         with _cwd(build_dir):
             api = _Chalice(self, "Api", source_dir=str(definitions.REPO_ROOT),
-                          stage_config=stage_config)
+                          stage_config=stage_config, bundle_groups=self.bundle_groups())
 
         access_log = logs.LogGroup(self, "ApiAccessLogs",
                                    log_group_name=f"/aws/apigateway/{self.api_name()}",

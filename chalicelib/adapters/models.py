@@ -16,7 +16,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from ..config import settings
@@ -34,15 +39,30 @@ def _meta(table: str) -> type:
     return type("Meta", (_Meta,), {"table_name": settings.table(table)})
 
 
-def _index_meta(name: str) -> type:
-    return type("Meta", (), {"index_name": name, "projection": AllProjection(),
+def _index_meta(name: str, projection=None) -> type:
+    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection(),
                              "billing_mode": BILLING})
+
+
+# What each list shows (services/views.py), projected into its index: an index entry is written
+# only when its key or one of these attributes changes, and its size is what is projected.
+# tests/unit/test_projections.py checks each view built from the projected attributes alone.
+# DynamoDB allows 100 projected non-key attributes over all of a table's indexes.
+CITIZEN_LIST_ATTRIBUTES = (
+    "code", "status", "type", "category", "region_code", "description", "channel",
+    "created_at", "due_at", "deadline_at", "clock_start_at", "attachments", "anonymous",
+    "public", "location", "reply_text", "replied_at")
+STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
+    "phone", "name", "version", "level", "unit_id", "co_units", "route_reason",
+    "category_source", "category_confidence", "emergency", "sign_due_at", "contact_due_at",
+    "signed_at", "contacted_at", "grade", "overdue", "extension", "reopen_count", "supervised",
+    "escalations")
 
 
 class CitizenIndex(GlobalSecondaryIndex):
     """A citizen's tickets, newest first."""
 
-    Meta = _index_meta("by_citizen")
+    Meta = _index_meta("by_citizen", IncludeProjection(list(CITIZEN_LIST_ATTRIBUTES)))
     citizen_id = UnicodeAttribute(hash_key=True)
     created_at = NumberAttribute(range_key=True)
 
@@ -50,7 +70,7 @@ class CitizenIndex(GlobalSecondaryIndex):
 class UnitDeadlineIndex(GlobalSecondaryIndex):
     """A unit's open tickets by their next deadline (sparse: only open tickets have open_unit)."""
 
-    Meta = _index_meta("by_unit_deadline")
+    Meta = _index_meta("by_unit_deadline", IncludeProjection(list(STAFF_LIST_ATTRIBUTES)))
     open_unit = UnicodeAttribute(hash_key=True)
     deadline_at = NumberAttribute(range_key=True)
 
@@ -71,16 +91,17 @@ class DeadlineIndex(GlobalSecondaryIndex):
 
 
 class CodeIndex(GlobalSecondaryIndex):
-    """The short code a citizen quotes on the phone -> the ticket."""
+    """The short code a citizen quotes on the phone -> the ticket id (read again by id)."""
 
-    Meta = _index_meta("by_code")
+    Meta = _index_meta("by_code", KeysOnlyProjection())
     code = UnicodeAttribute(hash_key=True)
 
 
 class CallbackIndex(GlobalSecondaryIndex):
-    """Replied tickets whose callback survey is due (sparse, sharded like the deadline index)."""
+    """Replied tickets whose callback survey is due (sparse, sharded like the deadline index).
+    The survey job reads each due ticket again by id, so the index holds keys only."""
 
-    Meta = _index_meta("by_callback")
+    Meta = _index_meta("by_callback", KeysOnlyProjection())
     callback_shard = UnicodeAttribute(hash_key=True)
     callback_at = NumberAttribute(range_key=True)
 
@@ -115,6 +136,9 @@ class PhoneIndex(GlobalSecondaryIndex):
 
     Meta = _index_meta("by_phone")
     phone_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class DisclosureIndex(GlobalSecondaryIndex):
     """Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
     that nobody withheld have ``pub_feed``)."""
@@ -138,6 +162,18 @@ class CampaignIndex(GlobalSecondaryIndex):
     Meta = _index_meta("by_campaign")
     campaign_id = UnicodeAttribute(hash_key=True)
     created_at = NumberAttribute(range_key=True)
+
+
+class UnitStatusIndex(GlobalSecondaryIndex):
+    """A unit's open tickets of one status by their next deadline: the queue's ``?status=``
+    filter is a key condition (``begins_with(status_deadline, "<status>#")``), so a page reads
+    only tickets of that status (sparse: open tickets only, like ``by_unit_deadline``). Keys
+    only: the page's tickets are read by id (one BatchGetItem), and the index is written only
+    when a ticket's unit, status or deadline changes, not on every change."""
+
+    Meta = _index_meta("by_unit_status", KeysOnlyProjection())
+    open_unit = UnicodeAttribute(hash_key=True)
+    status_deadline = UnicodeAttribute(range_key=True)
 
 
 class LocationMap(MapAttribute):
@@ -228,6 +264,8 @@ class TicketModel(Model):
     # knowledge base and people's suggestions
     kb_entry_id = UnicodeAttribute(null=True)            # answered from this entry (first contact)
     campaign_id = UnicodeAttribute(null=True)            # a suggestion under a topic campaign
+    # sparse key of by_unit_status: "<status>#<deadline_at, 10 digits>" while open
+    status_deadline = UnicodeAttribute(null=True)
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()
@@ -241,6 +279,7 @@ class TicketModel(Model):
     by_disclosure = DisclosureIndex()
     by_disclosure_place = DisclosurePlaceIndex()
     by_campaign = CampaignIndex()
+    by_unit_status = UnitStatusIndex()
 
 
 class TicketEventModel(Model):
@@ -378,12 +417,14 @@ def table_specs() -> list[dict]:
         gsis = []
         for index in sorted(schema.get("global_secondary_indexes", []),
                             key=lambda i: i["index_name"]):
-            gsis.append({
+            gsi = {
                 "name": index["index_name"],
                 "key_schema": _keys(index["key_schema"]),
                 "projection": index["projection"]["ProjectionType"],
-                "non_key_attributes": list(index["projection"].get("NonKeyAttributes", [])),
-            })
+            }
+            if index["projection"].get("NonKeyAttributes"):
+                gsi["non_key_attributes"] = list(index["projection"]["NonKeyAttributes"])
+            gsis.append(gsi)
         specs.append({
             "logical": model.__name__.removesuffix("Model"),
             "table_name": model.Meta.table_name,

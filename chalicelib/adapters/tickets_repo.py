@@ -174,6 +174,23 @@ class TicketRepository:
         items = list(result)
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
+    def unit_open_tickets_with_status(self, unit_id: str, status: str, limit: int,
+                                      cursor: str | None):
+        """A unit's open tickets of one status, soonest deadline first: the status is part of
+        the key condition, so a page reads only matching tickets (their keys from the index,
+        then the tickets themselves in one BatchGetItem)."""
+        scope = f"unit:{unit_id}:{status}"
+        start = self._cursors.decode(cursor, scope)
+        result = TicketModel.by_unit_status.query(
+            unit_id, TicketModel.status_deadline.startswith(f"{status}#"), limit=limit,
+            last_evaluated_key=start)
+        ids = [key.ticket_id for key in result]
+        found = {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
+        # a ticket that changed between the two reads is shown only if it still qualifies
+        items = [found[i] for i in ids if i in found and found[i].status == status
+                 and found[i].open_unit == unit_id]
+        return items, self._cursors.encode(result.last_evaluated_key, scope)
+
     def due_between(self, shard: str, start: float, end: float):
         return TicketModel.by_deadline.query(
             shard, TicketModel.deadline_at.between(start, end))

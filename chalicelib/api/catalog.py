@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import catalog
+from ..lazy import lazy
 from .http import route
+
+catalog = lazy("chalicelib.services.catalog")
 
 bp = Blueprint(__name__)
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import auth, citizen, intake
+from ..lazy import lazy
 from .http import bearer_token, body_json, json_response, query_param, route
+
+auth = lazy("chalicelib.services.auth")
+citizen = lazy("chalicelib.services.citizen")
+intake = lazy("chalicelib.services.intake")
 
 bp = Blueprint(__name__)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import survey
+from ..lazy import lazy
 from .citizen import current_citizen
 from .http import body_json, json_response, route
+
+survey = lazy("chalicelib.services.survey")
 
 bp = Blueprint(__name__)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import review
+from ..lazy import lazy
 from . import staff
 from .http import body_json, query_param, route
+
+review = lazy("chalicelib.services.review")
 
 bp = Blueprint(__name__)
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from chalice import AuthResponse, Blueprint
 
 from ..domain.errors import DomainError, Forbidden
-from ..services import intake, staff
+from ..lazy import lazy
 from ..services.staff_auth import StaffUser, verify_staff_token
 from .http import body_json, json_response, query_param, route
+
+intake = lazy("chalicelib.services.intake")
+staff = lazy("chalicelib.services.staff")
 
 bp = Blueprint(__name__)
 
@@ -73,5 +76,10 @@ def _action_route(action: str):
     return view
 
 
-for _action in staff.ACTIONS:
+# The action routes, named here so that registering them does not import the services
+# (services.staff.ACTIONS maps the same names to their functions; a unit test keeps them equal).
+ACTION_PATHS = ("sign", "contact", "reply", "extension", "extension/decision", "return",
+                "co-units", "escalate", "dispatch", "reject", "supervise", "instruction")
+
+for _action in ACTION_PATHS:
     _action_route(_action)

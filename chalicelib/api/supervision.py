@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import supervision as supervision_service
+from ..lazy import lazy
 from .http import query_param, route
 from .staff import current_staff, staff_authorizer
+
+supervision_service = lazy("chalicelib.services.supervision")
 
 bp = Blueprint(__name__)
 

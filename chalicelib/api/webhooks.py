@@ -11,8 +11,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..adapters.sms_providers import TOKEN_HEADER, TOKEN_QUERY
-from ..services import inbound_sms
+from ..lazy import lazy
 from .http import body_json, query_param, route
+
+inbound_sms = lazy("chalicelib.services.inbound_sms")
 
 bp = Blueprint(__name__)
 CONTENT_TYPES = ["application/json", "text/plain", "text/json"]

@@ -17,8 +17,6 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
-import chinese_calendar
-
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 logger = logging.getLogger("minyi.calendar")
@@ -84,6 +82,7 @@ class WorkCalendar:
         if d in self._overrides:
             result = self._overrides[d]
         else:
+            import chinese_calendar  # lazy: only for dates without an override
             try:
                 result = bool(chinese_calendar.is_workday(d))
             except NotImplementedError:

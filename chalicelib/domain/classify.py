@@ -7,7 +7,12 @@ Two kinds of evidence are added up per minor category:
   categories counts for less; longer keywords count for more. Hits on a major category's
   keywords confirm those of its minors that already have evidence.
 * similarity to past routed tickets: tf-idf cosine between the text's jieba tokens and each
-  category's centroid, learned from examples and :meth:`Classifier.learn`.
+  category's centroid, learned from examples and :meth:`Classifier.learn`. What is learned is
+  kept as :class:`Stats` (document frequencies and, per category, the sum of its examples'
+  length-normalised term weights): statistics that add up, so the model is a compact artifact
+  (``classifier_model.json`` for the shipped examples, DynamoDB for what dispatchers taught)
+  instead of every example re-tokenised on each cold start. The idf weights are applied to the
+  sums when the centroids are built.
 
 The confidence of the best category is its share of all evidence plus a fixed "unknown" mass,
 so a single clear keyword gives about 0.6, two or more give 0.7 and up, competing categories
@@ -20,13 +25,15 @@ module does nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.catalog import Category
@@ -100,6 +107,42 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+@dataclass
+class Stats:
+    """What the similarity evidence learns, in a form that adds up: ``n`` examples, ``df`` (how
+    many examples hold each token) and, per category, the sum of each example's unit-length
+    sublinear term weights. Two Stats of disjoint examples merge into the Stats of both."""
+
+    n: int = 0
+    df: Counter[str] = field(default_factory=Counter)
+    sums: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, category: str, tokens: Counter[str]) -> None:
+        if not tokens:
+            return
+        self.n += 1
+        self.df.update(tokens.keys())
+        self.sums.setdefault(category, Counter()).update(
+            _unit({t: 1 + math.log(c) for t, c in tokens.items()}))
+
+    def merge(self, other: Stats) -> Stats:
+        out = Stats(self.n + other.n, self.df + other.df,
+                    {c: Counter(v) for c, v in self.sums.items()})
+        for category, vec in other.sums.items():
+            out.sums.setdefault(category, Counter()).update(vec)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "df": dict(sorted(self.df.items())),
+                "sums": {c: {t: round(w, 6) for t, w in sorted(v.items())}
+                         for c, v in sorted(self.sums.items())}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stats:
+        return cls(int(data.get("n", 0)), Counter(data.get("df") or {}),
+                   {c: Counter(v) for c, v in (data.get("sums") or {}).items()})
+
+
 @dataclass(frozen=True)
 class Suggestion:
     category: str | None
@@ -111,8 +154,11 @@ class Classifier:
     """Keyword + tf-idf classifier over the minor categories."""
 
     def __init__(
-        self, categories: Sequence[Category], examples: Sequence[tuple[str, str]] = ()
+        self, categories: Sequence[Category], examples: Sequence[tuple[str, str]] = (),
+        stats: Stats | None = None,
     ) -> None:
+        """``examples`` are tokenised on first use; ``stats`` is what was learned already
+        (a model artifact), added to them."""
         self._minors = {c.code: c for c in categories if c.level == 2}
         if not self._minors:
             raise ValueError("the classifier needs at least one minor category")
@@ -135,7 +181,9 @@ class Classifier:
                     if term:
                         self._major_terms[term].add(cat.code)
         self._words_added = False
-        self._docs: list[tuple[str, Counter[str]]] = []
+        self._stats = Stats()
+        if stats is not None:
+            self.learn_stats(stats)
         self._pending: list[tuple[str, str]] = []
         self._dirty = True
         self._idf: dict[str, float] = {}
@@ -152,19 +200,41 @@ class Classifier:
         self._pending.append((text, category))
         self._dirty = True
 
+    def stats(self) -> Stats:
+        """Everything learned so far (examples given, learned, and the stats passed in)."""
+        self._ensure_ready()
+        return Stats().merge(self._stats)
+
+    def example_stats(self, text: str, category: str) -> Stats:
+        """The statistics one example adds (tokenised as this classifier tokenises, with the
+        catalog's keywords as words), to keep in a model store."""
+        self._check_category(category)
+        self._ensure_words()
+        stats = Stats()
+        stats.add(category, Counter(tokenize(text)))
+        return stats
+
+    def _ensure_words(self) -> None:
+        if not self._words_added:
+            _add_words(list(self._minor_terms) + list(self._major_terms))
+            self._words_added = True
+
+    def learn_stats(self, stats: Stats) -> None:
+        """Add what was learned elsewhere (a model artifact, another process's example). Sums of
+        categories the catalog no longer has are left out."""
+        known = {c: v for c, v in stats.sums.items() if c in self._minors}
+        self._stats = self._stats.merge(Stats(stats.n, stats.df, known))
+        self._dirty = True
+
     def _check_category(self, category: str) -> None:
         if category not in self._minors:
             raise ValueError(f"unknown minor category {category!r}")
 
     def _ensure_ready(self) -> None:
-        if not self._words_added:
-            _add_words(list(self._minor_terms) + list(self._major_terms))
-            self._words_added = True
+        self._ensure_words()
         if self._pending:
             for text, category in self._pending:
-                tokens = Counter(tokenize(text))
-                if tokens:
-                    self._docs.append((category, tokens))
+                self._stats.add(category, Counter(tokenize(text)))
             self._pending.clear()
             self._dirty = True
         if self._dirty:
@@ -172,16 +242,10 @@ class Classifier:
             self._dirty = False
 
     def _rebuild(self) -> None:
-        df: Counter[str] = Counter()
-        for _, tokens in self._docs:
-            df.update(tokens.keys())
-        n = len(self._docs)
-        self._idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
-        sums: dict[str, Counter[str]] = defaultdict(Counter)
-        for category, tokens in self._docs:
-            vec = _unit({t: (1 + math.log(c)) * self._idf[t] for t, c in tokens.items()})
-            sums[category].update(vec)
-        self._centroids = {cat: _unit(dict(vec)) for cat, vec in sums.items()}
+        n = self._stats.n
+        self._idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in self._stats.df.items()}
+        self._centroids = {cat: _unit({t: w * self._idf[t] for t, w in vec.items()})
+                           for cat, vec in self._stats.sums.items()}
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -260,14 +324,37 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
 _default: Classifier | None = None
 
 
+MODEL_FILE = Path(__file__).with_name("classifier_model.json")
+
+
+def shipped_stats() -> Stats:
+    """The statistics of data/routed_examples.json, built by ``python -m
+    chalicelib.domain.classify`` into ``classifier_model.json`` (which the Lambda bundle
+    carries; data/ is not bundled). A unit test keeps it equal to a fresh build."""
+    return Stats.from_dict(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
 def default_classifier() -> Classifier:
     """A process-wide classifier over the bundled categories and routed examples."""
     global _default
     if _default is None:
-        from chalicelib.domain.catalog import load_categories, load_routed_examples
+        from chalicelib.domain.catalog import load_categories
 
-        classifier = Classifier(load_categories(), load_routed_examples())
+        classifier = Classifier(load_categories(), stats=shipped_stats())
         with _lock:
             if _default is None:
                 _default = classifier
     return _default
+
+
+def build_model_file(path: Path = MODEL_FILE) -> None:
+    """Write the shipped examples' statistics (run after editing data/routed_examples.json)."""
+    from chalicelib.domain.catalog import load_categories, load_routed_examples
+
+    data = Classifier(load_categories(), load_routed_examples()).stats().to_dict()
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n",
+                    encoding="utf-8")
+
+
+if __name__ == "__main__":
+    build_model_file()

@@ -5,7 +5,12 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain.errors import DomainError
-from ..services import admin, calendar_notice, open311
+from ..lazy import lazy
+
+admin = lazy("chalicelib.services.admin")
+calendar_notice = lazy("chalicelib.services.calendar_notice")
+open311 = lazy("chalicelib.services.open311")
+
 
 bp = Blueprint(__name__)
 

@@ -8,8 +8,12 @@ from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES, queue_name, resource_prefix
 from ..config import settings
+from ..lazy import lazy
 from ..observability import logger
-from ..services import reminders, stats
+
+reminders = lazy("chalicelib.services.reminders")
+stats = lazy("chalicelib.services.stats")
+
 
 bp = Blueprint(__name__)
 PREFIX = resource_prefix(settings.table_prefix)

@@ -13,7 +13,11 @@ from chalice import Blueprint
 
 from ..adapters.topology import resource_prefix
 from ..config import settings
-from ..services import inbound_sms, survey
+from ..lazy import lazy
+
+inbound_sms = lazy("chalicelib.services.inbound_sms")
+survey = lazy("chalicelib.services.survey")
+
 
 bp = Blueprint(__name__)
 INBOUND_TOPIC = f"{resource_prefix(settings.table_prefix)}inbound-sms"

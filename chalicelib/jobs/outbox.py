@@ -10,7 +10,9 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..config import settings
-from ..services import outbox
+from ..lazy import lazy
+
+outbox = lazy("chalicelib.services.outbox")
 
 bp = Blueprint(__name__)
 

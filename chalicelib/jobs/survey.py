@@ -5,7 +5,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES
-from ..services import survey
+from ..lazy import lazy
+
+survey = lazy("chalicelib.services.survey")
+
 
 bp = Blueprint(__name__)
 

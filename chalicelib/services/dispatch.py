@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from ..adapters.models import CategoryModel, RegistryModel, TicketModel
+from ..adapters import classifier_store
+from ..adapters.models import CategoryModel, TicketModel
 from ..domain import routing
-from ..domain.catalog import Category, load_routed_examples
+from ..domain.catalog import Category
 from ..domain.changes import Step
-from ..domain.classify import Classifier
+from ..domain.classify import Classifier, shipped_stats
 from ..domain.errors import ValidationError
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
@@ -18,7 +19,6 @@ from ..observability import count, logger
 from .container import container
 from .sla_service import calendar, policy_for, to_local
 
-EXAMPLES_PK = "examples"
 _classifier_lock = threading.Lock()
 _classifier: dict[str, Classifier] = {}
 
@@ -30,17 +30,14 @@ def _domain_category(model: CategoryModel) -> Category:
 
 
 def classifier() -> Classifier:
-    """One classifier per warm process: catalog keywords + shipped examples + examples the
-    dispatchers taught by correcting categories."""
+    """One classifier per warm process: catalog keywords + the shipped examples' model artifact
+    + the statistics of what dispatchers taught by correcting categories (one bounded Query:
+    adapters/classifier_store.py), never the examples themselves."""
     with _classifier_lock:
         if "c" not in _classifier:
             cats = [_domain_category(c) for c in container.reference.categories().values()]
-            examples = list(load_routed_examples())
-            for item in RegistryModel.query(EXAMPLES_PK):
-                data = item.data or {}
-                if data.get("text") and data.get("category"):
-                    examples.append((data["text"], data["category"]))
-            _classifier["c"] = Classifier(cats, examples)
+            _classifier["c"] = Classifier(
+                cats, stats=shipped_stats().merge(classifier_store.load()))
         return _classifier["c"]
 
 
@@ -50,11 +47,15 @@ def reset_classifier() -> None:
 
 
 def learn(text: str, category: str, now: float, ticket_id: str) -> None:
-    RegistryModel(EXAMPLES_PK, ticket_id, data={"text": text[:500], "category": category},
-                  updated_at=now).save()
+    """A dispatcher corrected a ticket's category: keep the example (the record) and add its
+    statistics to the stored model and to this process's classifier."""
+    text = text[:500]
+    example = classifier().example_stats(text, category)
+    if not classifier_store.add(example, now, ticket_id=ticket_id, text=text):
+        return                      # learned already (a redelivered record)
     with _classifier_lock:
         if "c" in _classifier:
-            _classifier["c"].learn(text, category)
+            _classifier["c"].learn_stats(example)
 
 
 def category_chain(code: str | None) -> list[str]:

@@ -9,12 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from ..domain.errors import IdempotencyConflict, RequestInProgress, ValidationError
 from .container import container
 
@@ -43,6 +37,13 @@ def check_key(key: str | None) -> str:
 def run_once(operation: str, submitter: str, key: str | None, payload: dict,
              action: Callable[[], dict]) -> dict:
     """Run ``action`` once for this operation, submitter and key; replay its result after."""
+    # lazy: Powertools idempotency is for writes only, not for every cold start
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     key = check_key(key)
     request = {"op": operation, "submitter": submitter, "key": key, "payload": payload}
     config = IdempotencyConfig(

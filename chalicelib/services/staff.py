@@ -377,8 +377,11 @@ def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str
     if unit_id != user.unit_id and not workflow.sees_all(user) and not (
             "leader" in user.roles and user.unit_id in (target.path or [])):
         raise NotFound("未找到该单位的工单队列", code="not_found")
-    condition = TicketModel.status == status if status else None
-    items, next_cursor = container.tickets.unit_open_tickets(unit_id, size, cursor, condition)
+    if status:
+        items, next_cursor = container.tickets.unit_open_tickets_with_status(
+            unit_id, status, size, cursor)
+    else:
+        items, next_cursor = container.tickets.unit_open_tickets(unit_id, size, cursor)
     now = container.now()
     views_ = [views.staff_ticket(t, now) for t in items]
     if light:

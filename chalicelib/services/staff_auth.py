@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jwt
-
 from ..domain.errors import Unauthorized
 from .auth import TIME_CHECKS_BY_US, check_times
 from .container import container
@@ -56,6 +54,7 @@ def issue_dev_token(user: str, unit: str, roles, name: str | None = None,
     claims = {"sub": user, "unit": unit, "roles": sorted(roles), "name": name or "",
               "iss": container.settings.staff_issuer, "aud": DEV_AUDIENCE, "iat": now,
               "exp": now + ttl}
+    import jwt  # lazy: PyJWT imports cryptography (0.2 s of a cold start)
     return jwt.encode(claims, container.settings.staff_token_secret, algorithm="HS256")
 
 
@@ -63,6 +62,7 @@ _jwks_clients: dict = {}
 
 
 def verify_staff_token(token: str) -> StaffUser:
+    import jwt  # lazy: PyJWT imports cryptography (0.2 s of a cold start)
     settings = container.settings
     try:
         if settings.staff_jwks_url:

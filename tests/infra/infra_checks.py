@@ -88,6 +88,9 @@ def check_tables(template: dict, stage) -> list[str]:
             projection = gsis[index]["Projection"]["ProjectionType"]
             if projection != gsi["projection"]:
                 problems.append(f"{name}.{index}: projection {projection}")
+            included = sorted(gsis[index]["Projection"].get("NonKeyAttributes", []))
+            if included != sorted(gsi.get("non_key_attributes", [])):
+                problems.append(f"{name}.{index}: projected attributes {included}")
     return problems
 
 

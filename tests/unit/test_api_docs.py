@@ -20,3 +20,11 @@ def test_every_route_is_documented_with_an_example():
     assert documented - served == set(), "documented endpoints that do not exist"
     for section in re.split(r"^### ", text, flags=re.M)[1:]:
         assert "```" in section, f"no example for {section.splitlines()[0]}"
+
+
+def test_staff_action_routes_are_the_service_actions():
+    """api/staff.py names the action routes without importing the services (cold start)."""
+    from chalicelib.api import staff as api_staff
+    from chalicelib.services import staff as staff_service
+
+    assert set(api_staff.ACTION_PATHS) == set(staff_service.ACTIONS)

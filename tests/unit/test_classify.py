@@ -132,3 +132,59 @@ def test_tokenize_drops_noise():
 def test_default_classifier_is_cached():
     assert default_classifier() is default_classifier()
     assert default_classifier().suggest("燃气泄漏了").category == "A0901"
+
+
+# --- the compact model (Stats) -------------------------------------------------------------
+
+def test_the_shipped_model_artifact_is_a_fresh_build_of_the_routed_examples(categories, examples):
+    import json
+
+    from chalicelib.domain.classify import MODEL_FILE
+
+    fresh = Classifier(categories, examples).stats().to_dict()
+    assert json.loads(MODEL_FILE.read_text(encoding="utf-8")) == fresh, \
+        "run: .venv/bin/python -m chalicelib.domain.classify"
+
+
+def test_the_artifact_classifies_exactly_as_the_examples_do(categories, examples):
+    """Accuracy on data/routed_examples.json is identical whether the classifier tokenises every
+    example (as each cold start did) or loads the artifact: the same suggestion for each text."""
+    from chalicelib.domain.classify import shipped_stats
+
+    from_examples = Classifier(categories, examples)
+    from_artifact = Classifier(categories, stats=shipped_stats())
+    for text, _ in examples:
+        a, b = from_examples.suggest(text), from_artifact.suggest(text)
+        assert (a.category, round(a.confidence, 3)) == (b.category, round(b.confidence, 3)), text
+    hits = sum(from_artifact.suggest(t).category == c for t, c in examples)
+    assert hits == sum(from_examples.suggest(t).category == c for t, c in examples)
+
+
+def test_stats_of_two_halves_merge_into_the_stats_of_the_whole(categories, examples):
+    first, second = examples[::2], examples[1::2]
+    whole = Classifier(categories, examples).stats()
+    merged = Classifier(categories, first).stats().merge(Classifier(categories, second).stats())
+    assert merged.to_dict() == whole.to_dict()
+
+
+def test_learned_stats_change_suggestions_like_learned_examples(categories):
+    text = "有人操控无人机在小区上空盘旋偷拍住户"
+    security = _code(categories, "社会治安")
+    by_example, by_stats = Classifier(categories), Classifier(categories)
+    for _ in range(3):
+        by_example.learn(text, security)
+        by_stats.learn_stats(by_stats.example_stats(text, security))
+    assert by_example.suggest(text) == by_stats.suggest(text)
+    assert by_stats.suggest(text).category == security
+
+
+def test_holdout_accuracy_is_unchanged_by_the_model_form(categories, examples):
+    """5-fold holdout on data/routed_examples.json: 213 of 225 before the Stats model
+    (per-example tf-idf vectors) and after (bench/accuracy.py, docs/performance.md)."""
+    hits = []
+    for fold in range(5):
+        train = [e for i, e in enumerate(examples) if i % 5 != fold]
+        clf = Classifier(categories, train)
+        hits.append(sum(clf.suggest(t).category == c
+                        for i, (t, c) in enumerate(examples) if i % 5 == fold))
+    assert hits == [43, 42, 44, 43, 41]

@@ -1,0 +1,43 @@
+"""A cold start imports what every function needs, not what only some routes or jobs use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# imported on first use only (bench/coldstart.py measures the difference)
+DEFERRED = ("jieba", "jwt", "cryptography", "phonenumbers", "chinese_calendar",
+            "aws_lambda_powertools.utilities.idempotency", "chalicelib.domain.classify",
+            "chalicelib.services.staff", "chalicelib.services.intake",
+            "chalicelib.services.survey", "chalicelib.services.dispatch",
+            "chalicelib.adapters.voice")
+
+
+def test_importing_the_app_defers_what_only_some_requests_need():
+    code = ("import sys, json, app; "
+            f"print(json.dumps([m for m in {list(DEFERRED)!r} if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True,
+                         env={"PATH": "", "AWS_DEFAULT_REGION": "us-east-1",
+                              "MINYI_STAGE": "dev"})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_lazy_module_loads_on_first_use_and_forwards_patches():
+    from chalicelib.lazy import lazy
+
+    mod = lazy("chalicelib.domain.paging")
+    assert "not loaded" in repr(mod)
+    import chalicelib.domain.paging as real
+
+    original = real.page_size
+    try:
+        mod.page_size = lambda *_: 7
+        assert real.page_size(None) == 7
+    finally:
+        real.page_size = original
+    assert "loaded" in repr(mod) and mod.page_size is original
