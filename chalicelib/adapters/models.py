@@ -115,6 +115,9 @@ class PhoneIndex(GlobalSecondaryIndex):
 
     Meta = _index_meta("by_phone")
     phone_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class DisclosureIndex(GlobalSecondaryIndex):
     """Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
     that nobody withheld have ``pub_feed``)."""
