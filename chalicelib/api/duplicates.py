@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import callers, duplicates, merging
+from ..lazy import lazy
 from .http import body_json, query_param, route
 from .staff import current_staff, staff_authorizer
+
+callers = lazy("chalicelib.services.callers")
+duplicates = lazy("chalicelib.services.duplicates")
+merging = lazy("chalicelib.services.merging")
 
 bp = Blueprint(__name__)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import campaigns, kb
+from ..lazy import lazy
 from .http import body_json, json_response, query_param, route
 from .staff import current_staff, staff_authorizer
+
+campaigns = lazy("chalicelib.services.campaigns")
+kb = lazy("chalicelib.services.kb")
 
 bp = Blueprint(__name__)
 

@@ -13,9 +13,11 @@ from urllib.parse import parse_qsl
 from chalice import Blueprint, Response
 
 from ..domain.open311 import Open311Error, render, split_name
-from ..services import open311
+from ..lazy import lazy
 from .http import query_param
 from .public import cache_headers
+
+open311 = lazy("chalicelib.services.open311")
 
 bp = Blueprint(__name__)
 

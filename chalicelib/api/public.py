@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import public
+from ..lazy import lazy
 from ..services.container import container
 from .http import body_json, json_response, query_param, route
 from .staff import current_staff, staff_authorizer
+
+public = lazy("chalicelib.services.public")
 
 bp = Blueprint(__name__)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..services import calendar_notice
+from ..lazy import lazy
+
+calendar_notice = lazy("chalicelib.services.calendar_notice")
+
 
 bp = Blueprint(__name__)
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES
-from ..services import escalation
+from ..lazy import lazy
+
+escalation = lazy("chalicelib.services.escalation")
+
 
 bp = Blueprint(__name__)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES
-from ..services import kb
+from ..lazy import lazy
+
+kb = lazy("chalicelib.services.kb")
+
 
 bp = Blueprint(__name__)
 

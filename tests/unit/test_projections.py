@@ -32,7 +32,7 @@ def _full_ticket(status: str) -> TicketModel:
         clock_start_at=NOW - 86400 * 3, signed_at=NOW - 86400 * 2, contacted_at=NOW - 86400,
         replied_at=NOW - 600, grade="A", reply_text="已处理", overdue=True,
         extension={"status": "pending", "reason": "r"}, reopen_count=1, supervised=True,
-        escalations=[{"step": 1}], esc_rev=3, survey={"round": 1}, evaluation="satisfied",
+        escalations=[{"step": 1}], survey={"round": 1}, evaluation="satisfied",
         satisfaction=1, resolved=True, evaluated_at=NOW, review={"x": 1})
     t.open_unit, t.deadline_at, t.deadline_shard = "u-vil-hongqi", int(NOW + 3600), "D#1"
     t.status_deadline = f"{status}#{t.deadline_at:010d}"
