@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
 from chalicelib.jobs import admin, consumers, inbound, outbox, survey
+from chalicelib.jobs import measures as measure_jobs
 
 app = Chalice(app_name="minyi")
 app.api.binary_types = []
@@ -20,3 +21,4 @@ app.register_blueprint(reviews.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
+app.register_blueprint(measure_jobs.bp)

@@ -158,6 +158,7 @@ class TicketModel(Model):
     review = JSONAttribute(null=True)                    # social review (社会评议) record
     review_queue = UnicodeAttribute(null=True)           # sparse: "pending" while in review
     review_at = NumberAttribute(null=True)
+    pool = JSONAttribute(null=True)                      # monitoring pool close-out (销号)
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()

@@ -64,6 +64,7 @@ SCHEDULES = {
     "reminders": "rate(15 minutes)",
     "gauges": "rate(15 minutes)",
     "surveys": "rate(10 minutes)",
+    "measures": "rate(1 hour)",        # reports, hotspots, pool digest, 三率 gauges
 }
 
 

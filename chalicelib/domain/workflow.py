@@ -14,6 +14,7 @@ from typing import Protocol
 from .errors import Forbidden, InvalidTransition, NotFound
 from .ticket import (
     ACCEPTED,
+    CLOSED,
     DISPATCHED,
     IN_REVIEW,
     REPLIED,
@@ -71,6 +72,9 @@ RULES: dict[str, Rule] = {
     # the dispatch center records the outside reviewers' decision (社会评议, services/review.py)
     "review_decision": Rule("录入社会评议结果", frozenset({IN_REVIEW}), frozenset({"dispatcher"}),
                             ANY),
+    # a leader of the unit (or above) closes a C/D ticket out of the monitoring pool (销号)
+    "pool_close": Rule("监测池销号", frozenset({DISPATCHED, ACCEPTED, REPLIED, CLOSED, IN_REVIEW}),
+                       frozenset({"leader"}), JURISDICTION),
 }
 
 # Plain-language reasons for the refusals people actually run into.

@@ -110,6 +110,14 @@ class Container:
         return self._get("uploads", build)
 
     @property
+    def reports(self):
+        def build():
+            from ..adapters.reports_store import S3Reports
+            s = self.settings
+            return S3Reports(self.client("s3"), s.reports_bucket_name, s.report_link_seconds)
+        return self._get("reports", build)
+
+    @property
     def tickets(self):
         def build():
             from ..adapters.tickets_repo import TicketRepository

@@ -114,6 +114,19 @@ def unit_review_rehandle(code: str) -> str:
     return f"{PREFIX}工单{code}经社会评议需重新办理，已列入督办，请尽快签收办理并联系诉求人。"
 
 
+# ---- measures (services/measure_reports.py, hotspots.py, pool.py)
+def report_ready(title: str, url: str) -> str:
+    return f"{PREFIX}{title}已生成，请查阅：{url}"
+
+
+def hotspot(place: str, category: str, detail: str) -> str:
+    return f"{PREFIX}热点预警：{place}「{category}」类诉求{detail}，请关注研判。"
+
+
+def pool_digest(unit_name: str, n: int) -> str:
+    return f"{PREFIX}{unit_name}：工单监测池中有{n}件C/D类工单尚未销号，请跟进办理。"
+
+
 def co_unit_invited(code: str) -> str:
     return f"{PREFIX}工单{code}邀请贵单位协办，请配合主办单位办理。"
 
