@@ -3,11 +3,13 @@
 from chalice import Chalice
 
 from chalicelib.api import catalog, citizen, evaluation, http, reviews, staff, supervision, webhooks
+from chalicelib.api import measures as measure_api
 from chalicelib.jobs import admin, consumers, inbound, outbox, survey
 from chalicelib.jobs import measures as measure_jobs
 
 app = Chalice(app_name="minyi")
-app.api.binary_types = []
+# the measures report on demand (Accept: ...spreadsheetml.sheet) is a binary response
+app.api.binary_types = ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
 http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)
@@ -19,6 +21,7 @@ app.register_blueprint(outbox.bp)
 app.register_blueprint(evaluation.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(webhooks.bp)
+app.register_blueprint(measure_api.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(measure_jobs.bp)

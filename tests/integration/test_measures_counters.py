@@ -4,14 +4,13 @@ monitoring pool."""
 from __future__ import annotations
 
 import pytest
+from measures_support import counters, deliver_all, stream_records
+from survey_support import DAY, DISPATCHER, HANDLER, HOUR, ticket
+from survey_support import submit as submit_ticket
 
 from chalicelib.domain.errors import InvalidTransition, ValidationError
 from chalicelib.services import measures, pool, staff, survey
 from chalicelib.services.staff_auth import StaffUser
-
-from measures_support import counters, deliver_all, stream_records
-from survey_support import DAY, DISPATCHER, HANDLER, HOUR, ticket
-from survey_support import submit as submit_ticket
 
 TOWNSHIP = StaffUser("h_twp_hongqi_xu", "u-twp-hongqi", frozenset({"handler"}))
 LEADER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler", "leader"}))
