@@ -214,6 +214,8 @@ def generate(granularity: str, start: dt.date, end: dt.date) -> dict:
 
 # ------------------------------------------------------------------ EMF gauges for the dashboard
 GAUGE_DAYS = 30
+RATE_METRIC, OVERDUE_METRIC, HOTSPOT_METRIC = "MeasureRate", "OverdueOpen", "HotspotsOpen"
+GAUGE_LEVELS = ("all", "village", "township", "county", "city")
 DASHBOARD_MEASURES = ("response_rate", "resolution_rate", "satisfaction_rate", "composite")
 
 
@@ -230,17 +232,18 @@ def gauges(now: float | None = None) -> dict:
         city_code, {})}
     units = container.reference.units()
     for unit_id, c in reader.sum("unit", start, end).items():
-        level = units[unit_id].level if unit_id in units else "unknown"
-        m.add_counters(by_level.setdefault(level, {}), c)
+        level = units[unit_id].level if unit_id in units else None
+        if level in GAUGE_LEVELS:               # a bounded set of dimension values
+            m.add_counters(by_level.setdefault(level, {}), c)
     out = {}
     w = measures.weights()
     for level, c in by_level.items():
         r = m.rates(c, w)
         for name in DASHBOARD_MEASURES:
             if r.get(name) is not None:
-                gauge("MeasureRate", r[name] * 100, measure=name, level=level)
-        gauge("OverdueOpen", float(c.get("overdue_open", 0) or 0), level=level)
+                gauge(RATE_METRIC, r[name] * 100, measure=name, level=level)
+        gauge(OVERDUE_METRIC, float(c.get("overdue_open", 0) or 0), level=level)
         out[level] = {name: r.get(name) for name in DASHBOARD_MEASURES}
     from . import hotspots
-    gauge("HotspotsOpen", float(hotspots.count_current(now)))
+    gauge(HOTSPOT_METRIC, float(hotspots.count_current(now)))
     return out

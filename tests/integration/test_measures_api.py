@@ -128,3 +128,18 @@ def test_scheduled_reports_go_to_s3_and_each_leader_gets_the_link(stack, client)
     assert container.reports.get("reports/month/2026-11-01/u-gov-city.csv")
     assert measure_reports.run_due() == {}           # once per period
     assert len([t for t in stack.sms.to(CITY_GOV_PHONE) if "月报" in t]) == 1
+
+
+def test_dashboard_gauges_have_bounded_dimensions(client, monkeypatch):
+    emitted = []
+    monkeypatch.setattr(measure_reports, "gauge",
+                        lambda name, value, **dims: emitted.append((name, value, dims)))
+    out = measure_reports.gauges()
+    assert out["all"]["response_rate"] is not None
+    dims = {tuple(sorted(d.items())) for _, _, d in emitted}
+    assert all(set(d) <= {"measure", "level"} for _, _, d in emitted), "never a unit dimension"
+    assert {d.get("level") for _, _, d in emitted if d} <= set(measure_reports.GAUGE_LEVELS)
+    assert len(dims) <= len(measure_reports.GAUGE_LEVELS) * (
+        len(measure_reports.DASHBOARD_MEASURES) + 1) + 1
+    rate = {(d["measure"], d["level"]): v for n, v, d in emitted if n == "MeasureRate"}
+    assert rate[("satisfaction_rate", "all")] == 100.0     # the one evaluation was satisfied
