@@ -59,6 +59,10 @@ def test_a_township_leader_sees_its_township_and_below_only(client):
         r = township(client, path)
         assert r.status_code == 403, path
         assert json.loads(r.body)["error"]["code"] == "not_in_jurisdiction"
+    cats = json.loads(city(client, "/v1/staff/measures?scope=category").body)["periods"][0]
+    assert cats["total"]["counters"]["received"] == 3          # majors only: counted once
+    places = json.loads(city(client, "/v1/staff/measures?scope=place").body)["periods"][0]
+    assert places["total"]["counters"]["received"] == 3        # the city's own row
     r = get(client, "/v1/staff/measures", "h_vil_hongqi_chen", "u-vil-hongqi", ["handler"])
     assert r.status_code == 403
     r = city(client, "/v1/staff/measures?granularity=year")
