@@ -110,18 +110,18 @@ TICKETS = {
 }
 
 
-def all_deltas():
+def all_deltas(tickets=None):
     out = []
-    for tid, (region, entries) in TICKETS.items():
+    for tid, (region, entries) in (tickets or TICKETS).items():
         _, steps = m.fold(entries, m.TicketFacts(tid, region), RULES)
         for _entry, deltas in steps:
             out += deltas
     return out
 
 
-def totals(scope, scope_id, day=None):
+def totals(scope, scope_id, day=None, tickets=None):
     acc: dict = {}
-    for key, name, delta in all_deltas():
+    for key, name, delta in all_deltas(tickets):
         if key.scope == scope and key.scope_id == scope_id and (day is None or key.day == day):
             acc[name] = acc.get(name, 0) + delta
     return {k: v for k, v in acc.items() if v}
@@ -214,27 +214,17 @@ def test_counter_deltas_with_a_snapshot_equals_the_fold():
 
 def test_unmerge_counts_the_ticket_again():
     region, entries = TICKETS["T5"]
-    entries = entries + [e("T5", 3, T0 + 2 * D, "unmerged", {})]
-    _, steps = m.fold(entries, m.TicketFacts("T5", region), RULES)
-    acc: dict = {}
-    for _, deltas in steps:
-        for key, name, delta in deltas:
-            if key.scope == "place" and key.scope_id == "CITY":
-                acc[name] = acc.get(name, 0) + delta
-    assert {k: v for k, v in acc.items() if v} == {"received": 1, "c_done": 1,
-                                                   "c_on_time": 1, "assigned": 1}
+    unmerged = {"T5": (region, entries + [e("T5", 3, T0 + 2 * D, "unmerged", {})])}
+    assert totals("place", "CITY", tickets=unmerged) == {"received": 1, "c_done": 1,
+                                                         "c_on_time": 1, "assigned": 1}
 
 
 def test_malicious_caller_keeps_volume_but_leaves_the_unit():
     region, entries = TICKETS["T1"]
-    entries = entries + [e("T1", 6, T0 + 3 * D, "caller_flagged", {"malicious": True})]
-    _, steps = m.fold(entries, m.TicketFacts("T1", region), RULES)
-    acc: dict = {}
-    for _, deltas in steps:
-        for key, name, delta in deltas:
-            if key.scope == "unit" and key.scope_id == "U1":
-                acc[name] = acc.get(name, 0) + delta
-    assert {k: v for k, v in acc.items() if v} == {"excluded": 1}
+    flagged = {"T1": (region, entries + [e("T1", 6, T0 + 3 * D, "caller_flagged",
+                                           {"malicious": True})])}
+    assert totals("unit", "U1", tickets=flagged) == {"excluded": 1}
+    assert totals("place", "CITY", tickets=flagged)["received"] == 1
 
 
 def test_composite_weights_are_configuration():
