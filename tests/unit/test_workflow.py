@@ -52,6 +52,9 @@ EXPECTED = {
     "instruction": ({"leader@jurisdiction"},
                     {"submitted", "dispatched", "accepted", "returned", "replied"}),
     "review_decision": ({"dispatcher"}, {"in_review"}),
+    # 销号 of a C/D ticket in the monitoring pool, by a leader of the unit or above
+    "pool_close": ({"leader@jurisdiction"},
+                   {"dispatched", "accepted", "replied", "closed", "in_review"}),
 }
 USERS = {
     "handler@lead": HANDLER, "dispatcher": DISPATCHER, "leader@jurisdiction": COUNTY_LEADER,
