@@ -163,6 +163,21 @@ class CounterStore:
             out[sk] = item
         return out
 
+    def tickets_with_entries_since(self, ts: float) -> set[str]:
+        """Recompute: every ticket with a timeline entry at or after ``ts`` (a table scan)."""
+        from .models import TicketEventModel
+        kwargs = {"TableName": TicketEventModel.Meta.table_name, "ProjectionExpression":
+                  "ticket_id", "FilterExpression": "#at >= :ts",
+                  "ExpressionAttributeNames": {"#at": "at"},
+                  "ExpressionAttributeValues": {":ts": {"N": repr(float(ts))}}}
+        out = set()
+        while True:
+            page = self._client.scan(**kwargs)
+            out |= {item["ticket_id"]["S"] for item in page.get("Items", [])}
+            if "LastEvaluatedKey" not in page:
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def pool(self, unit_id: str) -> list[dict]:
         import json
         return [{"ticket_id": item["sk"], **json.loads(item.get("data") or "{}")}

@@ -110,6 +110,20 @@ class Container:
         return self._get("uploads", build)
 
     @property
+    def counters(self):
+        def build():
+            from ..adapters.counters import CounterStore
+            return CounterStore(self.client("dynamodb"))
+        return self._get("counters", build)
+
+    @property
+    def hotspot_records(self):
+        def build():
+            from ..adapters.counters import HotspotStore
+            return HotspotStore(self.client("dynamodb"))
+        return self._get("hotspot_records", build)
+
+    @property
     def reports(self):
         def build():
             from ..adapters.reports_store import S3Reports

@@ -22,7 +22,7 @@ from .container import container
 
 
 def store() -> HotspotStore:
-    return container._get("hotspots", lambda: HotspotStore(container.client("dynamodb")))
+    return container.hotspot_records
 
 
 def rules() -> m.HotspotRules:

@@ -30,7 +30,7 @@ POOL_GRADES = ("C", "D")
 
 
 def store() -> CounterStore:
-    return container._get("counters", lambda: CounterStore(container.client("dynamodb")))
+    return container.counters
 
 
 def weights() -> tuple[float, float, float]:
@@ -138,7 +138,7 @@ def recompute(from_day: str, to_day: str) -> dict:
     days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
     wanted = set(days)
     since = _day_bounds(start)
-    ticket_ids = {e.ticket_id for e in TicketEventModel.scan(TicketEventModel.at >= since)}
+    ticket_ids = store().tickets_with_entries_since(since)
     r = rules()
     sums: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     for ticket_id in sorted(ticket_ids):
@@ -231,17 +231,13 @@ def units_under(root: str | None) -> list:
 
 
 def regions_under(code: str) -> list:
-    from ..adapters.models import RegionModel
     region = container.reference.region(code)
     if region is None:
         return []
     out, frontier = [region], [code]
-    cache = container._get("region_children", dict)
     while frontier:
         parent = frontier.pop()
-        if parent not in cache:
-            cache[parent] = list(RegionModel.by_parent.query(parent))
-        for child in cache[parent]:
+        for child in container.reference.region_children(parent):
             out.append(child)
             frontier.append(child.region_code)
     return out
