@@ -48,6 +48,8 @@ KINDS: dict[str, str] = {
     "evaluated": "诉求人评价",
     "closed": "办结",
     "reopened": "重办",
+    # the monitoring pool (工单监测池, services/pool.py)
+    "pool_closed": "监测池销号",
 }
 
 

@@ -89,7 +89,7 @@ def run_due(now: float | None = None) -> dict:
         text = notify.hotspot(_place_name(hit["place"]), _category_name(hit["category"]),
                               _detail(hit))
         for unit in leaders_of(hit["place"]):
-            notify.send(unit.duty_phone, text, kind="hotspot")
+            notify.send_now(unit.duty_phone, text, kind="hotspot")
     return {"raised": raised}
 
 

@@ -204,7 +204,7 @@ def generate(granularity: str, start: dt.date, end: dt.date) -> dict:
         storage.put(f"{base}.csv", build_csv(report), CSV + "; charset=utf-8")
         url = storage.put(f"{base}.xlsx", build_xlsx(report, title), XLSX)
         if unit.duty_phone:
-            notify.send(unit.duty_phone, notify.report_ready(title, url), kind="report")
+            notify.send_now(unit.duty_phone, notify.report_ready(title, url), kind="report")
             sent += 1
     count("ReportsGenerated", granularity=granularity)
     logger.info("measure reports generated", extra={"granularity": granularity,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import workflow
+from ..domain.changes import Step
 from ..domain.errors import Forbidden, InvalidTransition, ValidationError
 from ..observability import count
 from . import measures, notify
@@ -72,8 +73,8 @@ def list_pool(user, unit: str | None) -> dict:
 
 def close_out(user, ticket_id: str, body: Any) -> dict:
     """``POST /v1/staff/pool/{id}/close {"reason"}``: 销号. The one function that writes this
-    ticket change (through the staff action path: visibility, role, version, the timeline entry
-    in the same transaction)."""
+    ticket change, through the staff action path (visibility, role, then services/changes.py:
+    version, the timeline entry in the same transaction)."""
     from . import staff
     body = staff._obj(body)
     reason = staff._text(body, "reason", max_len=500)
@@ -90,7 +91,8 @@ def close_out(user, ticket_id: str, body: Any) -> dict:
         t.pool = {"closed_at": int(now), "reason": reason, "by": user.user, "grade": t.grade,
                   "unit_id": unit_id}
         count("PoolClosedOut", grade=t.grade)
-        return [("pool_closed", reason, {"unit_id": unit_id, "grade": t.grade}, False)]
+        return [Step("pool_closed", reason, {"unit_id": unit_id, "grade": t.grade},
+                     visible=False)]
 
     return staff._act(user, ticket_id, "pool_close", body, mutate)
 
@@ -110,6 +112,6 @@ def daily_digest(now: float | None = None) -> dict:
     for unit in container.reference.units().values():
         n = measures.store().pool_count(unit.unit_id)
         if n and unit.duty_phone:
-            notify.send(unit.duty_phone, notify.pool_digest(unit.name, n), kind="pool_digest")
+            notify.send_now(unit.duty_phone, notify.pool_digest(unit.name, n), kind="pool_digest")
             sent += 1
     return {"sent": sent, "day": day}

@@ -3,9 +3,17 @@ the counters as stored."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from chalicelib.adapters.models import RegistryModel, TicketEventModel
 from chalicelib.services import measures
 from chalicelib.services.container import container
+
+
+def day(n: int = 0) -> str:
+    """The local date ``n`` days after the test clock's start (a Monday, tests/clock.py)."""
+    from tests.clock import start_date
+    return (start_date() + dt.timedelta(days=n)).isoformat()
 
 
 def stream_records() -> list[dict]:

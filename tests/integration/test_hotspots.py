@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from measures_support import day
+
 from chalicelib.domain.measures import Key
 from chalicelib.services import hotspots, measures
 from chalicelib.services.staff_auth import StaffUser
@@ -30,12 +32,12 @@ def received(day: str, total: int, by_category: dict, placecat: dict | None = No
 
 
 def test_major_above_10_and_minor_above_5_percent_fire_once_per_period(stack):
-    # Monday 2026-11-23: 100 tickets; A10 (a major) 12 = 12%, its minor A1001 6 = 6%,
+    # the start Monday: 100 tickets; A10 (a major) 12 = 12%, its minor A1001 6 = 6%,
     # B02 10 = exactly 10% (not above), A0101 5 = exactly 5% (not above)
-    received("2026-11-23", 100, {"A10": 12, "A1001": 6, "A01": 9, "A0101": 5, "B02": 10})
+    received(day(0), 100, {"A10": 12, "A1001": 6, "A01": 9, "A0101": 5, "B02": 10})
     out = hotspots.run_due()
     assert out["raised"] == 4            # A10 and A1001, for the week and for the month
-    listed = hotspots.list_hotspots(CITY_LEADER, start="2026-11-23", end="2026-11-23")
+    listed = hotspots.list_hotspots(CITY_LEADER, start=day(0), end=day(0))
     assert sorted((h["granularity"], h["kind"], h["category"]) for h in listed["items"]) == [
         ("month", "major_share", "A10"), ("month", "minor_share", "A1001"),
         ("week", "major_share", "A10"), ("week", "minor_share", "A1001")]
@@ -46,22 +48,22 @@ def test_major_above_10_and_minor_above_5_percent_fire_once_per_period(stack):
 
 
 def test_small_volume_raises_nothing(stack):
-    received("2026-11-23", 3, {"A10": 3, "A1001": 3})       # 100%, but three tickets
+    received(day(0), 3, {"A10": 3, "A1001": 3})       # 100%, but three tickets
     assert hotspots.run_due()["raised"] == 0
     assert not [t for t in stack.sms.sent if "热点预警" in t.text]
 
 
 def test_a_place_week_far_above_its_usual_weeks(stack):
     pair = f"{HONGQI_TOWNSHIP}|A10"
-    monday = dt.date(2026, 11, 23)
+    monday = dt.date.fromisoformat(day(0))
     for week in range(1, 9):            # the 8 weeks before: 2 a week
         received((monday - dt.timedelta(days=7 * week)).isoformat(), 2, {}, {pair: 2})
-    received("2026-11-23", 15, {}, {pair: 15})              # this week: 15 (7.5x)
+    received(day(0), 15, {}, {pair: 15})              # this week: 15 (7.5x)
     assert hotspots.run_due()["raised"] == 1
     township_phone = next(u.duty_phone for u in hotspots.leaders_of(HONGQI_TOWNSHIP))
     assert [t for t in stack.sms.to(township_phone) if "热点预警" in t]
-    mine = hotspots.list_hotspots(TOWNSHIP_LEADER, start="2026-11-23", end="2026-11-29")
+    mine = hotspots.list_hotspots(TOWNSHIP_LEADER, start=day(0), end=day(6))
     assert [(h["kind"], h["place"], h["category"]) for h in mine["items"]] == [
         ("surge", HONGQI_TOWNSHIP, "A10")]
-    other = hotspots.list_hotspots(SHAHE_LEADER, start="2026-11-23", end="2026-11-29")
+    other = hotspots.list_hotspots(SHAHE_LEADER, start=day(0), end=day(6))
     assert other["items"] == []

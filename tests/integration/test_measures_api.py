@@ -4,13 +4,14 @@ the scheduled reports in S3 with their SMS link."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
 import openpyxl
 import pytest
 from chalice.test import Client
-from measures_support import deliver_all
+from measures_support import day, deliver_all
 from test_measures_counters import city_walk
 
 import app as app_module
@@ -46,11 +47,11 @@ def township(client, path):
 
 
 def test_a_township_leader_sees_its_township_and_below_only(client):
-    r = township(client, "/v1/staff/measures?scope=unit&from=2026-11-23&to=2026-11-25")
+    r = township(client, f"/v1/staff/measures?scope=unit&from={day(0)}&to={day(2)}")
     assert r.status_code == 200, r.body
     rows = json.loads(r.body)["periods"][0]["rows"]
     assert {row["id"] for row in rows} == {"u-twp-hongqi", "u-vil-hongqi", "u-vil-binjiang"}
-    places = json.loads(township(client, "/v1/staff/measures?scope=place").body)
+    places = json.loads(township(client, f"/v1/staff/measures?scope=place&from={day(0)}").body)
     assert places["root"] == "369902001000"
     for path in ("/v1/staff/measures?scope=unit&unit=u-twp-shahe",
                  "/v1/staff/measures?scope=place&place=369902101000",
@@ -59,9 +60,12 @@ def test_a_township_leader_sees_its_township_and_below_only(client):
         r = township(client, path)
         assert r.status_code == 403, path
         assert json.loads(r.body)["error"]["code"] == "not_in_jurisdiction"
-    cats = json.loads(city(client, "/v1/staff/measures?scope=category").body)["periods"][0]
+    span = f"from={day(0)}&to={day(2)}&granularity=week"      # the start Monday's week
+    cats = json.loads(city(client, f"/v1/staff/measures?scope=category&{span}").body)
+    cats = cats["periods"][0]
     assert cats["total"]["counters"]["received"] == 3          # majors only: counted once
-    places = json.loads(city(client, "/v1/staff/measures?scope=place").body)["periods"][0]
+    places = json.loads(city(client, f"/v1/staff/measures?scope=place&{span}").body)
+    places = places["periods"][0]
     assert places["total"]["counters"]["received"] == 3        # the city's own row
     r = get(client, "/v1/staff/measures", "h_vil_hongqi_chen", "u-vil-hongqi", ["handler"])
     assert r.status_code == 403
@@ -70,25 +74,27 @@ def test_a_township_leader_sees_its_township_and_below_only(client):
 
 
 def test_rankings_with_change_from_the_previous_period_and_case_mix(client):
-    r = city(client, "/v1/staff/measures?scope=unit&from=2026-11-24&to=2026-11-25"
+    r = city(client, f"/v1/staff/measures?scope=unit&from={day(1)}&to={day(2)}"
                      "&granularity=day&rank_by=unit_timely_signin")
     body = json.loads(r.body)
     day1, day2 = body["periods"]
     village = {row["id"]: row for row in day1["rows"]}["u-vil-hongqi"]
-    # on 11-24 the village signed one ticket on time (B): signed 1 / (1 + 0)
+    # on day 1 the village signed one ticket on time (B): signed 1 / (1 + 0)
     assert village["measures"]["unit_timely_signin"] == 1.0
     assert village["ranking"]["rank"] == 1
-    # 11-23: the village signed A on time too, so no change
+    # day 0: the village signed A on time too, so no change
     assert village["ranking"]["change"] == 0.0
     assert "case_mix" in village and "ranking_adjusted" in village
     assert day2["rows"][0]["ranking"]["rank"] is None or day2["rows"][0]["ranking"]["rank"] == 1
 
 
 def test_monthly_xlsx_totals_equal_the_api(client):
-    path = "/v1/staff/measures?scope=unit&from=2026-11-01&to=2026-11-30&granularity=month"
+    # whole months from the start Monday's to two days later's (one month, or two at a boundary)
+    path = (f"/v1/staff/measures?scope=unit&from={day(0)}&to={day(2)}&granularity=month")
     api = json.loads(city(client, path).body)
-    total = api["periods"][0]["total"]
-    assert total["counters"]["received"] == 3 and total["counters"]["replied"] == 2
+    periods = api["periods"]
+    assert sum(p["total"]["counters"].get("received", 0) for p in periods) == 3
+    assert sum(p["total"]["counters"].get("replied", 0) for p in periods) == 2
     r = city(client, path, accept=XLSX)
     assert r.status_code == 200 and r.headers["Content-Type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(r.body))
@@ -99,37 +105,43 @@ def test_monthly_xlsx_totals_equal_the_api(client):
         headers = rows[1]
         assert headers[:4] == ("统计周期", "编号", "名称", "层级")
         totals = [row for row in rows[2:] if row[1] == "合计"]
-        assert len(totals) == 1
-        for header, where, name, _kind in columns:
-            cell = totals[0][headers.index(header)]
-            if where == "measures":
-                assert cell == total["measures"][name], (sheet_name, header)
-                checked += 1
-            elif where == "counters":
-                assert cell == total["counters"].get(name, 0), (sheet_name, header)
-                checked += 1
+        assert len(totals) == len(periods)
+        for period, total_row in zip(periods, totals, strict=True):
+            total = period["total"]
+            for header, where, name, _kind in columns:
+                cell = total_row[headers.index(header)]
+                if where == "measures":
+                    assert cell == total["measures"][name], (sheet_name, header)
+                    checked += 1
+                elif where == "counters":
+                    assert cell == total["counters"].get(name, 0), (sheet_name, header)
+                    checked += 1
         unit_rows = [row for row in rows[2:] if row[1] != "合计"]
-        assert len(unit_rows) == len(api["periods"][0]["rows"])
+        assert len(unit_rows) == sum(len(p["rows"]) for p in periods)
     assert checked > 20
     r = city(client, path, accept="text/csv")
     assert r.status_code == 200
     table = list(csv.reader(io.StringIO(r.body.decode("utf-8-sig"))))
-    header, total_row = table[0], [row for row in table if row[1] == "合计"][0]
-    assert int(total_row[header.index("受理量")]) == total["counters"]["received"]
+    header, total_rows = table[0], [row for row in table if row[1] == "合计"]
+    assert [int(row[header.index("受理量")]) for row in total_rows] == [
+        p["total"]["counters"].get("received", 0) for p in periods]
 
 
 def test_scheduled_reports_go_to_s3_and_each_leader_gets_the_link(stack, client):
-    stack.clock.advance(8 * 86400)                  # 2026-12-03: November is complete
+    start = dt.date.fromisoformat(day(0))
+    month = start.replace(day=1)
+    after = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=3)   # the 3rd, next month
+    stack.clock.advance((after - dt.date.fromisoformat(day(2))).days * 86400)
     out = measure_reports.run_due()
     assert set(out) == {"day", "week", "month"}
-    assert out["month"]["from"] == "2026-11-01"
+    assert out["month"]["from"] == month.isoformat()
     links = [t for t in stack.sms.to(CITY_GOV_PHONE) if "月报" in t]
     assert len(links) == 1 and "https://" in links[0]
-    body = container.reports.get("reports/month/2026-11-01/u-gov-city.xlsx")
+    body = container.reports.get(f"reports/month/{month.isoformat()}/u-gov-city.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(body))
     totals = [row for row in book["工作量"].iter_rows(values_only=True) if row[1] == "合计"]
     assert totals[0][4] == 3                         # 受理量
-    assert container.reports.get("reports/month/2026-11-01/u-gov-city.csv")
+    assert container.reports.get(f"reports/month/{month.isoformat()}/u-gov-city.csv")
     assert measure_reports.run_due() == {}           # once per period
     assert len([t for t in stack.sms.to(CITY_GOV_PHONE) if "月报" in t]) == 1
 

@@ -4,7 +4,7 @@ monitoring pool."""
 from __future__ import annotations
 
 import pytest
-from measures_support import counters, deliver_all, stream_records
+from measures_support import counters, day, deliver_all, stream_records
 from survey_support import DAY, DISPATCHER, HANDLER, HOUR, ticket
 from survey_support import submit as submit_ticket
 
@@ -56,28 +56,28 @@ def test_replaying_every_entry_twice_changes_no_counter(stack, no_escalation_tim
     assert first, "the consumer wrote counters"
     assert deliver_all() == 0                      # every record a second time: all refused
     assert counters() == first
-    city = first[("m#place#2026-11-23", "369900000000")]
+    city = first[(f"m#place#{day(0)}", "369900000000")]
     assert city["received"] == 3 and city["online"] == 2
-    unit = first[("m#unit#2026-11-24", "u-vil-hongqi")]
+    unit = first[(f"m#unit#{day(1)}", "u-vil-hongqi")]
     assert unit["replied"] == 2 and unit["grade_C"] == 1 and unit["returned"] == 1
-    assert first[("m#unit#2026-11-24", "u-twp-hongqi")]["instr_county"] == 1
+    assert first[(f"m#unit#{day(1)}", "u-twp-hongqi")]["instr_county"] == 1
 
 
 def test_recompute_gives_the_same_counters(stack, no_escalation_timers):
     city_walk(stack)
     deliver_all()
     streamed = counters()
-    result = measures.recompute("2026-11-23", "2026-11-25")
+    result = measures.recompute(day(0), day(2))
     assert result["tickets"] == 3
     assert counters() == streamed
     # a counter damaged by hand is rebuilt
     from chalicelib.services.container import container
     container.client("dynamodb").update_item(
         TableName=measures.store()._registry,
-        Key={"pk": {"S": "m#unit#2026-11-24"}, "sk": {"S": "u-vil-hongqi"}},
+        Key={"pk": {"S": f"m#unit#{day(1)}"}, "sk": {"S": "u-vil-hongqi"}},
         UpdateExpression="ADD replied :n", ExpressionAttributeValues={":n": {"N": "40"}})
     assert counters() != streamed
-    measures.recompute("2026-11-24", "2026-11-24")
+    measures.recompute(day(1), day(1))
     assert counters() == streamed
 
 
@@ -86,9 +86,9 @@ def test_recompute_admin_function_takes_a_json_event(stack, no_escalation_timers
     city_walk(stack)
     deliver_all()
     streamed = counters()
-    out = jobs.recompute_counters({"from_day": "2026-11-23", "to_day": "2026-11-25"}, None)
+    out = jobs.recompute_counters({"from_day": day(0), "to_day": day(2)}, None)
     assert out["ok"] and counters() == streamed
-    bad = jobs.recompute_counters({"from_day": "23/11/2026", "to_day": "2026-11-25"}, None)
+    bad = jobs.recompute_counters({"from_day": "23/11/2026", "to_day": day(2)}, None)
     assert bad == {"ok": False, "error": {"code": "invalid_date", "field": "from_day",
                                           "message": "from_day 应为日期（YYYY-MM-DD）"}}
 
@@ -99,7 +99,7 @@ def test_grade_c_needs_an_approved_extension_or_a_plan(stack, no_escalation_time
     with pytest.raises(ValidationError) as info:
         act(HANDLER, t, "reply", text="暂时无法解决", grade="C")
     assert info.value.code == "plan_required" and ticket(t).status == "accepted"
-    act(HANDLER, t, "extension", reason="需要协调", new_due_at="2026-12-20")
+    act(HANDLER, t, "extension", reason="需要协调", new_due_at=day(20))
     act(DISPATCHER, t, "extension/decision", approve=True)
     replied = act(HANDLER, t, "reply", text="暂时无法解决，已获批延期", grade="C")
     assert replied["grade"] == "C"
