@@ -16,11 +16,14 @@ from chalicelib.api import (
     supervision,
     webhooks,
 )
+from chalicelib.api import measures as measure_api
 from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
 from chalicelib.jobs import knowledge as knowledge_jobs
+from chalicelib.jobs import measures as measure_jobs
 
 app = Chalice(app_name="minyi")
-app.api.binary_types = []
+# the measures report on demand (Accept: ...spreadsheetml.sheet) is a binary response
+app.api.binary_types = ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
 http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)
@@ -32,6 +35,7 @@ app.register_blueprint(outbox.bp)
 app.register_blueprint(evaluation.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(webhooks.bp)
+app.register_blueprint(measure_api.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
@@ -41,3 +45,4 @@ app.register_blueprint(public.bp)
 app.register_blueprint(open311.bp)
 app.register_blueprint(knowledge.bp)
 app.register_blueprint(knowledge_jobs.bp)
+app.register_blueprint(measure_jobs.bp)

@@ -175,6 +175,33 @@ class Settings:
             raise ConfigError(f"stage {self.stage!r} refuses to start; set: "
                               + "; ".join(missing))
 
+    # measures, reports, hotspots (issue 12): docs/measures.md
+    measure_weights_raw: str = field(
+        default_factory=lambda: _env("MINYI_MEASURE_WEIGHTS", "30/35/35"))
+    hotspot_rules_raw: str = field(default_factory=lambda: _env("MINYI_HOTSPOT_RULES", ""))
+    reports_bucket: str = field(default_factory=lambda: _env("MINYI_REPORTS_BUCKET", ""))
+    report_link_seconds: int = field(
+        default_factory=lambda: _int("MINYI_REPORT_LINK_SECONDS", 7 * 86400))
+    digest_hour: int = field(default_factory=lambda: _int("MINYI_DIGEST_HOUR", 9))
+
+    @property
+    def measure_weights(self) -> tuple[float, float, float]:
+        """三率 composite weights (response/resolution/satisfaction), e.g. ``30/35/35``."""
+        parts = [float(p) for p in self.measure_weights_raw.replace(",", "/").split("/")]
+        if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) <= 0:
+            raise ValueError("MINYI_MEASURE_WEIGHTS must be three non-negative numbers")
+        total = sum(parts)
+        return (parts[0] / total, parts[1] / total, parts[2] / total)
+
+    @property
+    def hotspot_rules(self) -> dict:
+        """Overrides of domain.measures.HotspotRules, as JSON (``{"min_total": 100}``)."""
+        return json.loads(self.hotspot_rules_raw) if self.hotspot_rules_raw else {}
+
+    @property
+    def reports_bucket_name(self) -> str:
+        return self.reports_bucket or self.attachments_bucket
+
     def table(self, name: str) -> str:
         if name not in TABLES:
             raise KeyError(f"unknown table {name!r}")

@@ -15,7 +15,14 @@ SurveysSent        -                    on each callback survey sent
 SurveysAnswered    -                    on each survey answered
 HolidaysNextYear-  -                    gauge, daily by the calendar_watch job: 1 from December
 Unknown                                 while next year's State Council holidays are unknown
+MeasureRate        measure, level       gauge, hourly (measures job): 三率 and composite, % over
+                                        30 days, for the city (level=all) and per unit level
+OverdueOpen        level                gauge, hourly: overdue tickets not replied, per level
+HotspotsOpen       -                    gauge, hourly: hotspots of the current week and month
 =================  ===================  =======================================================
+
+The measure gauges have a ``level`` dimension (5 values), never a unit: the number of metrics,
+and their cost, does not grow with the number of units (docs/measures.md).
 """
 
 from __future__ import annotations
@@ -37,6 +44,12 @@ EVALUATIONS = "Evaluations"
 SURVEYS_SENT = "SurveysSent"
 SURVEYS_ANSWERED = "SurveysAnswered"
 HOLIDAYS_UNKNOWN = "HolidaysNextYearUnknown"      # services/calendar_notice.UNKNOWN_METRIC
+MEASURE_RATE = "MeasureRate"
+OVERDUE_OPEN = "OverdueOpen"
+HOTSPOTS = "HotspotsOpen"
+THREE_RATES = (("response_rate", "响应率 response"), ("resolution_rate", "解决率 resolution"),
+               ("satisfaction_rate", "满意率 satisfaction"), ("composite", "composite"))
+ONE_HOUR = Duration.hours(1)
 FIVE_MINUTES = Duration.minutes(5)
 
 
@@ -54,6 +67,13 @@ def _insights(stack: MinyiStack, metric: str, group_by: str, label: str,
     query = (f'SELECT {aggregate}({metric}) FROM SCHEMA("{NAMESPACE}", {", ".join(dims)}) '
              f"WHERE service = '{stack.stage.service_name}' GROUP BY {group_by}")
     return cw.MathExpression(expression=query, label=label, period=FIVE_MINUTES)
+
+
+def _measure(stack: MinyiStack, measure: str, label: str, level: str = "all") -> cw.Metric:
+    return cw.Metric(namespace=NAMESPACE, metric_name=MEASURE_RATE, label=label,
+                     dimensions_map={"service": stack.stage.service_name, "measure": measure,
+                                     "level": level},
+                     statistic="Maximum", period=ONE_HOUR)
 
 
 def api_5xx(stack: MinyiStack) -> cw.Metric:
@@ -151,6 +171,18 @@ def dashboard(stack: MinyiStack) -> cw.Dashboard:
                                                 using_metrics={"sent": sent,
                                                                "answered": answered},
                                                 period=FIVE_MINUTES)]),
+        cw.GraphWidget(title="City 三率 (last 30 days, %)", width=width, height=height,
+                       left=[_measure(stack, name, label) for name, label in THREE_RATES],
+                       left_y_axis=cw.YAxisProps(min=0, max=100)),
+        cw.SingleValueWidget(title="Overdue and hotspots now", width=width, height=height,
+                             metrics=[
+                                 _metric(stack, OVERDUE, "Maximum", Duration.minutes(15))
+                                 .with_(label="overdue tickets"),
+                                 _metric(stack, HOTSPOTS, "Maximum", ONE_HOUR)
+                                 .with_(label="hotspots (week, month)")]),
+        cw.GraphWidget(title="Overdue not replied by level", width=width, height=height,
+                       left=[_insights(stack, OVERDUE_OPEN, "level", "overdue",
+                                       aggregate="MAX")]),
         cw.AlarmStatusWidget(title="Alarms", width=width, height=height,
                              alarms=list(stack.alarms.values())),
         cw.GraphWidget(title="API 5XX", width=width, height=height, left=[api_5xx(stack)]),

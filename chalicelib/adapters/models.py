@@ -266,6 +266,7 @@ class TicketModel(Model):
     campaign_id = UnicodeAttribute(null=True)            # a suggestion under a topic campaign
     # sparse key of by_unit_status: "<status>#<deadline_at, 10 digits>" while open
     status_deadline = UnicodeAttribute(null=True)
+    pool = JSONAttribute(null=True)                      # monitoring pool close-out (销号)
 
     by_citizen = CitizenIndex()
     by_unit_deadline = UnitDeadlineIndex()

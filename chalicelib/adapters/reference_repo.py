@@ -65,6 +65,9 @@ class ReferenceRepository:
         unit = self.unit(unit_id) if unit_id else None
         return unit.name if unit else (unit_id or "")
 
+    def region_children(self, code: str) -> list[RegionModel]:
+        return self._cached(f"children:{code}", lambda: list(RegionModel.by_parent.query(code)))
+
     def duty_rules(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DutyRuleModel]:
         """The rules for these (category, region) pairs. Each pair is cached on its own (a miss
         too), so a warm process reads only pairs it has not seen lately, in one BatchGetItem."""

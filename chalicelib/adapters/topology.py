@@ -67,6 +67,7 @@ SCHEDULES = {
     "gauges": "rate(15 minutes)",
     "surveys": "rate(10 minutes)",
     "kb_expiry": "rate(1 day)",
+    "measures": "rate(1 hour)",        # reports, hotspots, pool digest, 三率 gauges
 }
 
 

@@ -62,6 +62,8 @@ KINDS: dict[str, str] = {
     # the public face (issue 14)
     "kb_answered": "知识库解答（首次办结）",
     "withheld": "不予公开",
+    # the monitoring pool (工单监测池, services/pool.py)
+    "pool_closed": "监测池销号",
 }
 
 

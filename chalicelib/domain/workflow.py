@@ -14,6 +14,7 @@ from typing import Protocol
 from .errors import Forbidden, InvalidTransition, NotFound
 from .ticket import (
     ACCEPTED,
+    CLOSED,
     DISPATCHED,
     IN_REVIEW,
     REPLIED,
@@ -74,6 +75,9 @@ RULES: dict[str, Rule] = {
                             ANY),
     # a malicious / abusive repeat caller (services/callers.py): any ticket of theirs
     "flag_caller": Rule("标记恶意诉求人", frozenset(STATUSES), frozenset({"dispatcher"}), ANY),
+    # a leader of the unit (or above) closes a C/D ticket out of the monitoring pool (销号)
+    "pool_close": Rule("监测池销号", frozenset({DISPATCHED, ACCEPTED, REPLIED, CLOSED, IN_REVIEW}),
+                       frozenset({"leader"}), JURISDICTION),
 }
 
 # Plain-language reasons for the refusals people actually run into.

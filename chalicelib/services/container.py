@@ -117,6 +117,28 @@ class Container:
         return self._get("uploads", build)
 
     @property
+    def counters(self):
+        def build():
+            from ..adapters.measure_counters import CounterStore
+            return CounterStore(self.client("dynamodb"))
+        return self._get("counters", build)
+
+    @property
+    def hotspot_records(self):
+        def build():
+            from ..adapters.measure_counters import HotspotStore
+            return HotspotStore(self.client("dynamodb"))
+        return self._get("hotspot_records", build)
+
+    @property
+    def reports(self):
+        def build():
+            from ..adapters.reports_store import S3Reports
+            s = self.settings
+            return S3Reports(self.client("s3"), s.reports_bucket_name, s.report_link_seconds)
+        return self._get("reports", build)
+
+    @property
     def tickets(self):
         def build():
             from ..adapters.tickets_repo import TicketRepository

@@ -135,6 +135,8 @@ def unit_review_rehandle(code: str) -> str:
 def unit_deadline_moved(code: str, due_at: float | None) -> str:
     return (f"{PREFIX}因国务院节假日安排调整，工单{code}的办理期限改为{_date(due_at)}，"
             "请按新期限办理。")
+
+
 # ---- duplicates, merging (并单) and repeat requests (services/duplicates.py, merging.py)
 def repeat_attached(code: str) -> str:
     return (f"{PREFIX}您反映的问题与您的工单{code}为同一诉求，已作为补充材料并入该工单办理，"
@@ -153,6 +155,19 @@ def unmerged(code: str) -> str:
 def merged_replied(code: str, primary_code: str) -> str:
     return (f"{PREFIX}您的工单{code}（与工单{primary_code}合并办理）已办理答复，"
             f"请在小程序查看答复内容。稍后将请您评价办理结果。")
+
+
+# ---- measures (services/measure_reports.py, hotspots.py, pool.py)
+def report_ready(title: str, url: str) -> str:
+    return f"{PREFIX}{title}已生成，请查阅：{url}"
+
+
+def hotspot(place: str, category: str, detail: str) -> str:
+    return f"{PREFIX}热点预警：{place}「{category}」类诉求{detail}，请关注研判。"
+
+
+def pool_digest(unit_name: str, n: int) -> str:
+    return f"{PREFIX}{unit_name}：工单监测池中有{n}件C/D类工单尚未销号，请跟进办理。"
 
 
 def co_unit_invited(code: str) -> str:

@@ -84,7 +84,8 @@ class Entry:
 
 # ------------------------------------------------------------------ what an entry means
 def effects(entry: Entry) -> list[Effect]:
-    out: list[Effect] = []
+    # the measures' counters (issue 12): every entry counts, once (services/measures.py)
+    out: list[Effect] = [Effect("measures", "counters", lambda: _measure(entry))]
     kind, data, snap = entry.kind, entry.data, entry.snap
     types = DETAIL_TYPES.get(kind, ())
     if kind == "escalated" and data.get("auto"):
@@ -200,6 +201,11 @@ def _share_reply(entry: Entry) -> None:
     from . import merging
     if entry.ticket is not None:
         merging.share_reply(entry.ticket)
+
+
+def _measure(entry: Entry) -> None:
+    from . import measures
+    measures.apply_timeline_entry(entry.event.serialize())
 
 
 def _screen(entry: Entry) -> None:

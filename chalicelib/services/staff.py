@@ -29,7 +29,7 @@ from ..domain.ticket import (
     deadline_shard,
 )
 from ..observability import count, logger
-from . import changes, dispatch, views
+from . import changes, dispatch, pool, views
 from .container import container
 from .idempotency import run_once
 from .sla_service import policy_for, to_local
@@ -175,8 +175,10 @@ def reply(user, ticket_id, body):
     if grade not in GRADES:
         raise ValidationError("grade 应为 A（已解决）/B（已解释）/C（暂不能解决）/D（不认可）",
                               field="grade", code="invalid_grade")
+    plan = pool.reply_plan(body, grade)
 
     def mutate(t, now):
+        pool.require_plan(t, grade, plan)    # grade C: an approved extension or a plan
         t.status = REPLIED
         t.replied_at = now
         t.reply_text = text
@@ -187,7 +189,8 @@ def reply(user, ticket_id, body):
         t.callback_shard = deadline_shard(t.ticket_id, container.settings.deadline_shards)
         on_time = bool(t.due_at and now <= t.due_at)
         count("TicketsReplied", grade=grade, on_time=str(on_time).lower())
-        return [Step("replied", text, {"grade": grade, "on_time": on_time})]
+        data = {"grade": grade, "on_time": on_time, **({"plan": plan} if plan else {})}
+        return [Step("replied", text, data)]
     return _act(user, ticket_id, "reply", body, mutate)
 
 

@@ -55,6 +55,9 @@ EXPECTED = {
     "flag_caller": ({"dispatcher"}, {"submitted", "dispatched", "accepted", "replied", "closed",
                                      "returned", "rejected", "withdrawn", "merged",
                                      "in_review"}),
+    # 销号 of a C/D ticket in the monitoring pool, by a leader of the unit or above
+    "pool_close": ({"leader@jurisdiction"},
+                   {"dispatched", "accepted", "replied", "closed", "in_review"}),
 }
 USERS = {
     "handler@lead": HANDLER, "dispatcher": DISPATCHER, "leader@jurisdiction": COUNTY_LEADER,
