@@ -52,6 +52,10 @@ def resolve(handler_string: str):
 
 
 def rate_seconds(expression: str) -> float:
+    """A schedule's period: ``rate(...)`` exactly; a ``cron(...)`` (a daily job) once a day,
+    from the pump's start (locally the hour of day does not matter)."""
+    if expression.startswith("cron("):
+        return 86400.0
     match = re.match(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
     if not match:
         raise ValueError(f"unsupported schedule {expression!r}")

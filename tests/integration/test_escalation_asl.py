@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from phones import phone_for
 
 from chalicelib.adapters.asl import STATEMACHINES_DIR, load_definition, placeholders
 from chalicelib.adapters.models import TicketEventModel, TicketModel
@@ -24,7 +25,7 @@ HONGQI = "369902001001"
 
 def submit(key: str) -> str:
     body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
-            "region_code": HONGQI, "phone": "13812345678", "category": "A1001"}
+            "region_code": HONGQI, "phone": phone_for(key), "category": "A1001"}
     return intake.submit(body, citizen_id="wx:asl", channel="wechat", idempotency_key=key)["id"]
 
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from chalice.test import Client
+from phones import phone_for
 from public_support import day
 
 import app as app_module
@@ -130,11 +131,12 @@ def test_expired_entries_stop_showing_and_their_unit_is_reminded_once(stack):
 
 def suggestion(key, campaign_id=None, **over):
     body = {"type": "suggestion", "description": "建议在滨江公园增设儿童游乐设施和公共厕所",
-            "region_code": HONGQI, "phone": "13812345678"}
+            "region_code": HONGQI, "phone": phone_for(key)}
     if campaign_id:
         body["campaign_id"] = campaign_id
     body.update(over)
-    return intake.submit(body, citizen_id="wx:sug", channel="wechat", idempotency_key=key)
+    return intake.submit(body, citizen_id=f"wx:sug-{key}", channel="wechat",
+                         idempotency_key=key)
 
 
 def test_suggestion_campaigns_group_and_count_apart(stack, client):

@@ -136,18 +136,19 @@ def test_errors_in_the_spec_shape(stack, client, api_key):
 def test_only_disclosed_tickets_are_listed_with_the_90_day_default(stack, client, api_key):
     body = {"type": "complaint", "description": "路灯不亮已经一个星期了", "region_code": HONGQI,
             "phone": "13812345678", "category": "A1001"}
-    hidden = intake.submit({**body, "public": False}, citizen_id="wx:o", channel="wechat",
-                           idempotency_key="o311-hidden-1")
+    hidden = intake.submit({**body, "public": False, "phone": "13812340001"},
+                           citizen_id="wx:o1", channel="wechat", idempotency_key="o311-hidden-1")
     shown = intake.submit({**body, "public": True}, citizen_id="wx:o", channel="wechat",
                           idempotency_key="o311-shown-01")
-    withheld = intake.submit({**body, "public": True}, citizen_id="wx:o", channel="wechat",
+    withheld = intake.submit({**body, "public": True, "phone": "13812340002"},
+                             citizen_id="wx:o2", channel="wechat",
                              idempotency_key="o311-wh-0001")
     public.withhold(StaffUser("disp_liumin", "u-center", frozenset({"dispatcher"})),
                     withheld["id"], {"reason": "涉及隐私"})
     now = stack.clock.t
     stack.clock.t = now - 100 * 86400
-    old = intake.submit({**body, "public": True}, citizen_id="wx:o", channel="wechat",
-                        idempotency_key="o311-old-001")
+    old = intake.submit({**body, "public": True, "phone": "13812340003"}, citizen_id="wx:o3",
+                        channel="wechat", idempotency_key="o311-old-001")
     stack.clock.t = now
     codes = lambda r: {i["service_request_id"] for i in json.loads(r.body)}  # noqa: E731
     assert codes(client.http.get(f"{BASE}/requests.json")) == {shown["code"]}

@@ -184,7 +184,7 @@ def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, 
     checkpoint = tmp_path / "pump-state.json"
     submit("k-outbox-resume-1")
     assert drain(fresh_reader(checkpoint)) == 2
-    submit("k-outbox-resume-2")
+    submit("k-outbox-resume-2", phone="13812349999")   # another caller: not a repeat
     assert drain(fresh_reader(checkpoint)) == 2          # only the new ticket's entries
     assert drain(fresh_reader(checkpoint)) == 0
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from chalice.test import Client
+from phones import phone_for
 from public_support import day
 
 import app as app_module
@@ -26,10 +27,10 @@ def client(stack):
         yield c
 
 
-def submit(key, public=True, region=HONGQI, category="A1001", phone="13812345678",
+def submit(key, public=True, region=HONGQI, category="A1001", phone=None,
            description="小区物业不作为，楼道垃圾一周没人清理", ticket_type="complaint"):
     body = {"type": ticket_type, "description": description, "region_code": region,
-            "phone": phone, "category": category, "public": public}
+            "phone": phone or phone_for(key), "category": category, "public": public}
     return intake.submit(body, citizen_id="wx:pub", channel="wechat", idempotency_key=key)
 
 

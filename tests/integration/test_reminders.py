@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from phones import phone_for
+
 from chalicelib.adapters.models import TicketModel
 from chalicelib.domain.calendar import SHANGHAI
 from chalicelib.services import intake, reminders, staff
@@ -18,7 +20,7 @@ UNIT_PHONE_OF = "u-vil-hongqi"
 def ticket_due_in(stack, key: str, seconds: float) -> str:
     """A signed ticket whose reply deadline is ``seconds`` after the clock."""
     t = intake.submit({"type": "report", "description": "举报小区附近工地夜间施工噪音扰民",
-                       "region_code": HONGQI, "phone": "13812345678", "category": "A1001"},
+                       "region_code": HONGQI, "phone": phone_for(key), "category": "A1001"},
                       citizen_id="wx:rem", channel="wechat", idempotency_key=key)
     staff.perform(HANDLER, t["id"], "sign", {})
     ticket = TicketModel.get(t["id"])
