@@ -15,7 +15,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
-from chalicelib.services import intake, staff
+from chalicelib.services import campaigns, intake, kb, open311, staff
 from chalicelib.services.staff_auth import StaffUser, issue_dev_token
 
 HONGQI = "369902001001"               # 红旗社区, routed to u-vil-hongqi for A1001
@@ -36,15 +36,24 @@ EVERYONE = frozenset(PERSONAS)
 BOTH_CITIZENS = frozenset(CITIZENS)
 ALL_STAFF = frozenset(STAFF)
 SEES_TICKET = frozenset({"handler", "co_handler", "parent_leader", "dispatcher", "admin"})
+SEES_ALL = frozenset({"dispatcher", "admin"})          # workflow.sees_all
+LEADERS_AND_CENTER = frozenset({"parent_leader", "other_leader", "dispatcher", "admin"})
+KB_ENTRY = {"question": "楼道垃圾没人清理找谁", "answer": "请联系小区物业或社区居委会",
+            "valid_until": "2099-12-31", "category": "A1001", "region_scope": HONGQI}
+# Open311 POST is form-encoded; {api_key} is a client registered by the test (not a persona)
+OPEN311_FORM = ("api_key={api_key}&service_code=A1001&lat=25.83&long=114.93"
+                "&description=%E6%A5%BC%E9%81%93%E5%9E%83%E5%9C%BE%E4%B8%80%E5%91%A8%E6%B2%A1"
+                "%E4%BA%BA%E6%B8%85%E7%90%86&phone=13812345678"
+                f"&attribute%5Bregion_code%5D={HONGQI}")
 
 
 @dataclass(frozen=True)
 class Row:
     method: str
-    path: str                        # Chalice's route, {ticket_id} filled from the state
+    path: str                        # Chalice's route, {ticket_id} etc. filled from the state
     allowed: frozenset
-    state: str | None = None         # the ticket the call acts on (see prepare())
-    body: dict | list | None = field(default=None, hash=False)
+    state: str | None = None         # the ticket (KB entry, campaign) it acts on (prepare())
+    body: dict | list | str | None = field(default=None, hash=False)   # str: a form
 
 
 MATRIX = [
@@ -95,6 +104,58 @@ MATRIX = [
         {"reasonable": True, "note": "诉求不合理"}),
     # webhooks authenticate by the provider's secret, never by a person's token
     Row("POST", "/v1/webhooks/sms/{provider}", frozenset(), body=[]),
+    # public disclosure and tracking (no login); withholding is the center dispatcher's
+    Row("GET", "/v1/public/tickets", EVERYONE),
+    Row("GET", "/v1/public/tickets/{code}", EVERYONE, "disclosed"),
+    Row("POST", "/v1/public/track", EVERYONE, "dispatched",
+        {"code": "{code}", "phone_last4": "{last4}"}),
+    Row("POST", "/v1/staff/tickets/{ticket_id}/withhold", frozenset({"dispatcher"}), "disclosed",
+        {"reason": "涉及个人隐私"}),
+    # Open311 (no login; a POST needs the client application's api_key, not a person's token)
+    Row("GET", "/open311/v2/{resource}", EVERYONE),
+    Row("POST", "/open311/v2/{resource}", EVERYONE, body=OPEN311_FORM),
+    Row("GET", "/open311/v2/services/{name}", EVERYONE),
+    Row("GET", "/open311/v2/requests/{name}", EVERYONE, "disclosed"),
+    Row("GET", "/open311/v2/tokens/{name}", EVERYONE, "disclosed"),
+    # the knowledge base: search and suggest with no login; units write their own entries (a
+    # list shows a unit its own, the center all), the center dispatcher approves
+    Row("GET", "/v1/kb/search", EVERYONE),       # no q: a 400, never a refusal
+    Row("POST", "/v1/kb/suggest", EVERYONE,
+        body={"description": "楼道垃圾一周没人清理", "region_code": HONGQI}),
+    Row("GET", "/v1/staff/kb", ALL_STAFF),
+    Row("POST", "/v1/staff/kb", ALL_STAFF, body=KB_ENTRY),
+    Row("POST", "/v1/staff/kb/{entry_id}", frozenset({"handler"}), "kb_entry", KB_ENTRY),
+    Row("POST", "/v1/staff/kb/{entry_id}/decision", frozenset({"dispatcher"}), "kb_entry",
+        {"approve": True}),
+    # suggestion campaigns: open ones listed publicly; the center dispatcher opens one; the
+    # owner unit (here u-vil-hongqi) and the center dispatcher read its suggestions
+    Row("GET", "/v1/campaigns", EVERYONE),
+    Row("POST", "/v1/staff/campaigns", frozenset({"dispatcher"}),
+        body={"title": "滨江公园改造征集", "starts_on": "2000-01-01", "ends_on": "2099-12-31",
+              "owner_unit": "u-vil-hongqi"}),
+    Row("GET", "/v1/staff/campaigns/{campaign_id}", frozenset({"handler", "dispatcher"}),
+        "campaign"),
+    Row("GET", "/v1/staff/campaigns/{campaign_id}/suggestions",
+        frozenset({"handler", "dispatcher"}), "campaign"),
+    # measures and hotspots: leaders (their subtree), dispatchers and admins (everything)
+    Row("GET", "/v1/staff/measures", LEADERS_AND_CENTER),
+    Row("GET", "/v1/staff/hotspots", LEADERS_AND_CENTER),
+    # the monitoring pool: every unit sees its own (no ?unit=); a leader of the unit (or above)
+    # closes a C/D ticket out (on this grade-A reply: allowed, then a 409 not_in_pool)
+    Row("GET", "/v1/staff/pool", ALL_STAFF),
+    Row("POST", "/v1/staff/pool/{ticket_id}/close", frozenset({"parent_leader"}), "replied",
+        {"reason": "已整改到位"}),
+    # caller lookup: any staff (only tickets they may see; no code/phone: a 400)
+    Row("GET", "/v1/staff/tickets", ALL_STAFF),
+    Row("POST", "/v1/staff/tickets/{ticket_id}/caller-flag", frozenset({"dispatcher"}),
+        "dispatched", {"reason": "反复恶意拨打"}),
+    # duplicates and merging (并单): workflow.sees_all (dispatchers and admins); the target of
+    # a merge does not exist (a 400 past authorization), unmerge of an unmerged ticket a 409
+    Row("GET", "/v1/staff/tickets/{ticket_id}/duplicates", SEES_ALL, "dispatched"),
+    Row("POST", "/v1/staff/tickets/{ticket_id}/merge", SEES_ALL, "dispatched",
+        {"into": "01J0000000000000000000000X", "note": "同一诉求"}),
+    Row("POST", "/v1/staff/tickets/{ticket_id}/unmerge", SEES_ALL, "dispatched",
+        {"note": "并错了"}),
 ]
 
 REFUSED = {401, 403, 404}
@@ -136,10 +197,27 @@ def _as(persona) -> StaffUser:
     return StaffUser(user, unit, frozenset(roles))
 
 
+CODES: dict[str, str] = {}            # ticket id -> its 13-digit code (for {code}, {name})
+PHONES: dict[str, str] = {}           # ticket id -> its caller's number (for {last4})
+
+
 def prepare(state: str, n: int) -> str:
-    """A ticket of the owner's, lead unit u-vil-hongqi with co-unit u-zs-cgj, in ``state``."""
-    t = intake.submit(TICKET, citizen_id="wx:owner", channel="wechat",
+    """A ticket of the owner's, lead unit u-vil-hongqi with co-unit u-zs-cgj, in ``state``
+    (``disclosed``: dispatched, consented to disclosure); or a KB entry of u-vil-hongqi's
+    (``kb_entry``); or a campaign owned by u-vil-hongqi (``campaign``)."""
+    if state == "kb_entry":
+        return kb.create_entry(_as("handler"), KB_ENTRY)["id"]
+    if state == "campaign":
+        return campaigns.open_campaign(_as("dispatcher"), {
+            "title": "滨江公园改造征集", "starts_on": "2000-01-01", "ends_on": "2099-12-31",
+            "owner_unit": "u-vil-hongqi"})["id"]
+    # a number of its own: the owner's same matter, still open, would be a supplement (重复件)
+    phone = f"137{n:08d}"
+    t = intake.submit({**TICKET, "phone": phone, "public": state == "disclosed"},
+                      citizen_id="wx:owner", channel="wechat",
                       idempotency_key=f"matrix-{n:05d}")
+    CODES[t["id"]] = t["code"]
+    PHONES[t["id"]] = phone
     staff.perform(_as("handler"), t["id"], "co-units", {"units": ["u-zs-cgj"]})
     if state in ("accepted", "extension_pending", "replied"):
         staff.perform(_as("handler"), t["id"], "sign", {})
@@ -167,17 +245,32 @@ def test_authorization_matrix(stack, client):
         headers[persona] = {"Authorization": "Bearer " + json.loads(r.body)["token"]}
     for persona, (user, unit, roles) in STAFF.items():
         headers[persona] = {"Authorization": "Bearer " + issue_dev_token(user, unit, roles)}
+    api_key = open311.register_client({"name": "matrix"})["api_key"]
     counter = iter(range(100000))
     wrong = []
 
     def call(row: Row, persona: str, ticket_id: str | None):
-        path = (row.path.replace("{ticket_id}", ticket_id or "")
-                .replace("{region_code}", HONGQI).replace("{provider}", "tencent"))
-        h = {**headers[persona], "Content-Type": "application/json",
+        code = CODES.get(ticket_id or "", "")
+        fill = {"{ticket_id}": ticket_id or "", "{entry_id}": ticket_id or "",
+                "{campaign_id}": ticket_id or "", "{code}": code,
+                "{region_code}": HONGQI, "{provider}": "tencent",
+                "{resource}": "requests.json" if row.method == "POST" else "services.json"}
+        if "{name}" in row.path:             # /open311/v2/<kind>/{name}
+            fill["{name}"] = {"services": "A1001.json", "requests": f"{code}.json",
+                              "tokens": f"{ticket_id}.json"}[row.path.split("/")[3]]
+        path = row.path
+        for placeholder, value in fill.items():
+            path = path.replace(placeholder, value)
+        form = isinstance(row.body, str)
+        h = {**headers[persona],
+             "Content-Type": "application/x-www-form-urlencoded" if form else "application/json",
              "Idempotency-Key": f"matrix-call-{next(counter):05d}"}
         if row.method == "GET":
             return client.http.get(path, headers=h)
-        return client.http.post(path, headers=h, body=json.dumps(row.body))
+        body = row.body.replace("{api_key}", api_key) if form else \
+            json.dumps(row.body, ensure_ascii=False).replace("{code}", code).replace(
+                "{last4}", PHONES.get(ticket_id or "", "")[-4:])
+        return client.http.post(path, headers=h, body=body)
 
     for row in MATRIX:
         refused = [p for p in PERSONAS if p not in row.allowed]
