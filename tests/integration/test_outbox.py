@@ -44,9 +44,10 @@ class Killed(BaseException):
     """The Lambda process dying mid-batch (not an exception the handler could catch)."""
 
 
-def submit(key: str, phone: str = "13812345678") -> dict:
-    body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
-            "region_code": HONGQI, "phone": phone, "category": "A1001"}
+def submit(key: str, phone: str = "13812345678", *,
+           text: str = "小区物业不作为，楼道垃圾一周没人清理", category: str = "A1001") -> dict:
+    body = {"type": "complaint", "description": text, "region_code": HONGQI, "phone": phone,
+            "category": category}
     return intake.submit(body, citizen_id="wx:outbox", channel="wechat", idempotency_key=key)
 
 
@@ -184,7 +185,8 @@ def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, 
     checkpoint = tmp_path / "pump-state.json"
     submit("k-outbox-resume-1")
     assert drain(fresh_reader(checkpoint)) == 2
-    submit("k-outbox-resume-2", phone="13812349999")   # another caller: not a repeat
+    submit("k-outbox-resume-2", phone="13812349999",    # another caller, another matter
+           text="小区门口有人占道摆摊卖菜，影响通行", category="A0101")
     assert drain(fresh_reader(checkpoint)) == 2          # only the new ticket's entries
     assert drain(fresh_reader(checkpoint)) == 0
 
