@@ -58,6 +58,7 @@ class Settings:
     wechat_secret: str = field(default_factory=lambda: _env("MINYI_WECHAT_SECRET", ""))
     sms_mode: str = field(default_factory=lambda: _env("MINYI_SMS_MODE", "sns"))
     sms_sender_id: str = field(default_factory=lambda: _env("MINYI_SMS_SENDER_ID", "12345"))
+    sms_sign_name: str = field(default_factory=lambda: _env("MINYI_SMS_SIGN_NAME", "12345"))
     attachments_bucket: str = field(
         default_factory=lambda: _env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
     )

@@ -65,10 +65,11 @@ class Container:
     def sms(self):
         def build():
             from ..adapters.sms import RecordingSms, SnsSms
-            if self.settings.sms_mode == "record":
-                return RecordingSms()
-            if self.settings.sms_mode == "sns":
-                return SnsSms(self.client("sns"), self.settings.sms_sender_id)
+            s = self.settings
+            if s.sms_mode == "record":
+                return RecordingSms(s.sms_sign_name)
+            if s.sms_mode == "sns":
+                return SnsSms(self.client("sns"), s.sms_sender_id, s.sms_sign_name)
             raise RuntimeError(f"unknown MINYI_SMS_MODE {self.settings.sms_mode!r} "
                                "(sns | record); a China region needs a provider adapter")
         return self._get("sms", build)

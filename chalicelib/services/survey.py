@@ -386,7 +386,7 @@ def note_message(t: TicketModel, text: str, *, channel: str, source: dict) -> No
         Step("citizen_message", text, {"source": source}, channel=channel)])
 
 
-def clarify_once(phone: str, text: str) -> bool:
+def clarify_once(phone: str, text: notify.Message) -> bool:
     """At most one clarifying SMS per number a day: an auto-responder can't start a loop."""
     now = container.now()
     if not markers.claim(f"clarify#{phone}", now=now, expires_at=now + CLARIFY_TTL):
