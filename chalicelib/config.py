@@ -59,6 +59,16 @@ class Settings:
     sms_mode: str = field(default_factory=lambda: _env("MINYI_SMS_MODE", "sns"))
     sms_sender_id: str = field(default_factory=lambda: _env("MINYI_SMS_SENDER_ID", "12345"))
     sms_sign_name: str = field(default_factory=lambda: _env("MINYI_SMS_SIGN_NAME", "12345"))
+    # Chinese SMS providers (MINYI_SMS_MODE tencent | aliyun): credentials in Secrets Manager,
+    # the approved template id/code of each catalogue template (chalicelib/domain/messages.py)
+    sms_secret_id: str = field(default_factory=lambda: _env("MINYI_SMS_SECRET_ID", ""))
+    sms_app_id: str = field(default_factory=lambda: _env("MINYI_SMS_APP_ID", ""))
+    sms_provider_region: str = field(default_factory=lambda: _env("MINYI_SMS_REGION", ""))
+    sms_template_ids_json: str = field(
+        default_factory=lambda: _env("MINYI_SMS_TEMPLATE_IDS", ""))   # {"accepted": "1234567"}
+    sms_endpoint: str = field(default_factory=lambda: _env("MINYI_SMS_ENDPOINT", ""))
+    sms_account: str = field(         # Tencent: organisation | individual (12 chars a variable)
+        default_factory=lambda: _env("MINYI_SMS_ACCOUNT", "organisation"))
     attachments_bucket: str = field(
         default_factory=lambda: _env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
     )
@@ -126,6 +136,13 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
+
+    @property
+    def sms_template_ids(self) -> dict[str, str]:
+        ids = json.loads(self.sms_template_ids_json) if self.sms_template_ids_json else {}
+        if not isinstance(ids, dict):
+            raise ValueError("MINYI_SMS_TEMPLATE_IDS must be a JSON object")
+        return {str(k): str(v) for k, v in ids.items()}
 
     def webhook_secret(self, provider: str) -> str | None:
         """The shared secret an SMS provider's callbacks must carry; None: provider disabled."""

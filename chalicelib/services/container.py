@@ -70,9 +70,37 @@ class Container:
                 return RecordingSms(s.sms_sign_name)
             if s.sms_mode == "sns":
                 return SnsSms(self.client("sns"), s.sms_sender_id, s.sms_sign_name)
-            raise RuntimeError(f"unknown MINYI_SMS_MODE {self.settings.sms_mode!r} "
-                               "(sns | record); a China region needs a provider adapter")
+            if s.sms_mode in ("tencent", "aliyun"):
+                return self._cn_sms(s)
+            raise RuntimeError(f"unknown MINYI_SMS_MODE {s.sms_mode!r} "
+                               "(tencent | aliyun | sns | record)")
         return self._get("sms", build)
+
+    def _cn_sms(self, s: config.Settings):
+        from ..domain import messages
+        if not s.sms_secret_id:
+            raise RuntimeError("a Chinese SMS provider needs MINYI_SMS_SECRET_ID (credentials)")
+
+        def credentials() -> dict:
+            return self.secrets.json(s.sms_secret_id)
+
+        common = {"sign": s.sms_sign_name, "template_ids": s.sms_template_ids,
+                  "endpoint": s.sms_endpoint or None}
+        if s.sms_mode == "tencent":
+            from ..adapters.sms_tencent import TencentSms
+            rules = (messages.TENCENT_INDIVIDUAL if s.sms_account == "individual"
+                     else messages.TENCENT_ORGANISATION)
+            return TencentSms(credentials, app_id=s.sms_app_id, rules=rules,
+                              region=s.sms_provider_region or "ap-guangzhou", **common)
+        from ..adapters.sms_aliyun import AliyunSms
+        return AliyunSms(credentials, **common)
+
+    @property
+    def secrets(self):
+        def build():
+            from ..adapters.secrets import Secrets
+            return Secrets(self.client("secretsmanager"))
+        return self._get("secrets", build)
 
     @property
     def voice(self):
