@@ -67,6 +67,10 @@ class Settings:
     sms_template_ids_json: str = field(
         default_factory=lambda: _env("MINYI_SMS_TEMPLATE_IDS", ""))   # {"accepted": "1234567"}
     sms_endpoint: str = field(default_factory=lambda: _env("MINYI_SMS_ENDPOINT", ""))
+    sms_daily_quota: int | None = field(    # per number per local day; unset: provider default
+        default_factory=lambda: _int("MINYI_SMS_DAILY_QUOTA", -1) if _env(
+            "MINYI_SMS_DAILY_QUOTA") else None)
+    sms_quota_reserve: int = field(default_factory=lambda: _int("MINYI_SMS_QUOTA_RESERVE", 2))
     sms_account: str = field(         # Tencent: organisation | individual (12 chars a variable)
         default_factory=lambda: _env("MINYI_SMS_ACCOUNT", "organisation"))
     attachments_bucket: str = field(

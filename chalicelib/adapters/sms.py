@@ -67,7 +67,10 @@ class SentSms:
 class RecordingSms:
     """Keeps what it was asked to send, for tests and dry runs."""
 
-    def __init__(self, sign: str = "12345"):
+    provider = "record"
+
+    def __init__(self, sign: str = "12345", receipts: bool = False):
+        self.receipts = receipts        # keep outbound records, as a provider with receipts
         self.sent: list[SentSms] = []
         self._lock = threading.Lock()
         self._sign = sign

@@ -19,6 +19,7 @@ DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
 
 class AliyunSms:
     provider = "aliyun"
+    receipts = True                 # SmsReport callbacks: keep an outbound record
 
     def __init__(self, credentials: Callable[[], dict], *, sign: str,
                  template_ids: dict[str, str], endpoint: str | None = None,

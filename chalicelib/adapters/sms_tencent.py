@@ -43,6 +43,7 @@ def call_tencent(provider: str, call: Callable):
 
 class TencentSms:
     provider = "tencent"
+    receipts = True                 # 短信下发状态 callbacks: keep an outbound record
 
     def __init__(self, credentials: Callable[[], dict], *, app_id: str, sign: str,
                  template_ids: dict[str, str], region: str = "ap-guangzhou",

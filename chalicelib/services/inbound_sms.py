@@ -37,7 +37,7 @@ from ..domain.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..domain.intake import normalize_phone
 from ..domain.ticket import FINAL_STATUSES, MAX_SUPPLEMENT, Actor, is_valid_code
 from ..observability import count, logger
-from . import changes, notify, survey
+from . import changes, notify, sms_delivery, survey
 from .container import container
 
 MIN_DESCRIPTION = 5
@@ -97,9 +97,7 @@ def handle_receipt(receipt: DeliveryReceipt) -> str:
     if not _first_delivery(key):
         return "duplicate"
     try:
-        found = survey.update_delivery(receipt.message_id, delivered=receipt.delivered,
-                                       provider=receipt.provider, code=receipt.code,
-                                       description=receipt.description)
+        found = sms_delivery.record_receipt(receipt)
     except Exception:
         markers.release(key)
         raise

@@ -29,21 +29,19 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from ..adapters import markers
-from ..adapters.models import EphemeralModel, RegistryModel, TicketModel
+from ..adapters.models import RegistryModel, TicketModel
 from ..domain import survey as rules
 from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
 from ..domain.intake import normalize_phone
 from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
 from ..observability import count, logger
-from . import changes, dispatch, notify, views
+from . import changes, dispatch, notify, sms_delivery, views
 from .container import container
 from .sla_service import to_local
 
 OPEN_PK = "survey#open"
 OPTOUT_PK = "optout"
-OUTBOUND_PREFIX = "smsout#"
-OUTBOUND_TTL = 30 * 86400
 CLARIFY_TTL = 86400
 MAX_COMMENT = 500
 PENDING = "pending"
@@ -271,11 +269,11 @@ def deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
             logger.exception("survey call failed", extra={"ticket_id": t.ticket_id,
                                                           "error": repr(exc)})
             count("SurveyCallFailed")
-    message_id = container.sms.send(t.phone, notify.survey(t.code))
-    count("SmsSent", kind="survey")
-    markers.new(f"{OUTBOUND_PREFIX}{message_id}", expires_at=now + OUTBOUND_TTL,
-                data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
-                      "status": "sent", "sent_at": int(now)}).save()
+    message_id = sms_delivery.send_for_outbox(t.phone, notify.survey(t.code), kind="survey")
+    if message_id:
+        sms_delivery.annotate(message_id, {"ticket_id": t.ticket_id, "kind": "survey",
+                                           "attempt": attempt, "status": "sent",
+                                           "sent_at": int(now)})
 
 
 def _close_not_evaluated(t: TicketModel, state: dict) -> None:
@@ -495,21 +493,6 @@ def voice_result(event: Any) -> dict:
 
 
 # ------------------------------------------------------------------ delivery receipts
-def update_delivery(message_id: str, *, delivered: bool, provider: str, code: str | None,
-                    description: str | None) -> bool:
-    """A provider's delivery receipt for an SMS we sent: the outbound record's status."""
-    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
-    if item is None:
-        return False
-    data = dict(item.data or {})
-    data.update({"status": "delivered" if delivered else "failed", "provider": provider,
-                 "code": code, "description": description,
-                 "receipt_at": int(container.now())})
-    item.update(actions=[EphemeralModel.data.set(data)])
-    count("SmsReceipts", status=data["status"])
-    return True
-
-
 def outbound_status(message_id: str) -> dict | None:
-    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
-    return dict(item.data or {}) if item else None
+    """The survey SMS's outbound record (its delivery receipt: services/sms_delivery.py)."""
+    return sms_delivery.outbound_status(message_id)
