@@ -53,6 +53,15 @@ class Settings:
     staff_issuer: str = field(default_factory=lambda: _env("MINYI_STAFF_ISSUER", "minyi-dev"))
     staff_jwks_url: str = field(default_factory=lambda: _env("MINYI_STAFF_JWKS_URL", ""))
     staff_audience: str = field(default_factory=lambda: _env("MINYI_STAFF_AUDIENCE", ""))
+    # which claims of the OIDC issuer's tokens carry the roles, the unit, the user and the name:
+    # a claim name, or a dotted path into nested claims (Keycloak: realm_access.roles)
+    oidc_roles_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_ROLES_CLAIM", "cognito:groups"))
+    oidc_unit_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_UNIT_CLAIM", "custom:unit"))
+    oidc_user_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_USER_CLAIM", "username"))
+    oidc_name_claim: str = field(default_factory=lambda: _env("MINYI_OIDC_NAME_CLAIM", "name"))
     wechat_mode: str = field(default_factory=lambda: _env("MINYI_WECHAT_MODE", "fake"))
     wechat_appid: str = field(default_factory=lambda: _env("MINYI_WECHAT_APPID", ""))
     wechat_secret: str = field(default_factory=lambda: _env("MINYI_WECHAT_SECRET", ""))
