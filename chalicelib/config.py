@@ -134,6 +134,12 @@ class Settings:
     inbound_dedupe_ttl_seconds: int = field(
         default_factory=lambda: _int("MINYI_INBOUND_DEDUPE_TTL", 7 * 86400))
     voice_mode: str = field(default_factory=lambda: _env("MINYI_VOICE_MODE", ""))
+    # survey calls through Tencent Cloud VMS (MINYI_VOICE_MODE=tencent): credentials from the
+    # SMS provider's secret unless MINYI_VOICE_SECRET_ID names another
+    voice_secret_id: str = field(default_factory=lambda: _env("MINYI_VOICE_SECRET_ID", ""))
+    voice_app_id: str = field(default_factory=lambda: _env("MINYI_VOICE_APP_ID", ""))
+    voice_template_id: str = field(default_factory=lambda: _env("MINYI_VOICE_TEMPLATE_ID", ""))
+    voice_endpoint: str = field(default_factory=lambda: _env("MINYI_VOICE_ENDPOINT", ""))
     connect_instance_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_INSTANCE_ID", ""))
     connect_contact_flow_id: str = field(
         default_factory=lambda: _env("MINYI_CONNECT_CONTACT_FLOW_ID", ""))

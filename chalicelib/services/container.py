@@ -115,9 +115,17 @@ class Container:
                 return ConnectVoiceCaller(self.client("connect"), s.connect_instance_id,
                                           s.connect_contact_flow_id, s.connect_source_phone,
                                           s.connect_queue_id)
+            if mode == "tencent":
+                from ..adapters.voice_tencent import TencentVoiceCaller
+                secret_id = s.voice_secret_id or s.sms_secret_id
+                return TencentVoiceCaller(
+                    lambda: self.secrets.json(secret_id), app_id=s.voice_app_id,
+                    template_id=s.voice_template_id, region=s.sms_provider_region or
+                    "ap-guangzhou", endpoint=s.voice_endpoint or s.sms_endpoint or None)
             if mode == "off":
                 return None
-            raise RuntimeError(f"unknown MINYI_VOICE_MODE {mode!r} (connect | record | off)")
+            raise RuntimeError(f"unknown MINYI_VOICE_MODE {mode!r} "
+                               "(connect | tencent | record | off)")
         return self._get("voice", build)
 
     @property

@@ -45,9 +45,10 @@ _CODE_RE = re.compile(r"(?<!\d)\d{13}(?!\d)")
 
 
 # ------------------------------------------------------------------ entry points
-def authenticate(provider: str, token: str | None) -> Callbacks:
-    """The provider's adapter if the callback carries its secret; refuse before reading more."""
-    adapter = PROVIDERS.get(provider)
+def authenticate(provider: str, token: str | None, providers: dict | None = None) -> Callbacks:
+    """The provider's adapter if the callback carries its secret; refuse before reading more.
+    ``providers``: the voice callbacks' adapters instead of the SMS ones (same secrets)."""
+    adapter = (PROVIDERS if providers is None else providers).get(provider)
     expected = container.settings.webhook_secret(provider)
     if adapter is None or expected is None:
         raise NotFound("未知的短信服务商", code="unknown_provider")
