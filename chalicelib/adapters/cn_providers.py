@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..domain.messages import Message, ParameterTooLong, VariableRules
 from .sms import SmsError
 
 DAY = 86400
@@ -95,6 +96,19 @@ def aliyun_error(code: str, message: str = "", *, status: int | None = None,
                         retry_after=ALIYUN_RETRY_AFTER.get(code))
     # isv.* business refusals and the 4xx (signature, access key, permission) will not heal
     return SmsError(provider, code, message, permanent=True)
+
+
+def approved(provider: str, templates: dict[str, str], message: Message, rules: VariableRules,
+             sign: str) -> tuple[str, Message]:
+    """The message's approved template id and its parameters fitted to the provider's rules;
+    what the provider would refuse is refused here (permanent), before anything is sent."""
+    template_id = templates.get(message.name)
+    if not template_id:
+        raise SmsError(provider, "TemplateNotConfigured", message.name, permanent=True)
+    try:
+        return template_id, message.fit(rules, sign)
+    except ParameterTooLong as exc:
+        raise SmsError(provider, "ParameterTooLong", str(exc), permanent=True) from None
 
 
 def split_endpoint(endpoint: str | None) -> tuple[str | None, str | None]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ..domain.messages import ALIYUN, Message, ParameterTooLong, VariableRules
-from .cn_providers import aliyun_error, national, split_endpoint
+from ..domain.messages import ALIYUN, Message, VariableRules
+from .cn_providers import aliyun_error, approved, national, split_endpoint
 from .sms import SmsError
 
 DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
@@ -42,13 +42,8 @@ class AliyunSms:
         from alibabacloud_dysmsapi20170525 import models
         from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
         from darabonba.runtime import RuntimeOptions
-        template_code = self._templates.get(message.name)
-        if not template_code:
-            raise SmsError(self.provider, "TemplateNotConfigured", message.name, permanent=True)
-        try:
-            fitted = message.fit(self._rules, self._sign)
-        except ParameterTooLong as exc:
-            raise SmsError(self.provider, "ParameterTooLong", str(exc), permanent=True) from None
+        template_code, fitted = approved(self.provider, self._templates, message, self._rules,
+                                         self._sign)
         request = models.SendSmsRequest(
             phone_numbers=national(phone), sign_name=self._sign, template_code=template_code,
             template_param=json.dumps(fitted.params(), ensure_ascii=False), out_id=message.name)

@@ -14,8 +14,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-from ..domain.messages import TENCENT_ORGANISATION, Message, ParameterTooLong, VariableRules
-from .cn_providers import split_endpoint, tencent_error
+from ..domain.messages import TENCENT_ORGANISATION, Message, VariableRules
+from .cn_providers import approved, split_endpoint, tencent_error
 from .sms import SmsError
 
 
@@ -63,13 +63,8 @@ class TencentSms:
 
     def send(self, phone: str, message: Message) -> str:
         from tencentcloud.sms.v20210111 import models
-        template_id = self._templates.get(message.name)
-        if not template_id:
-            raise SmsError(self.provider, "TemplateNotConfigured", message.name, permanent=True)
-        try:
-            fitted = message.fit(self._rules, self._sign)
-        except ParameterTooLong as exc:
-            raise SmsError(self.provider, "ParameterTooLong", str(exc), permanent=True) from None
+        template_id, fitted = approved(self.provider, self._templates, message, self._rules,
+                                       self._sign)
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [phone]
         request.SmsSdkAppId = self._app_id

@@ -58,6 +58,7 @@ def called(stack, vms) -> tuple[str, str]:
     tid = replied_ticket(channel="phone")          # hotline tickets are surveyed by phone
     make_due(stack)
     assert survey.run_due() == {"sent": 1}
+    stack.outbox.drain()                         # the outbox places the call
     (req,) = [r for r in vms.requests if r.action == "SendTtsVoice"]
     assert req.params["CalledNumber"] == PHONE_E164 and req.params["TemplateId"] == "88001"
     assert req.params["TemplateParamSet"] == [ticket(tid).code]
