@@ -20,3 +20,12 @@ def test_every_route_is_documented_with_an_example():
     assert documented - served == set(), "documented endpoints that do not exist"
     for section in re.split(r"^### ", text, flags=re.M)[1:]:
         assert "```" in section, f"no example for {section.splitlines()[0]}"
+
+
+def test_deploy_doc_china_section_is_complete():
+    text = (DOC.parent / "deploy.md").read_text(encoding="utf-8")
+    china = text.split("## AWS China regions", 1)[1]
+    assert "not written yet" not in text.lower()
+    for needed in ("sms_mode=tencent", "sms_templates", "voice_mode=tencent",
+                   "staff_roles_claim", "sms-provider"):
+        assert needed in china, needed
