@@ -44,8 +44,9 @@ class Killed(BaseException):
     """The Lambda process dying mid-batch (not an exception the handler could catch)."""
 
 
-def submit(key: str, phone: str = "13812345678") -> dict:
-    body = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
+def submit(key: str, phone: str = "13812345678",
+           description: str = "小区物业不作为，楼道垃圾一周没人清理") -> dict:
+    body = {"type": "complaint", "description": description,
             "region_code": HONGQI, "phone": phone, "category": "A1001"}
     return intake.submit(body, citizen_id="wx:outbox", channel="wechat", idempotency_key=key)
 
@@ -184,7 +185,9 @@ def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, 
     checkpoint = tmp_path / "pump-state.json"
     submit("k-outbox-resume-1")
     assert drain(fresh_reader(checkpoint)) == 2
-    submit("k-outbox-resume-2")
+    # another matter from another citizen: neither a repeat nor a duplicate candidate
+    submit("k-outbox-resume-2", phone="13812345679",
+           description="楼下饭店油烟直排，每晚呛得开不了窗")
     assert drain(fresh_reader(checkpoint)) == 2          # only the new ticket's entries
     assert drain(fresh_reader(checkpoint)) == 0
 
