@@ -54,11 +54,35 @@ class Settings:
     staff_issuer: str = field(default_factory=lambda: _env("MINYI_STAFF_ISSUER", "minyi-dev"))
     staff_jwks_url: str = field(default_factory=lambda: _env("MINYI_STAFF_JWKS_URL", ""))
     staff_audience: str = field(default_factory=lambda: _env("MINYI_STAFF_AUDIENCE", ""))
+    # which claims of the OIDC issuer's tokens carry the roles, the unit, the user and the name:
+    # a claim name, or a dotted path into nested claims (Keycloak: realm_access.roles)
+    oidc_roles_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_ROLES_CLAIM", "cognito:groups"))
+    oidc_unit_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_UNIT_CLAIM", "custom:unit"))
+    oidc_user_claim: str = field(
+        default_factory=lambda: _env("MINYI_OIDC_USER_CLAIM", "username"))
+    oidc_name_claim: str = field(default_factory=lambda: _env("MINYI_OIDC_NAME_CLAIM", "name"))
     wechat_mode: str = field(default_factory=lambda: _env("MINYI_WECHAT_MODE", "fake"))
     wechat_appid: str = field(default_factory=lambda: _env("MINYI_WECHAT_APPID", ""))
     wechat_secret: str = field(default_factory=lambda: _env("MINYI_WECHAT_SECRET", ""))
     sms_mode: str = field(default_factory=lambda: _env("MINYI_SMS_MODE", "sns"))
     sms_sender_id: str = field(default_factory=lambda: _env("MINYI_SMS_SENDER_ID", "12345"))
+    sms_sign_name: str = field(default_factory=lambda: _env("MINYI_SMS_SIGN_NAME", "12345"))
+    # Chinese SMS providers (MINYI_SMS_MODE tencent | aliyun): credentials in Secrets Manager,
+    # the approved template id/code of each catalogue template (chalicelib/domain/messages.py)
+    sms_secret_id: str = field(default_factory=lambda: _env("MINYI_SMS_SECRET_ID", ""))
+    sms_app_id: str = field(default_factory=lambda: _env("MINYI_SMS_APP_ID", ""))
+    sms_provider_region: str = field(default_factory=lambda: _env("MINYI_SMS_REGION", ""))
+    sms_template_ids_json: str = field(
+        default_factory=lambda: _env("MINYI_SMS_TEMPLATE_IDS", ""))   # {"accepted": "1234567"}
+    sms_endpoint: str = field(default_factory=lambda: _env("MINYI_SMS_ENDPOINT", ""))
+    sms_daily_quota: int | None = field(    # per number per local day; unset: provider default
+        default_factory=lambda: _int("MINYI_SMS_DAILY_QUOTA", -1) if _env(
+            "MINYI_SMS_DAILY_QUOTA") else None)
+    sms_quota_reserve: int = field(default_factory=lambda: _int("MINYI_SMS_QUOTA_RESERVE", 2))
+    sms_account: str = field(         # Tencent: organisation | individual (12 chars a variable)
+        default_factory=lambda: _env("MINYI_SMS_ACCOUNT", "organisation"))
     attachments_bucket: str = field(
         default_factory=lambda: _env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
     )
@@ -113,6 +137,12 @@ class Settings:
     inbound_dedupe_ttl_seconds: int = field(
         default_factory=lambda: _int("MINYI_INBOUND_DEDUPE_TTL", 7 * 86400))
     voice_mode: str = field(default_factory=lambda: _env("MINYI_VOICE_MODE", ""))
+    # survey calls through Tencent Cloud VMS (MINYI_VOICE_MODE=tencent): credentials from the
+    # SMS provider's secret unless MINYI_VOICE_SECRET_ID names another
+    voice_secret_id: str = field(default_factory=lambda: _env("MINYI_VOICE_SECRET_ID", ""))
+    voice_app_id: str = field(default_factory=lambda: _env("MINYI_VOICE_APP_ID", ""))
+    voice_template_id: str = field(default_factory=lambda: _env("MINYI_VOICE_TEMPLATE_ID", ""))
+    voice_endpoint: str = field(default_factory=lambda: _env("MINYI_VOICE_ENDPOINT", ""))
     connect_instance_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_INSTANCE_ID", ""))
     connect_contact_flow_id: str = field(
         default_factory=lambda: _env("MINYI_CONNECT_CONTACT_FLOW_ID", ""))
@@ -215,6 +245,13 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
+
+    @property
+    def sms_template_ids(self) -> dict[str, str]:
+        ids = json.loads(self.sms_template_ids_json) if self.sms_template_ids_json else {}
+        if not isinstance(ids, dict):
+            raise ValueError("MINYI_SMS_TEMPLATE_IDS must be a JSON object")
+        return {str(k): str(v) for k, v in ids.items()}
 
     def webhook_secret(self, provider: str) -> str | None:
         """The shared secret an SMS provider's callbacks must carry; None: provider disabled."""

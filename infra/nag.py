@@ -103,6 +103,11 @@ def acknowledge(stack: MinyiStack) -> None:
     _ack(stack.webhook_secret, "SMG4",
          "The SMS webhook secrets are also configured in each provider's console, so a rotation "
          "is a coordinated manual change (docs/deploy.md).")
+    if stack.sms_provider_secret is not None:
+        _ack(stack.sms_provider_secret, "SMG4",
+             "The SMS provider's API key is issued in the provider's console (Tencent Cloud CAM / "
+             "Aliyun RAM), not by AWS: it is rotated there and put here by hand; the functions "
+             "read it at run time with a 5-minute cache, so no redeploy is needed.")
     _ack(stack.wechat_secret, "SMG4",
          "WeChat's AppSecret is issued and reset in the WeChat console, not by AWS: rotation "
          "is manual (docs/deploy.md).")

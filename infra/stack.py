@@ -193,6 +193,7 @@ class MinyiStack(Stack):
         self.user_pool, self.staff_client = self._staff_pool()
         self.token_secret, self.wechat_secret = self._secrets()
         self.webhook_secret = self._webhook_secret()
+        self.sms_provider_secret = self._sms_provider_secret()
         self.lambda_role = self._lambda_role()
         self.api = self._chalice(build_dir)
         self.alarms = monitoring.alarms(self)
@@ -206,6 +207,9 @@ class MinyiStack(Stack):
             cdk.CfnOutput(self, "StaffClientId", value=self.staff_client.user_pool_client_id)
         cdk.CfnOutput(self, "AttachmentsBucket", value=self.bucket.bucket_name)
         cdk.CfnOutput(self, "WechatSecretName", value=self.wechat_secret.secret_name)
+        if self.sms_provider_secret is not None:
+            cdk.CfnOutput(self, "SmsProviderSecretName",
+                          value=self.sms_provider_secret.secret_name)
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -461,6 +465,68 @@ class MinyiStack(Stack):
                 secret_string_template=json.dumps({"aliyun": "set-me-or-keep-generated"}),
                 generate_string_key="tencent", exclude_punctuation=True, password_length=40))
 
+    CN_SMS_KEYS = {"tencent": ("secret_id", "secret_key"),
+                   "aliyun": ("access_key_id", "access_key_secret")}
+
+    def _sms_provider_secret(self):
+        """The Chinese SMS (and VMS) provider's API key, read by the functions at run time."""
+        mode = self._sms_mode()
+        if mode not in self.CN_SMS_KEYS:
+            return None
+        key_id, key_secret = self.CN_SMS_KEYS[mode]
+        return secretsmanager.Secret(
+            self, "SmsProviderSecret", secret_name=f"minyi/{self.stage.name}/sms-provider",
+            description=f"{mode} API key for SMS and survey calls (MINYI_SMS_SECRET_ID): "
+                        f"put the real {key_id} and {key_secret}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({key_id: "set-me"}),
+                generate_string_key=key_secret, exclude_punctuation=True))
+
+    def sms_templates(self) -> dict[str, str]:
+        """The approved template id/code of every catalogue SMS (refuses a missing one)."""
+        from chalicelib.domain.messages import SMS_TEMPLATES, VoiceSurvey
+        raw = (self.stage.sms_templates or "").strip()
+        if not raw:
+            raise ValueError(f"sms_mode {self._sms_mode()!r} sends approved templates only: give "
+                             "-c sms_templates=<JSON or file> (see docs/deploy.md)")
+        if not raw.startswith("{"):
+            path = Path(raw) if Path(raw).is_absolute() else definitions.REPO_ROOT / raw
+            raw = path.read_text(encoding="utf-8")
+        ids = {str(k): str(v) for k, v in json.loads(raw).items()}
+        missing = sorted(set(SMS_TEMPLATES) - set(ids))
+        if missing:
+            raise ValueError(f"sms_templates has no approved template for: {', '.join(missing)}")
+        unknown = sorted(set(ids) - set(SMS_TEMPLATES) - {VoiceSurvey.name})
+        if unknown:
+            raise ValueError(f"sms_templates names templates minyi does not send: {unknown}")
+        return ids
+
+    def _cn_environment(self) -> dict:
+        stage, env = self.stage, {}
+        if self.sms_provider_secret is not None:
+            if self._sms_mode() == "tencent" and not stage.sms_app_id:
+                raise ValueError("sms_mode tencent needs -c sms_app_id=<SmsSdkAppId>")
+            env.update({"MINYI_SMS_SECRET_ID": self.sms_provider_secret.secret_arn,
+                        "MINYI_SMS_TEMPLATE_IDS": json.dumps(self.sms_templates()),
+                        "MINYI_SMS_SIGN_NAME": stage.sms_sign_name or "12345",
+                        "MINYI_SMS_APP_ID": stage.sms_app_id or "",
+                        "MINYI_SMS_REGION": stage.sms_region or "",
+                        "MINYI_SMS_ACCOUNT": stage.sms_account or "organisation"})
+        if stage.voice_mode:
+            if stage.voice_mode != "tencent" or self._sms_mode() != "tencent":
+                raise ValueError("voice_mode tencent (Tencent Cloud VMS) is the voice adapter "
+                                 "without Connect, with sms_mode tencent (same API key)")
+            if not (stage.voice_app_id and stage.voice_template_id):
+                raise ValueError("voice_mode tencent needs -c voice_app_id=... "
+                                 "-c voice_template_id=...")
+            env.update({"MINYI_VOICE_MODE": "tencent", "MINYI_VOICE_APP_ID": stage.voice_app_id,
+                        "MINYI_VOICE_TEMPLATE_ID": stage.voice_template_id})
+        claims = {"MINYI_OIDC_ROLES_CLAIM": stage.staff_roles_claim,
+                  "MINYI_OIDC_UNIT_CLAIM": stage.staff_unit_claim,
+                  "MINYI_OIDC_USER_CLAIM": stage.staff_user_claim}
+        env.update({k: v for k, v in claims.items() if v})
+        return env
+
     # --- the Chalice app ----------------------------------------------------------------------
 
     def _lambda_role(self) -> iam.Role:
@@ -525,6 +591,10 @@ class MinyiStack(Stack):
                 sid="SurveyCalls", actions=["connect:StartOutboundVoiceContact"],
                 resources=[f"arn:{Aws.PARTITION}:connect:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/"
                            f"{self.stage.connect_instance_id}/contact/*"]))
+        if self.sms_provider_secret is not None:
+            statements.append(iam.PolicyStatement(
+                sid="SmsProviderSecret", actions=["secretsmanager:GetSecretValue"],
+                resources=[self.sms_provider_secret.secret_arn]))
         if self._sms_mode() == "sns":
             # SMS goes to a phone number, which has no ARN: allow Publish to anything that is
             # not a topic (topics are granted one by one above).
@@ -560,7 +630,9 @@ class MinyiStack(Stack):
             "environment_variables", {}).get("MINYI_SMS_MODE", "sns")
         if self.china and mode == "sns":
             raise ValueError("AWS China has no End User Messaging SMS: set the stage's sms_mode "
-                             "(-c sms_mode=<Chinese provider adapter>), see docs/deploy.md")
+                             "(-c sms_mode=tencent|aliyun), see docs/deploy.md")
+        if mode not in ("sns", "record", "tencent", "aliyun"):
+            raise ValueError(f"unknown sms_mode {mode!r}: tencent | aliyun | sns | record")
         return mode
 
     def app_environment(self) -> dict:
@@ -581,6 +653,7 @@ class MinyiStack(Stack):
             "MINYI_SMS_WEBHOOK_SECRETS": self.webhook_secret.secret_value.unsafe_unwrap(),
             "POWERTOOLS_SERVICE_NAME": stage.service_name,
             "MINYI_SECRETS_REV": stage.secrets_rev,
+            **self._cn_environment(),
         }
         if stage.connect_instance_id:
             env.update({"MINYI_VOICE_MODE": "connect",

@@ -41,12 +41,31 @@ class StageConfig:
     # Messaging through SNS). AWS China has no End User Messaging: a China deployment must name a
     # Chinese provider adapter here or with ``-c sms_mode=...``.
     sms_mode: str | None = None
+    # A Chinese provider (sms_mode tencent | aliyun): its credentials go in the generated secret
+    # minyi/<stage>/sms-provider; these name the approved signature (签名), the Tencent SMS app
+    # (SmsSdkAppId), the provider region and each catalogue template's approved id/code
+    # (chalicelib/domain/messages.py): inline JSON or the path of a JSON file.
+    sms_sign_name: str | None = None
+    sms_app_id: str | None = None
+    sms_region: str | None = None
+    sms_templates: str | None = None
+    sms_account: str | None = None          # Tencent: organisation (default) | individual
+    # Survey calls without Connect: "tencent" (Tencent Cloud VMS; credentials from the SMS
+    # provider's secret), with its VoiceSdkAppid and the approved TTS template of voice_survey
+    voice_mode: str | None = None
+    voice_app_id: str | None = None
+    voice_template_id: str | None = None
     # Staff identity: a Cognito user pool, or (None = Cognito) an external OIDC issuer whose
-    # RS256 ID tokens carry ``cognito:groups`` and ``custom:unit``. AWS China has no Cognito
-    # user pools, so a China deployment must name one (-c staff_issuer=... -c staff_jwks_url=...).
+    # RS256 tokens carry the roles and the unit in the claims named below (default
+    # ``cognito:groups`` and ``custom:unit``). AWS China has no Cognito user pools, so a China
+    # deployment must name one (-c staff_issuer=... -c staff_jwks_url=...).
     staff_issuer: str | None = None
     staff_jwks_url: str | None = None
     staff_audience: str | None = None
+    # which claims carry the roles / unit / user name (a name or a dotted path; default Cognito's)
+    staff_roles_claim: str | None = None
+    staff_unit_claim: str | None = None
+    staff_user_claim: str | None = None
     # Secrets reach the functions as CloudFormation dynamic references, resolved when a
     # function is updated: bump this (-c secrets_rev=2) after changing a secret's value.
     secrets_rev: str = "1"

@@ -437,3 +437,14 @@ def table_specs() -> list[dict]:
             "stream": STREAM_TABLES.get(model),
         })
     return specs
+
+
+class CounterModel(Model):
+    """A counter in the ephemeral table (same table as ``EphemeralModel``, not provisioned
+    separately): the SMS sent to one number on one local day (``smsquota#<phone>#<day>``)."""
+
+    Meta = _meta("ephemeral")
+
+    pk = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()
+    n = NumberAttribute(null=True)

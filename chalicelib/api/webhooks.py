@@ -1,4 +1,5 @@
-"""Inbound SMS webhooks of the Chinese providers: ``POST /v1/webhooks/sms/{provider}``.
+"""Inbound SMS webhooks of the Chinese providers: ``POST /v1/webhooks/sms/{provider}``, and
+their voice callbacks (survey calls): ``POST /v1/webhooks/voice/{provider}``.
 
 Authenticated by the provider's secret (``?token=`` or ``X-Minyi-Webhook-Token``) before the
 body is read: a wrong secret is refused (401 missing / 403 wrong) with nothing written. The
@@ -11,10 +12,12 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..adapters.sms_providers import TOKEN_HEADER, TOKEN_QUERY
+from ..adapters.voice_tencent import VOICE_PROVIDERS
 from ..lazy import lazy
 from .http import body_json, query_param, route
 
 inbound_sms = lazy("chalicelib.services.inbound_sms")
+survey = lazy("chalicelib.services.survey")
 
 bp = Blueprint(__name__)
 CONTENT_TYPES = ["application/json", "text/plain", "text/json"]
@@ -26,3 +29,13 @@ def sms_webhook(provider):
     token = request.headers.get(TOKEN_HEADER) or query_param(request, TOKEN_QUERY)
     adapter = inbound_sms.authenticate(provider, token)
     return inbound_sms.handle_callback(adapter, body_json(request))
+
+
+@route(bp, "/v1/webhooks/voice/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
+def voice_webhook(provider):
+    """Survey-call callbacks of a voice provider without Connect (Tencent VMS): the key pressed
+    answers the survey; authenticated with the provider's SMS webhook secret."""
+    request = bp.current_request
+    token = request.headers.get(TOKEN_HEADER) or query_param(request, TOKEN_QUERY)
+    adapter = inbound_sms.authenticate(provider, token, VOICE_PROVIDERS)
+    return survey.handle_voice_callback(adapter, body_json(request))

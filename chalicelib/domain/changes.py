@@ -46,6 +46,8 @@ KINDS: dict[str, str] = {
     "survey_rescheduled": "回访顺延",
     "survey_busy": "回访等待（同号码另有回访）",
     "survey_cleared": "回访取消",
+    # notifications (services/sms_delivery.py): an SMS that will not arrive
+    "sms_failed": "短信未送达",
     "evaluated": "诉求人评价",
     "closed": "办结",
     "reopened": "重办",

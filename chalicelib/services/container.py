@@ -72,13 +72,42 @@ class Container:
     def sms(self):
         def build():
             from ..adapters.sms import RecordingSms, SnsSms
-            if self.settings.sms_mode == "record":
-                return RecordingSms()
-            if self.settings.sms_mode == "sns":
-                return SnsSms(self.client("sns"), self.settings.sms_sender_id)
-            raise RuntimeError(f"unknown MINYI_SMS_MODE {self.settings.sms_mode!r} "
-                               "(sns | record); a China region needs a provider adapter")
+            s = self.settings
+            if s.sms_mode == "record":
+                return RecordingSms(s.sms_sign_name)
+            if s.sms_mode == "sns":
+                return SnsSms(self.client("sns"), s.sms_sender_id, s.sms_sign_name)
+            if s.sms_mode in ("tencent", "aliyun"):
+                return self._cn_sms(s)
+            raise RuntimeError(f"unknown MINYI_SMS_MODE {s.sms_mode!r} "
+                               "(tencent | aliyun | sns | record)")
         return self._get("sms", build)
+
+    def _cn_sms(self, s: config.Settings):
+        from ..domain import messages
+        if not s.sms_secret_id:
+            raise RuntimeError("a Chinese SMS provider needs MINYI_SMS_SECRET_ID (credentials)")
+
+        def credentials() -> dict:
+            return self.secrets.json(s.sms_secret_id)
+
+        common = {"sign": s.sms_sign_name, "template_ids": s.sms_template_ids,
+                  "endpoint": s.sms_endpoint or None}
+        if s.sms_mode == "tencent":
+            from ..adapters.sms_tencent import TencentSms
+            rules = (messages.TENCENT_INDIVIDUAL if s.sms_account == "individual"
+                     else messages.TENCENT_ORGANISATION)
+            return TencentSms(credentials, app_id=s.sms_app_id, rules=rules,
+                              region=s.sms_provider_region or "ap-guangzhou", **common)
+        from ..adapters.sms_aliyun import AliyunSms
+        return AliyunSms(credentials, **common)
+
+    @property
+    def secrets(self):
+        def build():
+            from ..adapters.secrets import Secrets
+            return Secrets(self.client("secretsmanager"))
+        return self._get("secrets", build)
 
     @property
     def voice(self):
@@ -93,9 +122,17 @@ class Container:
                 return ConnectVoiceCaller(self.client("connect"), s.connect_instance_id,
                                           s.connect_contact_flow_id, s.connect_source_phone,
                                           s.connect_queue_id)
+            if mode == "tencent":
+                from ..adapters.voice_tencent import TencentVoiceCaller
+                secret_id = s.voice_secret_id or s.sms_secret_id
+                return TencentVoiceCaller(
+                    lambda: self.secrets.json(secret_id), app_id=s.voice_app_id,
+                    template_id=s.voice_template_id, region=s.sms_provider_region or
+                    "ap-guangzhou", endpoint=s.voice_endpoint or s.sms_endpoint or None)
             if mode == "off":
                 return None
-            raise RuntimeError(f"unknown MINYI_VOICE_MODE {mode!r} (connect | record | off)")
+            raise RuntimeError(f"unknown MINYI_VOICE_MODE {mode!r} "
+                               "(connect | tencent | record | off)")
         return self._get("voice", build)
 
     @property

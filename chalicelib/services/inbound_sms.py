@@ -37,7 +37,7 @@ from ..domain.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..domain.intake import normalize_phone
 from ..domain.ticket import FINAL_STATUSES, MAX_SUPPLEMENT, Actor, is_valid_code
 from ..observability import count, logger
-from . import changes, notify, survey
+from . import changes, notify, sms_delivery, survey
 from .container import container
 
 MIN_DESCRIPTION = 5
@@ -46,9 +46,10 @@ _QUERY_RE = re.compile(r"^\s*(?:查询|CX|cx)\s*[:：]?\s*(\d{13})\s*$")
 
 
 # ------------------------------------------------------------------ entry points
-def authenticate(provider: str, token: str | None) -> Callbacks:
-    """The provider's adapter if the callback carries its secret; refuse before reading more."""
-    adapter = PROVIDERS.get(provider)
+def authenticate(provider: str, token: str | None, providers: dict | None = None) -> Callbacks:
+    """The provider's adapter if the callback carries its secret; refuse before reading more.
+    ``providers``: the voice callbacks' adapters instead of the SMS ones (same secrets)."""
+    adapter = (PROVIDERS if providers is None else providers).get(provider)
     expected = container.settings.webhook_secret(provider)
     if adapter is None or expected is None:
         raise NotFound("未知的短信服务商", code="unknown_provider")
@@ -98,9 +99,7 @@ def handle_receipt(receipt: DeliveryReceipt) -> str:
     if not _first_delivery(key):
         return "duplicate"
     try:
-        found = survey.update_delivery(receipt.message_id, delivered=receipt.delivered,
-                                       provider=receipt.provider, code=receipt.code,
-                                       description=receipt.description)
+        found = sms_delivery.record_receipt(receipt)
     except Exception:
         markers.release(key)
         raise
@@ -161,31 +160,20 @@ def _act(sms: InboundSms, phone: str) -> str:
     return "ticket"
 
 
-# the two texts of the "查询" reply (kept here, beside their only use, so the SMS wording
-# catalogue being built elsewhere can take them over in one move)
-def status_text(code: str, status_label: str, last_step: str | None) -> str:
-    step = f"，最新进展：{last_step}" if last_step else ""
-    return f"{notify.PREFIX}您的工单{code}当前状态：{status_label}{step}。"
-
-
-def status_unknown_text() -> str:
-    return (f"{notify.PREFIX}未查到该工单。请核对13位工单号，"
-            "并用提交诉求的手机号码发送“查询 工单号”。")
-
-
 def _status_query(phone: str, code: str) -> str:
     """"查询 <code>": the status, by SMS, only to the number that filed the ticket; any other
     number gets the same answer as an unknown code."""
     from . import public
     ticket = container.tickets.get_by_code(code) if is_valid_code(code) else None
     if ticket is None or ticket.phone != phone:
-        notify.send_now(phone, status_unknown_text(), kind="status_query")
+        notify.send_now(phone, notify.status_unknown(), kind="status_query")
         return "status_unknown"
     view = public.public_ticket(ticket, container.tickets.timeline(ticket.ticket_id),
                                 content=False)
     steps = view["timeline"]
-    notify.send_now(phone, status_text(code, view["stage_label"],
-                                   steps[-1]["label"] if steps else None), kind="status_query")
+    notify.send_now(phone, notify.status_reply(code, view["stage_label"],
+                                               steps[-1]["label"] if steps else None),
+                    kind="status_query")
     return "status"
 
 

@@ -208,11 +208,6 @@ def answered(ticket: TicketModel, entry: rules.Entry, now: float) -> Step:
 
 
 # ------------------------------------------------------------------ expiry reminders
-def reminder_text(question: str, valid_until: str) -> str:
-    return (f"{notify.PREFIX}贵单位的知识库条目“{question[:20]}”有效期至{valid_until}，"
-            "已停止展示，请更新后重新提交审核。")
-
-
 def remind_expired() -> dict:
     """Tell each unit, once per entry and expiry date, that its entry stopped showing."""
     now = container.now()
@@ -226,8 +221,8 @@ def remind_expired() -> dict:
             continue
         unit = container.reference.unit(entry.unit_id)
         phone = unit.duty_phone if unit else None
-        if notify.send_now(phone, reminder_text(entry.question, entry.valid_until),
-                       kind="kb_expired"):
+        if notify.send_now(phone, notify.unit_kb_expired(entry.question, entry.valid_until),
+                           kind="kb_expired"):
             sent += 1
         else:
             logger.warning("kb expiry reminder not sent", extra={"entry": entry.entry_id})

@@ -27,7 +27,7 @@ from functools import cached_property
 from ..adapters import markers
 from ..adapters.models import TicketEventModel, TicketModel
 from ..observability import count, logger
-from . import notify, supervision
+from . import notify, sms_delivery, supervision
 from .container import container
 
 LEASE_SECONDS = 120
@@ -190,11 +190,10 @@ def effects(entry: Entry) -> list[Effect]:
 
 
 # ------------------------------------------------------------------ the effects themselves
-def _sms(phone: str, text: str, kind: str) -> str:
-    """Send or raise: a failure is retried from the stream, not swallowed."""
-    message_id = container.sms.send(phone, text)
-    count("SmsSent", kind=kind)
-    return message_id
+def _sms(phone: str, text: notify.Message, kind: str) -> str | None:
+    """Send or raise: a transient failure is retried from the stream, not swallowed; a
+    permanent refusal is recorded on the ticket's timeline (services/sms_delivery.py)."""
+    return sms_delivery.send_for_outbox(phone, text, kind=kind)
 
 
 def _share_reply(entry: Entry) -> None:

@@ -65,12 +65,9 @@ def _claim(ticket: TicketModel, which: str, now: float) -> bool:
     return markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
 
 
-def _text(ticket: TicketModel, which: str) -> str:
-    phase = "签收" if ticket.status == DISPATCHED else "答复"
-    when = notify._date(ticket.deadline_at)
-    if which == "last":
-        return f"{notify.PREFIX}工单{ticket.code}今天到{phase}期限（{when}），请务必及时办理。"
-    return f"{notify.PREFIX}工单{ticket.code}将于{when}到{phase}期限，请及时办理。"
+def _text(ticket: TicketModel, which: str) -> notify.Message:
+    return notify.unit_reminder(ticket.code, ticket.deadline_at, ticket.status == DISPATCHED,
+                                last_day=which == "last")
 
 
 def run(now: float | None = None) -> RunReport:

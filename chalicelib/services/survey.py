@@ -29,22 +29,22 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from ..adapters import markers
-from ..adapters.models import EphemeralModel, RegistryModel, TicketModel
+from ..adapters.models import RegistryModel, TicketModel
 from ..domain import survey as rules
 from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
 from ..domain.intake import normalize_phone
 from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
 from ..observability import count, logger
-from . import changes, dispatch, notify, views
+from . import changes, dispatch, notify, sms_delivery, views
 from .container import container
 from .sla_service import to_local
 
 OPEN_PK = "survey#open"
 OPTOUT_PK = "optout"
-OUTBOUND_PREFIX = "smsout#"
-OUTBOUND_TTL = 30 * 86400
 CLARIFY_TTL = 86400
+VOICE_CALL_PREFIX = "voicecall#"
+VOICE_CALL_TTL = 7 * 86400
 MAX_COMMENT = 500
 PENDING = "pending"
 
@@ -263,19 +263,23 @@ def deliver(t: TicketModel, channel: str, attempt: int, now: float) -> None:
     SMS fails, so the outbox tries again."""
     if channel == "voice" and container.voice is not None:
         try:
-            container.voice.call(t.phone, ticket_id=t.ticket_id, attempt=attempt,
-                                 attributes={"ticket_id": t.ticket_id, "code": t.code,
-                                             "attempt": attempt})
+            contact_id = container.voice.call(
+                t.phone, ticket_id=t.ticket_id, attempt=attempt,
+                attributes={"ticket_id": t.ticket_id, "code": t.code, "attempt": attempt})
+            # a provider whose result callback names only its call id (Tencent VMS) finds the
+            # ticket through this record
+            markers.new(f"{VOICE_CALL_PREFIX}{contact_id}", expires_at=now + VOICE_CALL_TTL,
+                        data={"ticket_id": t.ticket_id, "attempt": attempt}).save()
             return
         except Exception as exc:  # noqa: BLE001 - the call failed to start: ask by SMS
             logger.exception("survey call failed", extra={"ticket_id": t.ticket_id,
                                                           "error": repr(exc)})
             count("SurveyCallFailed")
-    message_id = container.sms.send(t.phone, notify.survey(t.code))
-    count("SmsSent", kind="survey")
-    markers.new(f"{OUTBOUND_PREFIX}{message_id}", expires_at=now + OUTBOUND_TTL,
-                data={"ticket_id": t.ticket_id, "kind": "survey", "attempt": attempt,
-                      "status": "sent", "sent_at": int(now)}).save()
+    message_id = sms_delivery.send_for_outbox(t.phone, notify.survey(t.code), kind="survey")
+    if message_id:
+        sms_delivery.annotate(message_id, {"ticket_id": t.ticket_id, "kind": "survey",
+                                           "attempt": attempt, "status": "sent",
+                                           "sent_at": int(now)})
 
 
 def _close_not_evaluated(t: TicketModel, state: dict) -> None:
@@ -386,7 +390,7 @@ def note_message(t: TicketModel, text: str, *, channel: str, source: dict) -> No
         Step("citizen_message", text, {"source": source}, channel=channel)])
 
 
-def clarify_once(phone: str, text: str) -> bool:
+def clarify_once(phone: str, text: notify.Message) -> bool:
     """At most one clarifying SMS per number a day: an auto-responder can't start a loop."""
     now = container.now()
     if not markers.claim(f"clarify#{phone}", now=now, expires_at=now + CLARIFY_TTL):
@@ -461,14 +465,20 @@ def voice_result(event: Any) -> dict:
     contact_id = str(contact.get("ContactId") or contact.get("InitialContactId") or "")
     raw_sat = str(params.get("satisfaction") or "").strip()
     raw_res = str(params.get("resolved") or "").strip()
-    satisfaction = int(raw_sat) if raw_sat in ("1", "2", "3", "4", "5") else None
-    resolved = _RESOLVED_KEYS.get(raw_res)
     if not ticket_id or not contact_id:
         return {"result": "invalid", "reason": "missing_contact"}
+    address = (contact.get("CustomerEndpoint") or {}).get("Address")
+    return _voice_answer(ticket_id, contact_id, address, raw_sat, raw_res, "connect")
+
+
+def _voice_answer(ticket_id: str, contact_id: str, address: str | None, raw_sat: str,
+                  raw_res: str, provider: str) -> dict:
+    """The keys a citizen pressed on a survey call, from any voice provider, once per call."""
+    satisfaction = int(raw_sat) if raw_sat in ("1", "2", "3", "4", "5") else None
+    resolved = _RESOLVED_KEYS.get(raw_res)
     if satisfaction is None and resolved is None:
         return {"result": "invalid", "reason": "no_keypress"}    # the flow may ask again
     t = container.tickets.get(ticket_id)
-    address = (contact.get("CustomerEndpoint") or {}).get("Address")
     try:
         caller = normalize_phone(address) if address else None
     except ValidationError:
@@ -487,29 +497,41 @@ def voice_result(event: Any) -> dict:
                                                  ("resolved", raw_res)) if v)
         step = apply_answer(t, rules.Answer(satisfaction, resolved), channel="voice",
                             raw_text=f"电话按键：{keys}", actor=Actor("citizen", t.citizen_id),
-                            source={"provider": "connect", "contact_id": contact_id})
+                            source={"provider": provider, "contact_id": contact_id})
     except Exception:
         markers.release(key)
         raise
     return {"result": "ok", "step": step}
 
 
+def handle_voice_callback(adapter, payload: Any) -> dict:
+    """A voice provider's callbacks (Tencent VMS): a key press answers the survey of the call
+    it belongs to (found by the call id recorded when the call was placed)."""
+    from ..adapters.sms_providers import MalformedCallback
+    try:
+        voice_events = adapter.parse(payload)
+    except MalformedCallback as exc:
+        raise ValidationError(f"回调内容无法识别：{exc}", code="malformed_callback") from None
+    results = []
+    for event in voice_events:
+        if event.kind != "keypress":
+            count("SurveyCallStatus", provider=event.provider, kind=event.kind,
+                  result=str(event.result))
+            results.append(event.kind)
+            continue
+        call = markers.live(f"{VOICE_CALL_PREFIX}{event.call_id}", container.now())
+        if call is None:
+            results.append("unknown_call")
+            continue
+        ticket_id = (call.data or {}).get("ticket_id", "")
+        results.append(_voice_answer(ticket_id, f"{event.provider}:{event.call_id}",
+                                     event.phone, event.key or "", "",
+                                     event.provider)["result"])
+    logger.info("voice callback", extra={"provider": adapter.name, "results": results})
+    return adapter.ok()
+
+
 # ------------------------------------------------------------------ delivery receipts
-def update_delivery(message_id: str, *, delivered: bool, provider: str, code: str | None,
-                    description: str | None) -> bool:
-    """A provider's delivery receipt for an SMS we sent: the outbound record's status."""
-    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
-    if item is None:
-        return False
-    data = dict(item.data or {})
-    data.update({"status": "delivered" if delivered else "failed", "provider": provider,
-                 "code": code, "description": description,
-                 "receipt_at": int(container.now())})
-    item.update(actions=[EphemeralModel.data.set(data)])
-    count("SmsReceipts", status=data["status"])
-    return True
-
-
 def outbound_status(message_id: str) -> dict | None:
-    item = markers.live(f"{OUTBOUND_PREFIX}{message_id}", container.now())
-    return dict(item.data or {}) if item else None
+    """The survey SMS's outbound record (its delivery receipt: services/sms_delivery.py)."""
+    return sms_delivery.outbound_status(message_id)

@@ -14,11 +14,23 @@ import re
 from chalicelib.adapters import asl, topology
 from infra import definitions
 
+
 # a China deployment: what docs/deploy.md says it needs
-CHINA_CONTEXT = {"stage": "dev", "region": "cn-northwest-1", "sms_mode": "cn-provider",
+def _china_templates() -> str:
+    from chalicelib.domain.messages import CATALOGUE
+    return json.dumps({name: str(2100000 + i) for i, name in enumerate(sorted(CATALOGUE))})
+
+
+CHINA_CONTEXT = {"stage": "dev", "region": "cn-northwest-1",
+                 "sms_mode": "tencent", "sms_app_id": "1400000001", "sms_sign_name": "赣州12345",
+                 "sms_region": "ap-guangzhou", "sms_templates": _china_templates(),
+                 "voice_mode": "tencent", "voice_app_id": "1400000002",
+                 "voice_template_id": str(2100000 + 99),
                  "staff_issuer": "https://idp.example.gov.cn/realms/minyi",
                  "staff_jwks_url": "https://idp.example.gov.cn/realms/minyi/certs",
-                 "staff_audience": "minyi-staff-app"}
+                 "staff_audience": "minyi-staff-app",
+                 "staff_roles_claim": "realm_access.roles", "staff_unit_claim": "unit",
+                 "staff_user_claim": "preferred_username"}
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 

@@ -211,11 +211,22 @@ def test_china_region(china):
     machine = _one(template, "AWS::StepFunctions::StateMachine")["DefinitionString"]
     assert '"arn:aws-cn:states:::' in machine and '"arn:aws:states:::' not in machine
     assert "sms-voice.amazonaws.com" not in json.dumps(template)
+    (secret,) = [(logical, p) for logical, p in resources(
+        template, "AWS::SecretsManager::Secret").items() if p["Name"] == "minyi/dev/sms-provider"]
     for props in resources(template, "AWS::Serverless::Function").values():
-        assert props["Environment"]["Variables"]["MINYI_SMS_MODE"] == "cn-provider"
+        env = props["Environment"]["Variables"]
+        assert env["MINYI_SMS_MODE"] == "tencent" and env["MINYI_VOICE_MODE"] == "tencent"
+        assert env["MINYI_SMS_SECRET_ID"] == {"Ref": secret[0]}
+        assert json.loads(env["MINYI_SMS_TEMPLATE_IDS"])["accepted"] == "2100000"
+        assert (env["MINYI_SMS_APP_ID"], env["MINYI_SMS_SIGN_NAME"]) == ("1400000001",
+                                                                          "赣州12345")
+        assert env["MINYI_OIDC_ROLES_CLAIM"] == "realm_access.roles"
     statements = [s for p in resources(template, "AWS::IAM::Policy").values()
                   for s in p["PolicyDocument"]["Statement"]]
     assert not any(s.get("Sid") == "SmsToPhoneNumbers" for s in statements)
+    (read,) = [s for s in statements if s.get("Sid") == "SmsProviderSecret"]
+    assert read["Action"] == "secretsmanager:GetSecretValue"
+    assert read["Resource"] == {"Ref": secret[0]}
     assert not resources(template, "AWS::Cognito::UserPool")     # none in AWS China
     env = resources(template, "AWS::Serverless::Function")["APIHandler"]["Environment"][
         "Variables"]
@@ -224,7 +235,10 @@ def test_china_region(china):
 
 
 @pytest.mark.parametrize("missing, message", [("sms_mode", "End User Messaging"),
-                                              ("staff_issuer", "Cognito")])
+                                              ("staff_issuer", "Cognito"),
+                                              ("sms_templates", "approved templates"),
+                                              ("sms_app_id", "SmsSdkAppId"),
+                                              ("voice_template_id", "voice_template_id")])
 def test_china_refuses_what_it_does_not_have(tmp_path, missing, message):
     from infra.app import build_app
 
@@ -282,3 +296,13 @@ def test_escalation_sweep_is_an_express_machine_started_every_minute(template):
                  if any(e.get("Properties", {}).get("Schedule") == "rate(1 minute)"
                         for e in (p.get("Events") or {}).values())]
     assert [p["Handler"] for p in schedules] == ["app.start_escalation_sweep"]
+
+
+def test_china_refuses_a_template_catalogue_with_gaps(tmp_path):
+    from infra.app import build_app
+
+    ids = json.loads(CHINA_CONTEXT["sms_templates"])
+    del ids["accepted"]
+    with pytest.raises(ValueError, match="no approved template for: accepted"):
+        build_app(tmp_path / "cdk.out", {**CHINA_CONTEXT, "sms_templates": json.dumps(ids)},
+                  nag=False)
