@@ -130,6 +130,7 @@ def test_expired_entries_stop_showing_and_their_unit_is_reminded_once(stack):
 
 
 def suggestion(key, campaign_id=None, **over):
+    """From its own citizen: one citizen's same text again would be a repeat request."""
     body = {"type": "suggestion", "description": "建议在滨江公园增设儿童游乐设施和公共厕所",
             "region_code": HONGQI, "phone": phone_for(key)}
     if campaign_id:
