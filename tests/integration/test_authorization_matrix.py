@@ -104,6 +104,7 @@ MATRIX = [
         {"reasonable": True, "note": "诉求不合理"}),
     # webhooks authenticate by the provider's secret, never by a person's token
     Row("POST", "/v1/webhooks/sms/{provider}", frozenset(), body=[]),
+    Row("POST", "/v1/webhooks/voice/{provider}", frozenset(), body=[]),
     # public disclosure and tracking (no login); withholding is the center dispatcher's
     Row("GET", "/v1/public/tickets", EVERYONE),
     Row("GET", "/v1/public/tickets/{code}", EVERYONE, "disclosed"),
