@@ -51,12 +51,12 @@ def _index_meta(name: str, projection=None) -> type:
 CITIZEN_LIST_ATTRIBUTES = (
     "code", "status", "type", "category", "region_code", "description", "channel",
     "created_at", "due_at", "deadline_at", "clock_start_at", "attachments", "anonymous",
-    "public", "location", "reply_text", "replied_at", "overdue")
+    "public", "location", "reply_text", "replied_at", "overdue", "merged_into", "merge_state")
 STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
     "phone", "name", "version", "level", "unit_id", "co_units", "route_reason",
     "category_source", "category_confidence", "emergency", "sign_due_at", "contact_due_at",
     "signed_at", "contacted_at", "grade", "overdue", "extension", "reopen_count", "supervised",
-    "escalations")
+    "escalations", "duplicate_candidates", "merged_reporters", "repeat_of", "malicious_caller")
 
 
 class CitizenIndex(GlobalSecondaryIndex):

@@ -33,7 +33,11 @@ def _full_ticket(status: str) -> TicketModel:
         replied_at=NOW - 600, grade="A", reply_text="已处理", overdue=True,
         extension={"status": "pending", "reason": "r"}, reopen_count=1, supervised=True,
         escalations=[{"step": 1}], survey={"round": 1}, evaluation="satisfied",
-        satisfaction=1, resolved=True, evaluated_at=NOW, review={"x": 1})
+        satisfaction=1, resolved=True, evaluated_at=NOW, review={"x": 1},
+        duplicate_candidates=[{"id": "01JT0000000000000000000DUP", "score": 0.9}],
+        merged_into="01JT0000000000000000PRIMARY", merge_state={"primary_code": "2611230001"},
+        merged_reporters=[{"ticket_id": "01JT00000000000000000OTHER", "code": "2611230002"}],
+        repeat_of="01JT0000000000000000000OLD", malicious_caller=True)
     t.open_unit, t.deadline_at, t.deadline_shard = "u-vil-hongqi", int(NOW + 3600), "D#1"
     t.status_deadline = f"{status}#{t.deadline_at:010d}"
     t.citizen_id = "wx:x"
