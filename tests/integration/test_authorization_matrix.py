@@ -8,6 +8,7 @@ A route the app gains without a row here fails the test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 
@@ -17,6 +18,10 @@ from chalice.test import Client
 import app as app_module
 from chalicelib.services import campaigns, intake, kb, open311, staff
 from chalicelib.services.staff_auth import StaffUser, issue_dev_token
+from tests.clock import start_date
+
+# an extension's new deadline: three weeks after the test clock's start, whatever today is
+NEW_DUE = (start_date() + dt.timedelta(days=21)).isoformat()
 
 HONGQI = "369902001001"               # 红旗社区, routed to u-vil-hongqi for A1001
 TICKET = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
@@ -79,7 +84,7 @@ MATRIX = [
     Row("POST", "/v1/staff/tickets/{ticket_id}/reply", frozenset({"handler"}), "accepted",
         {"text": "已督促物业清理", "grade": "A"}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/extension", frozenset({"handler"}), "accepted",
-        {"reason": "需协调物业公司", "new_due_at": "2026-12-20"}),
+        {"reason": "需协调物业公司", "new_due_at": NEW_DUE}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/extension/decision", frozenset({"dispatcher"}),
         "extension_pending", {"approve": True}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/return", frozenset({"handler"}), "dispatched",
@@ -224,7 +229,7 @@ def prepare(state: str, n: int) -> str:
         staff.perform(_as("handler"), t["id"], "sign", {})
     if state == "extension_pending":
         staff.perform(_as("handler"), t["id"], "extension",
-                      {"reason": "需协调", "new_due_at": "2026-12-20"})
+                      {"reason": "需协调", "new_due_at": NEW_DUE})
     if state == "replied":
         staff.perform(_as("handler"), t["id"], "reply", {"text": "已处理", "grade": "A"})
     if state == "returned":
