@@ -3,8 +3,6 @@ every learned example, and what a dispatcher teaches reaches the next cold start
 
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.adapters import classifier_store
 from chalicelib.adapters.models import RegistryModel
 from chalicelib.domain.classify import shipped_stats
@@ -26,8 +24,6 @@ def _to_review_then_dispatch(stack, key: str, category: str) -> None:
     stack.outbox.drain()                      # the correction is learned by the outbox consumer
 
 
-@pytest.mark.xfail(strict=False, reason="failed after the final merge of this stop, not yet "
-                   "investigated: see the stop's closing note (issues 14/16 stay open)")
 def test_a_correction_is_learned_into_the_stored_model_and_read_back_in_one_query(
         stack, no_escalation_timers, monkeypatch):
     shipped = shipped_stats()

@@ -127,8 +127,6 @@ def test_a_dispatcher_withholds_a_ticket_with_a_reason(stack, client):
     assert stored.withheld["reason"] == "涉及个人隐私" and stored.pub_feed is None
 
 
-@pytest.mark.xfail(strict=False, reason="failed after the final merge of this stop, not yet "
-                   "investigated: see the stop's closing note (issues 14/16 stay open)")
 def test_withdrawn_tickets_are_not_shown(stack, client):
     from chalicelib.services import citizen
     shown = submit("pub-withdraw-1")

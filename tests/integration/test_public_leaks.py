@@ -30,8 +30,6 @@ def client(stack):
         yield c
 
 
-@pytest.mark.xfail(strict=False, reason="failed after the final merge of this stop, not yet "
-                   "investigated: see the stop's closing note (issues 14/16 stay open)")
 def test_no_public_output_leaks_the_fixture(stack, client):
     cases = fixture_cases()
     secrets = all_secrets()
