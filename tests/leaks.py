@@ -32,8 +32,9 @@ def leaks(output: str, secrets: list[str]) -> list[str]:
     found = []
     for secret in secrets:
         plain = canonical(secret)
-        if secret.isdigit():       # a room number "502" is not inside "3.5021" or "15020"
-            written = re.search(rf"(?<!\d){secret}(?!\d)", output) is not None
+        if secret.isdigit():
+            # a room number "502" is not inside "15020", a score "0.502" or an id "01KB502X..."
+            written = re.search(rf"(?<![0-9A-Z.]){secret}(?![0-9A-Z])", output) is not None
         else:
             written = secret in output
         if written or (sum(c.isalnum() for c in plain) >= 5 and plain in flat):

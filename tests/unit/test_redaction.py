@@ -72,3 +72,9 @@ def test_an_invalid_thirteen_digit_number_is_not_taken_for_a_code():
 
 def test_empty():
     assert redact("") == ""
+
+
+def test_a_number_secret_is_found_as_written_not_inside_scores_or_ids():
+    assert leaks("住在502室", ["502"]) == ["502"]
+    assert leaks("Room 502, Bldg 3", ["502"]) == ["502"]
+    assert leaks('{"score": 0.502, "id": "01KBX502AB", "n": 15020}', ["502"]) == []
