@@ -1,6 +1,12 @@
 """moto_server with DynamoDB made atomic per operation (scripts/moto_atomic.py), as the
 integration tier runs it in-process; the local stack starts this instead of stock moto_server.
 
+It also keeps moto's dashboard register (``/moto-api/data.json``) to the services read there:
+stock moto appends every model instance it ever creates (each DynamoDB item version, each
+Step Functions execution) to that register and never drops one, so a long ``make run`` grows
+without bound and reading the sent SMS gets slower with every write (an e2e read of it timed
+out after 10 s).
+
     python scripts/moto_server.py -H 127.0.0.1 -p 5055
 """
 
@@ -14,9 +20,30 @@ if __package__ in (None, ""):
 
 from scripts.moto_atomic import patch_dynamodb  # noqa: E402
 
+# the services whose objects /moto-api/data.json shows: the sent SMS (SNS)
+DASHBOARD_SERVICES = frozenset({"sns"})
+
+
+def track_only(services=DASHBOARD_SERVICES):
+    """moto's BaseModel registers each new instance for the dashboard; register only those of
+    ``services``. Returns the function that undoes it."""
+    from moto.core.common_models import BaseModel
+
+    original = BaseModel.__dict__["__new__"]
+
+    def __new__(cls, *args, **kwargs):
+        instance = object.__new__(cls)
+        if cls.__module__.split(".")[1] in services:
+            cls.instances_tracked.append(instance)
+        return instance
+
+    BaseModel.__new__ = __new__
+    return lambda: setattr(BaseModel, "__new__", original)
+
 
 def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
+    track_only()
     from moto.server import main as moto_main
     moto_main(argv)
 

@@ -71,7 +71,7 @@ class Client:
     def sms_to(self, phone: str) -> list[str]:
         if self.stack is not None:
             self.settle()
-        with urllib.request.urlopen(f"{self.moto}/moto-api/data.json", timeout=10) as resp:
+        with urllib.request.urlopen(f"{self.moto}/moto-api/data.json", timeout=30) as resp:
             data = json.load(resp)
         return [m["message"] for m in data.get("sns", {}).get("SMS", [])
                 if m["phone_number"] == phone]
