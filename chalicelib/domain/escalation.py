@@ -49,13 +49,14 @@ CLIMB_NAMES = {
     **NAMES, "#unit": "unit_id", "#open": "open_unit", "#lv": "level", "#path": "unit_path",
     "#st": "status", "#sign": "sign_due_at", "#due": "due_at", "#escs": "escalations",
     "#clock": "clock_start_at", "#signed": "signed_at", "#contacted": "contacted_at",
-    "#cdue": "contact_due_at",
+    "#cdue": "contact_due_at", "#sd": "status_deadline",
 }
 PARK_NAMES = {**NAMES, "#shard": "deadline_shard"}
 CLIMB_UPDATE = (
     "SET #unit = :unit, #open = :unit, #lv = :lv, #path = :path, #st = :st, #sign = :sign, "
     "#due = :due, #od = :true, #escs = list_append(if_not_exists(#escs, :empty), :esc), "
-    "#ver = #ver + :one, #step = #step + :one, #upd = :now, #clock = :at, #dl = :next "
+    "#ver = #ver + :one, #step = #step + :one, #upd = :now, #clock = :at, #dl = :next, "
+    "#sd = :sd "
     "REMOVE #signed, #contacted, #cdue")
 PARK_UPDATE = ("SET #od = :true, #ver = #ver + :one, #step = #step + :one, #upd = :now, "
                "#shard = :parked")
@@ -108,6 +109,11 @@ def phase(status: str) -> str | None:
     if status == ACCEPTED:
         return "reply"
     return None
+
+
+def status_deadline_key(status: str, deadline: int) -> str:
+    """The by_unit_status sort key: a status, then the deadline in sortable digits."""
+    return f"{status}#{int(deadline):010d}"
 
 
 def current_deadline(status: str, sign_due_at, due_at) -> int | None:
@@ -198,6 +204,7 @@ def _climb(ticket, at, missed, from_unit, to_unit, level, path, chain, status, s
     values = {
         ":unit": to_unit, ":lv": level, ":path": list(path), ":st": status, ":sign": sign_due,
         ":due": due, ":true": True, ":empty": [], ":one": 1, ":at": at, ":next": nxt,
+        ":sd": status_deadline_key(status, nxt),
         ":esc": [{"from_unit": from_unit, "to_unit": to_unit, "to_level": level, "kind": missed,
                   "at": at, "auto": True}],
     }

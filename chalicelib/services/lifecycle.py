@@ -36,12 +36,12 @@ def refresh_open_keys(ticket: TicketModel) -> None:
     ticket.esc_step = 0
     if plan.is_parked(ticket.deadline_shard) and plan.stays_parked(steps, ticket.deadline_at):
         ticket.esc_plan = plan.encode([])   # already marked overdue at the top for this deadline
-        ticket.status_deadline = status_deadline_key(ticket.status, int(ticket.deadline_at))
+        ticket.status_deadline = plan.status_deadline_key(ticket.status, int(ticket.deadline_at))
         return
     ticket.esc_plan = plan.encode(steps)
     ticket.deadline_at = int(steps[0]["at"]) if steps else int(deadline)
     ticket.deadline_shard = shard
-    ticket.status_deadline = status_deadline_key(ticket.status, int(ticket.deadline_at))
+    ticket.status_deadline = plan.status_deadline_key(ticket.status, int(ticket.deadline_at))
 
 
 def clear_open_keys(ticket: TicketModel) -> None:
@@ -55,6 +55,3 @@ def clear_open_keys(ticket: TicketModel) -> None:
     ticket.status_deadline = None
 
 
-def status_deadline_key(status: str, deadline: int) -> str:
-    """The by_unit_status sort key: a status, then the deadline in sortable digits."""
-    return f"{status}#{int(deadline):010d}"

@@ -232,3 +232,20 @@ def test_sweep_entries_match_the_event_schemas(stack):
                   "entry_kind": entry.kind, **snap, **data}
         with open(f"events/{schema_name}.json") as fh:
             fastjsonschema.compile(json.load(fh))(detail)
+
+
+def test_a_climbed_ticket_is_listed_under_its_new_status_at_its_new_unit(stack):
+    """The sweep re-keys the by_unit_status index with the ticket: after a reply-phase climb the
+    township finds it among its tickets to sign (dispatched), not among accepted ones."""
+    tid = submit("k-esc-requeue-1")
+    staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    sweep_at(stack, ticket(tid).due_at)
+    t = ticket(tid)
+    assert t.status_deadline == f"dispatched#{t.deadline_at:010d}"
+
+    def listed(status):
+        page = staff.queue(TOWNSHIP_HANDLER, status=status, light=None, cursor=None, unit=None,
+                           limit=None)
+        return [i["id"] for i in page["items"]]
+
+    assert tid in listed("dispatched") and tid not in listed("accepted")
