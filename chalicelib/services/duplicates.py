@@ -93,7 +93,7 @@ def find_candidates(t: TicketModel, now: float) -> list[rules.Candidate]:
 def candidates(user, ticket_id: str) -> dict:
     """``GET /v1/staff/tickets/{id}/duplicates``: the candidates now (dispatchers)."""
     if not workflow.sees_all(user):
-        raise Forbidden("只有派单员可以查看并单候选", code="role_required")
+        raise Forbidden("只有热线中心的派单员或管理员可以查看并单候选", code="role_required")
     if not isinstance(ticket_id, str) or len(ticket_id) != 26:
         raise NotFound("工单不存在")
     t = container.tickets.get(ticket_id)

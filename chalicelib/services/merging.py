@@ -51,7 +51,7 @@ MAX_NOTE = 500
 
 def _require_dispatcher(user) -> None:
     if not workflow.sees_all(user):
-        raise Forbidden("只有派单员可以并单或撤销并单", code="role_required")
+        raise Forbidden("只有热线中心的派单员或管理员可以并单或撤销并单", code="role_required")
 
 
 def _ticket_id(value: Any, field: str | None = None) -> str:
