@@ -8,30 +8,38 @@ template ids are configuration. The SDK signs every request with TC3-HMAC-SHA256
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from tencentcloud.common import credential
-from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
+from typing import TYPE_CHECKING
 
 from ..domain.messages import TENCENT_ORGANISATION, Message, VariableRules
 from .cn_providers import approved, split_endpoint, tencent_error
 from .sms import SmsError
 
+# the SDK is imported when a Tencent client is built: a stage without Tencent leaves it out of
+# its bundle (scripts/bundle.py, optional groups), and the app still imports this module
+if TYPE_CHECKING:
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+
 
 def tencent_profile(endpoint: str | None, timeout: int) -> ClientProfile:
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
     scheme, host = split_endpoint(endpoint)
     return ClientProfile(httpProfile=HttpProfile(protocol=scheme, endpoint=host,
                                                  reqTimeout=timeout))
 
 
 def tencent_credential(credentials: Callable[[], dict]) -> credential.Credential:
+    from tencentcloud.common import credential
     creds = credentials()
     return credential.Credential(creds["secret_id"], creds["secret_key"])
 
 
 def call_tencent(provider: str, call: Callable):
     """Run one SDK call; a refusal or a network failure becomes an ``SmsError``."""
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+        TencentCloudSDKException,
+    )
     try:
         return call()
     except TencentCloudSDKException as exc:

@@ -109,7 +109,9 @@ user = verify_staff_token({token!r})
 print(json.dumps({{"user": user.user, "unit": user.unit_id, "roles": sorted(user.roles),
                   "jwt": jwt.__file__, "cryptography": cryptography.__file__,
                   "botocore": botocore.__file__}}))
-""", env={"MINYI_STAGE": "dev", "MINYI_STAFF_JWKS_URL": url, "MINYI_STAFF_ISSUER": issuer})
+""", env={"MINYI_STAGE": "dev", "MINYI_STAFF_JWKS_URL": url, "MINYI_STAFF_ISSUER": issuer,
+         # what a deployed stage has (config.check_secrets refuses to start without them)
+         "MINYI_TOKEN_SECRET": "s" * 40, "MINYI_SMS_WEBHOOK_SECRETS": "{}"})
     assert (out["user"], out["unit"], out["roles"]) == ("disp_liumin", "u-center", ["dispatcher"])
     assert Path(out["jwt"]).is_relative_to(dev_bundle.root)
     assert Path(out["cryptography"]).is_relative_to(dev_bundle.root)
