@@ -286,7 +286,8 @@ def test_holiday_calendar_alarm_and_watch_schedule(synth, stage_name):
     assert WATCH_SCHEDULE in text and "calendar_watch" in text.lower().replace("-", "_")
 
 
-def test_escalation_sweep_is_an_express_machine_started_every_minute(template):
+def test_escalation_sweep_is_an_express_machine_started_every_minute(synth, stage_name):
+    template = synth.templates[stage_name]
     machine = _one(template, "AWS::StepFunctions::StateMachine")
     assert machine["StateMachineType"] == "EXPRESS"
     definition = json.loads(machine["DefinitionString"]) if isinstance(
@@ -295,7 +296,8 @@ def test_escalation_sweep_is_an_express_machine_started_every_minute(template):
     schedules = [p for p in resources(template, "AWS::Serverless::Function").values()
                  if any(e.get("Properties", {}).get("Schedule") == "rate(1 minute)"
                         for e in (p.get("Events") or {}).values())]
-    assert [p["Handler"] for p in schedules] == ["app.start_escalation_sweep"]
+    assert [p["Handler"] for p in schedules] == [
+        "chalicelib.jobs.escalation.start_escalation_sweep"]
 
 
 def test_china_refuses_a_template_catalogue_with_gaps(tmp_path):
