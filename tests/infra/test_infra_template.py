@@ -295,7 +295,8 @@ def test_escalation_sweep_is_an_express_machine_started_every_minute(template):
     schedules = [p for p in resources(template, "AWS::Serverless::Function").values()
                  if any(e.get("Properties", {}).get("Schedule") == "rate(1 minute)"
                         for e in (p.get("Events") or {}).values())]
-    assert [p["Handler"] for p in schedules] == ["app.start_escalation_sweep"]
+    assert [p["Handler"] for p in schedules] == [
+        "chalicelib.jobs.escalation.start_escalation_sweep"]
 
 
 def test_china_refuses_a_template_catalogue_with_gaps(tmp_path):
