@@ -5,9 +5,6 @@ tests/unit/test_powertools_middleware.py.)"""
 
 from __future__ import annotations
 
-import io
-import json
-
 import boto3
 import pytest
 from chalice.test import Client
@@ -18,35 +15,21 @@ from chalicelib import config
 from chalicelib.adapters.models import TicketEventModel
 from chalicelib.adapters.streams import StreamReader
 from chalicelib.adapters.voice import RecordingVoiceCaller
-from chalicelib.observability import logger
 from chalicelib.services.container import container
-
-pytestmark = pytest.mark.usefixtures("no_escalation_timers")
+from tests.logs import captured
 
 
 @pytest.fixture
-def client(stack):
+def client(stack, no_escalation_timers):
+    """The app as Lambda runs it (no sweep can start: these tests are about logs)."""
     with Client(app_module.app) as c:
         yield c
 
 
 @pytest.fixture
 def logs():
-    stream = io.StringIO()
-    handler = logger.registered_handler
-    previous, level = handler.setStream(stream), logger.log_level
-    logger.setLevel("INFO")
-
-    def find(message: str) -> list[dict]:
-        lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-        return [line for line in lines if line["message"] == message]
-
-    try:
-        yield find
-    finally:
-        handler.setStream(previous)
-        logger.setLevel(level)
-        logger.set_correlation_id(None)
+    with captured() as lines:
+        yield lines.find
 
 
 def _scheduled(client, event_id: str) -> dict:

@@ -5,7 +5,6 @@ test_powertools_jobs.py.)"""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -16,34 +15,13 @@ from chalice.test import Client
 import app as app_module
 from chalicelib import middleware
 from chalicelib.observability import logger
-
-
-class Logs:
-    def __init__(self, stream: io.StringIO):
-        self._stream = stream
-
-    @property
-    def lines(self) -> list[dict]:
-        return [json.loads(line) for line in self._stream.getvalue().splitlines()
-                if line.strip()]
-
-    def find(self, message: str) -> list[dict]:
-        return [line for line in self.lines if line["message"] == message]
+from tests.logs import captured
 
 
 @pytest.fixture
 def logs():
-    """The app logger's structured lines (JSON, one a line), at INFO."""
-    stream = io.StringIO()
-    handler = logger.registered_handler
-    previous, level = handler.setStream(stream), logger.log_level
-    logger.setLevel("INFO")
-    try:
-        yield Logs(stream)
-    finally:
-        handler.setStream(previous)
-        logger.setLevel(level)
-        logger.set_correlation_id(None)
+    with captured() as lines:
+        yield lines
 
 
 @pytest.fixture
