@@ -20,10 +20,14 @@ from chalicelib.api import measures as measure_api
 from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
 from chalicelib.jobs import knowledge as knowledge_jobs
 from chalicelib.jobs import measures as measure_jobs
+from chalicelib.middleware import powertools
 
 app = Chalice(app_name="minyi")
 # the measures report on demand (Accept: ...spreadsheetml.sheet) is a binary response
 app.api.binary_types = ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+# Powertools on every function, HTTP or not (Lambda context, correlation id, metrics flush);
+# registered first, so it wraps the HTTP edge's own middleware too
+app.register_middleware(powertools, "all")
 http.register(app)
 app.register_blueprint(citizen.bp)
 app.register_blueprint(catalog.bp)

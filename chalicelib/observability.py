@@ -1,7 +1,8 @@
 """Powertools logger and metrics, shared by the whole app.
 
-Logs are JSON with the API request id as correlation id; phone numbers and names are masked
-before a record is written, whatever the code logged.
+Logs are JSON with the Lambda context and a correlation id (the API request id, a schedule's
+event id, a message or timeline entry: ``chalicelib/middleware.py``, applied to every function);
+phone numbers and names are masked before a record is written, whatever the code logged.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from infra import definitions  # noqa: E402,F401  (sets up chalicelib's environment first)
-from infra.stack import MinyiStack, clean_build_dir  # noqa: E402
+from infra.chalice_package import clean_build_dir  # noqa: E402
+from infra.stack import MinyiStack  # noqa: E402
 from infra.stages import STAGES, StageConfig, stage_for  # noqa: E402
 
 DEFAULT_OUTDIR = INFRA_DIR / "cdk.out"

@@ -8,7 +8,13 @@ about infrastructure (WeChat mode, memory size) stay in ``.chalice/config.json``
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
+SMS_MODES = ("sns", "record", "tencent", "aliyun")
 
 
 @dataclass(frozen=True)
@@ -154,3 +160,41 @@ def stage_for(name: str, overrides: dict | None = None) -> StageConfig:
     known = {k: _coerce(getattr(stage, k), v) for k, v in (overrides or {}).items()
              if k in stage.__dataclass_fields__ and k != "name" and v not in (None, "")}
     return replace(stage, **known) if known else stage
+
+
+def chalice_stage(stage: str) -> dict:
+    """The stage's block in .chalice/config.json (app settings that are not infrastructure)."""
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    return config.get("stages", {}).get(stage, {})
+
+
+def sms_mode(stage: StageConfig, china: bool) -> str:
+    """The stage's outbound SMS adapter: its ``sms_mode``, else .chalice/config.json's."""
+    mode = stage.sms_mode or chalice_stage(stage.name).get(
+        "environment_variables", {}).get("MINYI_SMS_MODE", "sns")
+    if china and mode == "sns":
+        raise ValueError("AWS China has no End User Messaging SMS: set the stage's sms_mode "
+                         "(-c sms_mode=tencent|aliyun), see docs/deploy.md")
+    if mode not in SMS_MODES:
+        raise ValueError(f"unknown sms_mode {mode!r}: tencent | aliyun | sns | record")
+    return mode
+
+
+def sms_templates(stage: StageConfig, mode: str) -> dict[str, str]:
+    """The approved template id/code of every catalogue SMS (refuses a missing one)."""
+    from chalicelib.domain.messages import SMS_TEMPLATES, VoiceSurvey
+    raw = (stage.sms_templates or "").strip()
+    if not raw:
+        raise ValueError(f"sms_mode {mode!r} sends approved templates only: give "
+                         "-c sms_templates=<JSON or file> (see docs/deploy.md)")
+    if not raw.startswith("{"):
+        path = Path(raw) if Path(raw).is_absolute() else REPO_ROOT / raw
+        raw = path.read_text(encoding="utf-8")
+    ids = {str(k): str(v) for k, v in json.loads(raw).items()}
+    missing = sorted(set(SMS_TEMPLATES) - set(ids))
+    if missing:
+        raise ValueError(f"sms_templates has no approved template for: {', '.join(missing)}")
+    unknown = sorted(set(ids) - set(SMS_TEMPLATES) - {VoiceSurvey.name})
+    if unknown:
+        raise ValueError(f"sms_templates names templates minyi does not send: {unknown}")
+    return ids

@@ -43,6 +43,12 @@ def synth(tmp_path_factory) -> Synth:
     return _synth(tmp_path_factory.mktemp("infra") / "cdk.out", {})
 
 
+@pytest.fixture
+def template(synth, stage_name) -> dict:
+    """One stage's synthesized template."""
+    return synth.templates[stage_name]
+
+
 @pytest.fixture(scope="session")
 def china(tmp_path_factory) -> Synth:
     """dev in an AWS China region: a non-SNS SMS adapter and an external staff issuer."""

@@ -81,11 +81,11 @@ def test_a_model_gaining_an_index_is_caught(template, stage, monkeypatch):
         tables = original()
         ticket = next(t for t in tables if t.short == "tickets")
         changed = dataclasses.replace(ticket, gsis=ticket.gsis + (
-            {"name": "by_probe", "key_schema": [("probe", "HASH")], "projection": "ALL"},))
+            {"name": "by_caller", "key_schema": [("phone", "HASH")], "projection": "ALL"},))
         return [changed if t is ticket else t for t in tables]
 
     monkeypatch.setattr(definitions, "tables", with_new_index)
-    assert any("index missing: by_probe" in p for p in check_tables(template, stage))
+    assert any("index missing: by_caller" in p for p in check_tables(template, stage))
 
 
 def test_a_renamed_queue_is_caught(template, stage):
