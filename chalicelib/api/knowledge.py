@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import body_json, json_response, query_param, route
+from .http import body_json, json_response, query_param, request_query, route
 from .staff import current_staff, staff_authorizer
 
 campaigns = lazy("chalicelib.services.campaigns")
@@ -15,11 +15,10 @@ kb = lazy("chalicelib.services.kb")
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/kb/search", methods=["GET"])
+@route(bp, "/v1/kb/search", methods=["GET"], query="KbSearchQuery")
 def search():
-    r = bp.current_request
-    return kb.search(query_param(r, "q"), query_param(r, "region_code"),
-                     query_param(r, "category"), query_param(r, "limit"))
+    q = request_query(bp)
+    return kb.search(q.q, q.region_code, q.category, q.limit)
 
 
 @route(bp, "/v1/kb/suggest", methods=["POST"])
@@ -27,7 +26,7 @@ def suggest():
     return kb.suggest(body_json(bp.current_request))
 
 
-@route(bp, "/v1/staff/kb", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/kb", methods=["GET"], authorizer=staff_authorizer, query="StatusQuery")
 def list_entries():
     return kb.list_entries(current_staff(), query_param(bp.current_request, "status"))
 
@@ -65,8 +64,7 @@ def campaign(campaign_id):
 
 
 @route(bp, "/v1/staff/campaigns/{campaign_id}/suggestions", methods=["GET"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, query="Page")
 def campaign_suggestions(campaign_id):
-    r = bp.current_request
-    return campaigns.suggestions(current_staff(), campaign_id, query_param(r, "limit"),
-                                 query_param(r, "cursor"))
+    page = request_query(bp)
+    return campaigns.suggestions(current_staff(), campaign_id, page.limit, page.cursor)

@@ -11,7 +11,7 @@ from chalice import Blueprint
 
 from ..lazy import lazy
 from ..services.container import container
-from .http import body_json, json_response, query_param, route
+from .http import body_json, json_response, request_query, route
 from .staff import current_staff, staff_authorizer
 
 public = lazy("chalicelib.services.public")
@@ -35,10 +35,10 @@ def client_ip(request) -> str | None:
     return identity.get("sourceIp")
 
 
-@route(bp, "/v1/public/tickets", methods=["GET"])
+@route(bp, "/v1/public/tickets", methods=["GET"], query="PublicListQuery")
 def list_tickets():
-    request = bp.current_request
-    params = {name: query_param(request, name) for name in LIST_PARAMS}
+    q = request_query(bp).model_dump(by_alias=True)
+    params = {name: q[name] for name in LIST_PARAMS}
     return json_response(public.list_disclosed(params), headers=cache_headers())
 
 
