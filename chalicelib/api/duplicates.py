@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import body_json, request_body, request_query, route
+from .http import request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 callers = lazy("chalicelib.services.callers")
@@ -13,11 +13,6 @@ duplicates = lazy("chalicelib.services.duplicates")
 merging = lazy("chalicelib.services.merging")
 
 bp = Blueprint(__name__)
-
-
-def _body():
-    request = bp.current_request
-    return body_json(request) if (request.raw_body or b"").strip() else {}
 
 
 def _key():
@@ -37,15 +32,16 @@ def candidates(ticket_id):
     return duplicates.candidates(current_staff(), ticket_id)
 
 
-@route(bp, "/v1/staff/tickets/{ticket_id}/merge", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/tickets/{ticket_id}/merge", methods=["POST"], authorizer=staff_authorizer,
+       body="Merge")
 def merge(ticket_id):
-    return merging.merge(current_staff(), ticket_id, _body(), _key())
+    return merging.merge(current_staff(), ticket_id, request_body(bp), _key())
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/unmerge", methods=["POST"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, body="Unmerge")
 def unmerge(ticket_id):
-    return merging.unmerge(current_staff(), ticket_id, _body(), _key())
+    return merging.unmerge(current_staff(), ticket_id, request_body(bp), _key())
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/caller-flag", methods=["POST"],

@@ -488,12 +488,135 @@ class CallerFlag(Action):
     version: checked(version, int)
 
 
+def _merge_note(value: Any, name: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 500):
+        raise ValidationError(f"{name} 应为 500 字以内的文字", field=name, code="wrong_type")
+    return (value or "").strip() or None
+
+
+def _ticket_ref(value: Any, name: str) -> str:
+    if value is None:
+        raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
+    if not isinstance(value, str) or len(value) != 26:
+        raise ValidationError(f"{name} 应为工单编号", field=name, code="invalid_ticket")
+    return value
+
+
+class Unmerge(Action):
+    """Undo a merge (并单), with a note."""
+
+    note: checked(_merge_note, maxLength=500)
+    version: checked(version, int)
+
+
+class Merge(Unmerge):
+    """Merge this ticket (a duplicate) into another (并单)."""
+
+    note: checked(_merge_note, maxLength=500)
+    version: checked(version, int)
+    into: checked(_ticket_ref, required=True, minLength=26, maxLength=26)
+
+
+def _withhold_reason(value: Any, name: str) -> str:
+    from ..domain.disclosure import parse_withhold
+
+    return parse_withhold({name: value})
+
+
+class Withhold(Body):
+    """Take a ticket out of public disclosure (不予公开), with a reason."""
+
+    reason: checked(_withhold_reason, required=True)
+
+
 ACTIONS: dict[str, type[Action]] = {
     "sign": Sign, "contact": Contact, "reply": Reply, "extension": Extension,
     "extension/decision": ExtensionDecision, "return": Reasoned, "co-units": CoUnits,
     "escalate": Reasoned, "dispatch": Dispatch, "reject": Reject, "supervise": Note,
     "instruction": Note,
 }
+
+
+# ------------------------------------------------------------------ public, knowledge, campaigns
+def _digits(length: int, code: str, message: str) -> Callable[[Any, str], str]:
+    def check(value: Any, name: str) -> str:
+        if not isinstance(value, str) or not (value.isascii() and value.isdigit()
+                                              and len(value) == length):
+            raise ValidationError(message, field=name, code=code)
+        return value
+
+    return check
+
+
+class Track(Body):
+    """Tracking by code (no login): the code and the last four digits of the phone."""
+
+    code: checked(_digits(13, "invalid_code", "请填写 13 位工单号"), required=True,
+                  pattern=r"^\d{13}$")
+    phone_last4: checked(_digits(4, "invalid_phone", "请填写手机号码后 4 位"), required=True,
+                         pattern=r"^\d{4}$")
+
+
+def _raw(value: Any, name: str) -> Any:
+    return value            # the service reads it as a search query (any shape is harmless)
+
+
+class Suggest(Body):
+    """A consult's draft: the knowledge base's best answers for it."""
+
+    description: checked(_raw)
+    region_code: checked(_raw)
+    category: checked(_raw)
+
+
+def _optional_text(max_len: int) -> Callable[[Any, str], str | None]:
+    def check(value: Any, name: str) -> str | None:
+        if value is not None and (not isinstance(value, str) or len(value) > max_len):
+            raise ValidationError(f"{name} 应为 {max_len} 字以内的文字", field=name,
+                                  code="wrong_type")
+        return value
+
+    return check
+
+
+class KbDecision(Body):
+    """The dispatch center approves or rejects a knowledge-base entry."""
+
+    approve: checked(_strict_bool("{name} 应为 true 或 false"), bool, required=True)
+    reason: checked(_optional_text(500), maxLength=500)
+
+
+def _title(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        raise ValidationError("title 应为 1-100 字的征集主题", field=name, code="missing_field")
+    return value.strip()
+
+
+def _day(value: Any, name: str) -> str:
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{name} 应为 YYYY-MM-DD", field=name, code="invalid_date") \
+            from None
+    return value
+
+
+def _owner(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("owner_unit 应为已知的单位编号", field=name, code="unknown_unit")
+    return value
+
+
+class CampaignOpen(Body):
+    """A topic campaign for people's suggestions (人民建议征集)."""
+
+    title: checked(_title, required=True, maxLength=100)
+    description: checked(_optional_text(2000), maxLength=2000)
+    starts_on: checked(_day, dt.date, required=True)
+    ends_on: checked(_day, dt.date, required=True)
+    owner_unit: checked(_owner, required=True)
 
 
 # ------------------------------------------------------------------ query parameters
