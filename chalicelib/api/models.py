@@ -66,8 +66,10 @@ class Body(BaseModel):
     """A request body. Unknown fields are ignored unless a model forbids them."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", arbitrary_types_allowed=True)
-    # an empty body (or, where ``lenient``, any body that is not an object) reads as ``{}``
+    # an empty body reads as ``{}``; so does a JSON null where ``null_is_empty``, and any body
+    # that is not an object where ``lenient``
     optional_body: ClassVar[bool] = False
+    null_is_empty: ClassVar[bool] = False
     lenient: ClassVar[bool] = False
 
 
@@ -79,7 +81,8 @@ class Query(BaseModel):
 
 def parse(model: type[BaseModel], data: Any) -> Any:
     """``data`` (a decoded JSON body) as ``model``, or the project's ValidationError."""
-    if data is None or (getattr(model, "lenient", False) and not isinstance(data, dict)):
+    if (data is None and getattr(model, "null_is_empty", False)) or (
+            getattr(model, "lenient", False) and not isinstance(data, dict)):
         data = {}
     if not isinstance(data, dict):
         raise ValidationError(NOT_AN_OBJECT[1], code=NOT_AN_OBJECT[0])
@@ -133,6 +136,11 @@ def text(max_len: int, *, required: bool = True) -> Callable[[Any, str], str | N
     return check
 
 
+def Text(max_len: int, *, required: bool = True) -> Any:     # reads as a type
+    """A staff text field (:func:`text`), its length limit in the schema."""
+    return checked(text(max_len, required=required), required=required, maxLength=max_len)
+
+
 def one_of(choices: tuple, code: str, message: str) -> Callable[[Any, str], Any]:
     def check(value: Any, name: str) -> Any:
         if value not in choices:
@@ -140,6 +148,11 @@ def one_of(choices: tuple, code: str, message: str) -> Callable[[Any, str], Any]
         return value
 
     return check
+
+
+def choice(choices: tuple, code: str, message: str) -> Any:
+    """A required field that must be one of ``choices`` (an enum in the schema)."""
+    return checked(one_of(choices, code, message), Literal[choices], required=True)
 
 
 def version(value: Any, name: str) -> int | None:
@@ -363,67 +376,69 @@ MAX_NOTE = 2000
 MAX_PLAN = 1000
 
 
+VERSION = checked(version, int)     # the last field of every action: checked after the others
+
+
 class Action(Body):
     """A staff action on a ticket; ``version`` is the ticket version the user saw."""
 
     optional_body: ClassVar[bool] = True
+    null_is_empty: ClassVar[bool] = True
 
 
 class Sign(Action):
     """签收."""
 
-    version: checked(version, int)
+    version: VERSION
 
 
 class Contact(Action):
     """The handler phoned the citizen."""
 
-    outcome: checked(one_of(CONTACT_OUTCOMES, "invalid_outcome",
-                            "outcome 应为 reached / unreachable / refused"),
-                     Literal[CONTACT_OUTCOMES], required=True)
-    note: checked(text(MAX_NOTE, required=False), maxLength=MAX_NOTE)
-    version: checked(version, int)
+    outcome: choice(CONTACT_OUTCOMES, "invalid_outcome",
+                    "outcome 应为 reached / unreachable / refused")
+    note: Text(MAX_NOTE, required=False)
+    version: VERSION
 
 
 class Reply(Action):
     """答复, with its grade (C needs an approved extension or a ``plan``)."""
 
-    text: checked(text(4000), required=True, maxLength=4000)
-    grade: checked(one_of(GRADES, "invalid_grade",
-                          "grade 应为 A（已解决）/B（已解释）/C（暂不能解决）/D（不认可）"),
-                   Literal[GRADES], required=True)
-    plan: checked(text(MAX_PLAN, required=False), maxLength=MAX_PLAN)
-    version: checked(version, int)
+    text: Text(4000)
+    grade: choice(GRADES, "invalid_grade",
+                  "grade 应为 A（已解决）/B（已解释）/C（暂不能解决）/D（不认可）")
+    plan: Text(MAX_PLAN, required=False)
+    version: VERSION
 
 
 class Extension(Action):
     """A request for a later deadline."""
 
-    reason: checked(text(1000), required=True, maxLength=1000)
+    reason: Text(1000)
     new_due_at: checked(moment, dt.datetime, required=True)
-    version: checked(version, int)
+    version: VERSION
 
 
 class ExtensionDecision(Action):
     """The dispatch center approves or refuses a pending extension."""
 
     approve: checked(_strict_bool("{name} 应为 true 或 false"), bool, required=True)
-    note: checked(text(MAX_NOTE, required=False), maxLength=MAX_NOTE)
-    version: checked(version, int)
+    note: Text(MAX_NOTE, required=False)
+    version: VERSION
 
 
 class Reasoned(Action):
     """An action that needs a reason (退单, 提级)."""
 
-    reason: checked(text(1000), required=True, maxLength=1000)
-    version: checked(version, int)
+    reason: Text(1000)
+    version: VERSION
 
 
 class CoUnits(Action):
     """Co-units (协办) brought in."""
 
     units: checked(unit_list(required=True), list[str], required=True, maxItems=10)
-    version: checked(version, int)
+    version: VERSION
 
 
 def _dispatch_category(value: Any, name: str) -> str | None:
@@ -435,34 +450,33 @@ def _dispatch_category(value: Any, name: str) -> str | None:
 class Dispatch(Action):
     """The dispatch center sends the ticket to a unit (and may correct its category)."""
 
-    unit_id: checked(text(64), required=True, maxLength=64)
+    unit_id: Text(64)
     co_units: checked(unit_list(required=False), list[str], maxItems=10)
     category: checked(_dispatch_category)
-    version: checked(version, int)
+    version: VERSION
 
 
 class Reject(Action):
     """不予受理, naming the right channel."""
 
-    channel: checked(one_of(REJECT_CHANNELS, "invalid_channel",
-                            "channel 应为：" + "、".join(REJECT_CHANNELS)),
-                     Literal[REJECT_CHANNELS], required=True)
-    reason: checked(text(1000), required=True, maxLength=1000)
-    version: checked(version, int)
+    channel: choice(REJECT_CHANNELS, "invalid_channel",
+                    "channel 应为：" + "、".join(REJECT_CHANNELS))
+    reason: Text(1000)
+    version: VERSION
 
 
 class Note(Action):
     """A leader's supervision order (督办) or instruction (批示)."""
 
-    note: checked(text(1000), required=True, maxLength=1000)
-    version: checked(version, int)
+    note: Text(1000)
+    version: VERSION
 
 
 class PoolClose(Action):
     """销号 of a C or D ticket in the monitoring pool."""
 
-    reason: checked(text(500), required=True, maxLength=500)
-    version: checked(version, int)
+    reason: Text(500)
+    version: VERSION
 
 
 class ReviewDecision(Action):
@@ -472,8 +486,8 @@ class ReviewDecision(Action):
 
     reasonable: checked(_strict_bool("{name} 应为 true（诉求合理）或 false（诉求不合理）"), bool,
                         required=True)
-    note: checked(text(500), required=True, maxLength=500)
-    version: checked(version, int)
+    note: Text(500)
+    version: VERSION
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -484,8 +498,8 @@ class CallerFlag(Action):
     """Mark (``flag`` true, the default) or unmark the ticket's caller as malicious."""
 
     flag: checked(_flag, bool)
-    reason: checked(text(500), required=True, maxLength=500)
-    version: checked(version, int)
+    reason: Text(500)
+    version: VERSION
 
 
 def _merge_note(value: Any, name: str) -> str | None:
@@ -506,14 +520,14 @@ class Unmerge(Action):
     """Undo a merge (并单), with a note."""
 
     note: checked(_merge_note, maxLength=500)
-    version: checked(version, int)
+    version: VERSION
 
 
 class Merge(Unmerge):
     """Merge this ticket (a duplicate) into another (并单)."""
 
     note: checked(_merge_note, maxLength=500)
-    version: checked(version, int)
+    version: VERSION
     into: checked(_ticket_ref, required=True, minLength=26, maxLength=26)
 
 
