@@ -5,7 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import route
+from .http import json_response, route
+from .public import cache_headers
 
 catalog = lazy("chalicelib.services.catalog")
 
@@ -20,3 +21,11 @@ def categories():
 @route(bp, "/v1/places/{region_code}", methods=["GET"])
 def place(region_code):
     return catalog.place(region_code)
+
+
+@route(bp, "/v1/openapi.json", methods=["GET"])
+def openapi_document():
+    """The OpenAPI 3.1 document of this API (generated from the routes and request models)."""
+    from . import openapi  # pydantic's schema generation: only when the document is asked for
+
+    return json_response(openapi.document(bp.current_app), headers=cache_headers())

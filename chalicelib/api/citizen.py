@@ -5,10 +5,11 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import bearer_token, body_json, json_response, query_param, route
+from .http import bearer_token, json_response, request_body, request_query, route
 
 auth = lazy("chalicelib.services.auth")
 citizen = lazy("chalicelib.services.citizen")
+idempotency = lazy("chalicelib.services.idempotency")
 intake = lazy("chalicelib.services.intake")
 
 bp = Blueprint(__name__)
@@ -24,18 +25,19 @@ def _channel(request) -> str:
     return "qr" if (request.headers.get("x-minyi-entry") or "").lower() == "qr" else "wechat"
 
 
-@route(bp, "/v1/auth/wechat", methods=["POST"])
+@route(bp, "/v1/auth/wechat", methods=["POST"], body="Login")
 def login():
-    return auth.login_wechat(body_json(bp.current_request))
+    return auth.login_wechat(request_body(bp).code)
 
 
-@route(bp, "/v1/tickets", methods=["POST"])
+@route(bp, "/v1/tickets", methods=["POST"], body="SubmissionBody")
 def submit_ticket():
     request = bp.current_request
     citizen_id = current_citizen()
-    body = body_json(request)
-    ticket = intake.submit(body, citizen_id=citizen_id, channel=_channel(request),
-                           idempotency_key=request.headers.get("idempotency-key"))
+    key = idempotency.check_key(request.headers.get("idempotency-key"))
+    submission = request_body(bp).to_domain()
+    ticket = intake.submit(submission, citizen_id=citizen_id, channel=_channel(request),
+                           idempotency_key=key)
     return json_response(ticket, status=200 if ticket.get("attached") else 201)
 
 
@@ -44,32 +46,29 @@ def get_ticket(ticket_id):
     return citizen.get_ticket(current_citizen(), ticket_id)
 
 
-@route(bp, "/v1/me/tickets", methods=["GET"])
+@route(bp, "/v1/me/tickets", methods=["GET"], query="Page")
 def my_tickets():
-    request = bp.current_request
-    return citizen.list_tickets(current_citizen(), query_param(request, "limit"),
-                                query_param(request, "cursor"))
+    citizen_id = current_citizen()
+    page = request_query(bp)
+    return citizen.list_tickets(citizen_id, page.limit, page.cursor)
 
 
-@route(bp, "/v1/tickets/{ticket_id}/supplements", methods=["POST"])
+@route(bp, "/v1/tickets/{ticket_id}/supplements", methods=["POST"], body="SupplementBody")
 def add_supplement(ticket_id):
     request = bp.current_request
     citizen_id = current_citizen()
-    ticket = citizen.add_supplement(citizen_id, ticket_id, body_json(request),
+    ticket = citizen.add_supplement(citizen_id, ticket_id, request_body(bp),
                                     request.headers.get("idempotency-key"))
     return json_response(ticket, status=201)
 
 
-@route(bp, "/v1/tickets/{ticket_id}/withdraw", methods=["POST"])
+@route(bp, "/v1/tickets/{ticket_id}/withdraw", methods=["POST"], body="WithdrawBody")
 def withdraw(ticket_id):
-    request = bp.current_request
     citizen_id = current_citizen()
-    body = body_json(request) if (request.raw_body or b"").strip() else {}
-    return citizen.withdraw(citizen_id, ticket_id, body)
+    return citizen.withdraw(citizen_id, ticket_id, request_body(bp))
 
 
-@route(bp, "/v1/attachments", methods=["POST"])
+@route(bp, "/v1/attachments", methods=["POST"], body="AttachmentBody")
 def new_attachment():
     citizen_id = current_citizen()
-    return json_response(citizen.presign_upload(citizen_id, body_json(bp.current_request)),
-                         status=201)
+    return json_response(citizen.presign_upload(citizen_id, request_body(bp)), status=201)

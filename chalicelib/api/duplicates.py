@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import body_json, query_param, route
+from .http import request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 callers = lazy("chalicelib.services.callers")
@@ -15,21 +15,15 @@ merging = lazy("chalicelib.services.merging")
 bp = Blueprint(__name__)
 
 
-def _body():
-    request = bp.current_request
-    return body_json(request) if (request.raw_body or b"").strip() else {}
-
-
 def _key():
     return bp.current_request.headers.get("idempotency-key")
 
 
-@route(bp, "/v1/staff/tickets", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/tickets", methods=["GET"], authorizer=staff_authorizer, query="LookupQuery")
 def lookup():
-    r = bp.current_request
-    return callers.lookup(current_staff(), code=query_param(r, "code"),
-                          phone=query_param(r, "phone"), limit=query_param(r, "limit"),
-                          cursor=query_param(r, "cursor"))
+    q = request_query(bp)
+    return callers.lookup(current_staff(), code=q.code, phone=q.phone, limit=q.limit,
+                          cursor=q.cursor)
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/duplicates", methods=["GET"],
@@ -38,18 +32,19 @@ def candidates(ticket_id):
     return duplicates.candidates(current_staff(), ticket_id)
 
 
-@route(bp, "/v1/staff/tickets/{ticket_id}/merge", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/tickets/{ticket_id}/merge", methods=["POST"], authorizer=staff_authorizer,
+       body="Merge")
 def merge(ticket_id):
-    return merging.merge(current_staff(), ticket_id, _body(), _key())
+    return merging.merge(current_staff(), ticket_id, request_body(bp), _key())
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/unmerge", methods=["POST"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, body="Unmerge")
 def unmerge(ticket_id):
-    return merging.unmerge(current_staff(), ticket_id, _body(), _key())
+    return merging.unmerge(current_staff(), ticket_id, request_body(bp), _key())
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/caller-flag", methods=["POST"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, body="CallerFlag")
 def caller_flag(ticket_id):
-    return callers.flag_caller(current_staff(), ticket_id, _body(), _key())
+    return callers.flag_caller(current_staff(), ticket_id, request_body(bp), _key())

@@ -6,18 +6,18 @@ from chalice import Blueprint
 
 from ..lazy import lazy
 from .citizen import current_citizen
-from .http import body_json, json_response, route
+from .http import json_response, request_body, route
 
 survey = lazy("chalicelib.services.survey")
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/tickets/{ticket_id}/evaluation", methods=["POST"])
+@route(bp, "/v1/tickets/{ticket_id}/evaluation", methods=["POST"], body="EvaluationBody")
 def evaluate(ticket_id):
     """``{"resolved": bool, "satisfaction": 1-5, "comment"?}``, once per reply."""
     request = bp.current_request
     citizen_id = current_citizen()
-    ticket = survey.evaluate_in_app(citizen_id, ticket_id, body_json(request),
+    ticket = survey.evaluate_in_app(citizen_id, ticket_id, request_body(bp),
                                     request.headers.get("idempotency-key"))
     return json_response(ticket, status=201)

@@ -16,8 +16,11 @@ from chalice import Blueprint, Response
 
 from ..domain.errors import BadJson, DomainError, PayloadTooLarge, Unauthorized
 from ..domain.jsonin import parse_json
+from ..lazy import lazy
 from ..observability import count, logger
 from ..services.container import container
+
+models = lazy("chalicelib.api.models")      # pydantic: loaded by the first request with a body
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -59,8 +62,19 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
                     headers={**JSON_HEADERS, **(headers or {})})
 
 
-def route(bp: Blueprint, path: str, **kwargs):
-    """``bp.route`` with the domain-error mapping; views return a dict (200) or a Response."""
+# (method, path) -> the names of its request models in ``api/models.py`` (the OpenAPI document
+# is generated from this table and the models; ``route`` parses bodies with the same names)
+ROUTE_MODELS: dict[tuple[str, str], dict[str, str | None]] = {}
+
+
+def route(bp: Blueprint, path: str, *, body: str | None = None, query: str | None = None,
+          **kwargs):
+    """``bp.route`` with the domain-error mapping; views return a dict (200) or a Response.
+
+    ``body``: the name of its request model (``api/models.py``), which the view reads with
+    :func:`request_body` (after its own authentication); ``query``: its query parameters' model."""
+    for method in kwargs.get("methods", ["GET"]):
+        ROUTE_MODELS[(method, path)] = {"body": body, "query": query}
 
     def decorator(view):
         @functools.wraps(view)
@@ -90,6 +104,25 @@ def body_json(request) -> object:
     if not raw.strip():
         raise BadJson("请求内容为空")
     return parse_json(raw)
+
+
+def request_body(bp: Blueprint):
+    """The current request's body parsed into the model its route names, or the 4xx a client
+    sees (bad JSON, not an object, a field that fails its check)."""
+    request = bp.current_request
+    resource = (request.context or {}).get("resourcePath")
+    model = models.model(ROUTE_MODELS[(request.method, resource)]["body"])
+    if model.optional_body and not (request.raw_body or b"").strip():
+        return models.parse(model, {})
+    return models.parse(model, body_json(request))
+
+
+def request_query(bp: Blueprint):
+    """The current request's query parameters as the model its route names."""
+    request = bp.current_request
+    resource = (request.context or {}).get("resourcePath")
+    name = ROUTE_MODELS[(request.method, resource)]["query"]
+    return models.query(models.model(name), request.query_params)
 
 
 def bearer_token(request) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .http import body_json, json_response, query_param, route
+from .http import body_json, json_response, query_param, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 campaigns = lazy("chalicelib.services.campaigns")
@@ -15,19 +15,18 @@ kb = lazy("chalicelib.services.kb")
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/kb/search", methods=["GET"])
+@route(bp, "/v1/kb/search", methods=["GET"], query="KbSearchQuery")
 def search():
-    r = bp.current_request
-    return kb.search(query_param(r, "q"), query_param(r, "region_code"),
-                     query_param(r, "category"), query_param(r, "limit"))
+    q = request_query(bp)
+    return kb.search(q.q, q.region_code, q.category, q.limit)
 
 
-@route(bp, "/v1/kb/suggest", methods=["POST"])
+@route(bp, "/v1/kb/suggest", methods=["POST"], body="Suggest")
 def suggest():
-    return kb.suggest(body_json(bp.current_request))
+    return kb.suggest(request_body(bp))
 
 
-@route(bp, "/v1/staff/kb", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/kb", methods=["GET"], authorizer=staff_authorizer, query="StatusQuery")
 def list_entries():
     return kb.list_entries(current_staff(), query_param(bp.current_request, "status"))
 
@@ -43,9 +42,10 @@ def update_entry(entry_id):
     return kb.update_entry(current_staff(), entry_id, body_json(bp.current_request))
 
 
-@route(bp, "/v1/staff/kb/{entry_id}/decision", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/kb/{entry_id}/decision", methods=["POST"], authorizer=staff_authorizer,
+       body="KbDecision")
 def decide(entry_id):
-    return kb.decide(current_staff(), entry_id, body_json(bp.current_request))
+    return kb.decide(current_staff(), entry_id, request_body(bp))
 
 
 @route(bp, "/v1/campaigns", methods=["GET"])
@@ -53,10 +53,10 @@ def open_campaigns():
     return campaigns.public_campaigns()
 
 
-@route(bp, "/v1/staff/campaigns", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/campaigns", methods=["POST"], authorizer=staff_authorizer,
+       body="CampaignOpen")
 def open_campaign():
-    return json_response(campaigns.open_campaign(current_staff(), body_json(bp.current_request)),
-                         status=201)
+    return json_response(campaigns.open_campaign(current_staff(), request_body(bp)), status=201)
 
 
 @route(bp, "/v1/staff/campaigns/{campaign_id}", methods=["GET"], authorizer=staff_authorizer)
@@ -65,8 +65,7 @@ def campaign(campaign_id):
 
 
 @route(bp, "/v1/staff/campaigns/{campaign_id}/suggestions", methods=["GET"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, query="Page")
 def campaign_suggestions(campaign_id):
-    r = bp.current_request
-    return campaigns.suggestions(current_staff(), campaign_id, query_param(r, "limit"),
-                                 query_param(r, "cursor"))
+    page = request_query(bp)
+    return campaigns.suggestions(current_staff(), campaign_id, page.limit, page.cursor)

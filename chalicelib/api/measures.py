@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..services import hotspots, measure_reports, measures, pool
-from .http import body_json, query_param, route
+from .http import query_param, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 bp = Blueprint(__name__)
@@ -20,14 +20,14 @@ def _wants(request) -> str | None:
     return None
 
 
-@route(bp, "/v1/staff/measures", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/measures", methods=["GET"], authorizer=staff_authorizer,
+       query="MeasuresQuery")
 def staff_measures():
     r = bp.current_request
+    q = request_query(bp)
     report = measures.report(
-        current_staff(), scope=query_param(r, "scope"), start=query_param(r, "from"),
-        end=query_param(r, "to"), granularity=query_param(r, "granularity"),
-        unit=query_param(r, "unit"), place=query_param(r, "place"),
-        rank_by=query_param(r, "rank_by"))
+        current_staff(), scope=q.scope, start=q.start, end=q.end, granularity=q.granularity,
+        unit=q.unit, place=q.place, rank_by=q.rank_by)
     wanted = _wants(r)
     if wanted is None:
         return report
@@ -43,20 +43,19 @@ def staff_measures():
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-@route(bp, "/v1/staff/hotspots", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/hotspots", methods=["GET"], authorizer=staff_authorizer,
+       query="PeriodQuery")
 def staff_hotspots():
-    r = bp.current_request
-    return hotspots.list_hotspots(current_staff(), start=query_param(r, "from"),
-                                  end=query_param(r, "to"))
+    q = request_query(bp)
+    return hotspots.list_hotspots(current_staff(), start=q.start, end=q.end)
 
 
-@route(bp, "/v1/staff/pool", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/pool", methods=["GET"], authorizer=staff_authorizer, query="UnitQuery")
 def staff_pool():
     return pool.list_pool(current_staff(), query_param(bp.current_request, "unit"))
 
 
-@route(bp, "/v1/staff/pool/{ticket_id}/close", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/pool/{ticket_id}/close", methods=["POST"], authorizer=staff_authorizer,
+       body="PoolClose")
 def staff_pool_close(ticket_id):
-    request = bp.current_request
-    body = body_json(request) if (request.raw_body or b"").strip() else {}
-    return pool.close_out(current_staff(), ticket_id, body)
+    return pool.close_out(current_staff(), ticket_id, request_body(bp))

@@ -11,7 +11,7 @@ from chalice import Blueprint
 
 from ..lazy import lazy
 from ..services.container import container
-from .http import body_json, json_response, query_param, route
+from .http import json_response, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 public = lazy("chalicelib.services.public")
@@ -35,10 +35,10 @@ def client_ip(request) -> str | None:
     return identity.get("sourceIp")
 
 
-@route(bp, "/v1/public/tickets", methods=["GET"])
+@route(bp, "/v1/public/tickets", methods=["GET"], query="PublicListQuery")
 def list_tickets():
-    request = bp.current_request
-    params = {name: query_param(request, name) for name in LIST_PARAMS}
+    q = request_query(bp).model_dump(by_alias=True)
+    params = {name: q[name] for name in LIST_PARAMS}
     return json_response(public.list_disclosed(params), headers=cache_headers())
 
 
@@ -47,14 +47,14 @@ def get_ticket(code):
     return json_response(public.get_disclosed(code), headers=cache_headers())
 
 
-@route(bp, "/v1/public/track", methods=["POST"])
+@route(bp, "/v1/public/track", methods=["POST"], body="Track")
 def track():
     request = bp.current_request
-    return json_response(public.track(body_json(request), client_ip(request)),
+    return json_response(public.track(request_body(bp), client_ip(request)),
                          headers={"Cache-Control": "no-store"})
 
 
 @route(bp, "/v1/staff/tickets/{ticket_id}/withhold", methods=["POST"],
-       authorizer=staff_authorizer)
+       authorizer=staff_authorizer, body="Withhold")
 def withhold(ticket_id):
-    return public.withhold(current_staff(), ticket_id, body_json(bp.current_request))
+    return public.withhold(current_staff(), ticket_id, request_body(bp))

@@ -6,21 +6,21 @@ from chalice import Blueprint
 
 from ..lazy import lazy
 from . import staff
-from .http import body_json, query_param, route
+from .http import request_body, request_query, route
 
 review = lazy("chalicelib.services.review")
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/staff/reviews", methods=["GET"], authorizer=staff.staff_authorizer)
+@route(bp, "/v1/staff/reviews", methods=["GET"], authorizer=staff.staff_authorizer,
+       query="Page")
 def pending_reviews():
-    request = bp.current_request
-    return review.list_pending(staff.current_staff(), cursor=query_param(request, "cursor"),
-                               limit=query_param(request, "limit"))
+    page = request_query(bp)
+    return review.list_pending(staff.current_staff(), cursor=page.cursor, limit=page.limit)
 
 
 @route(bp, "/v1/staff/reviews/{ticket_id}/decision", methods=["POST"],
-       authorizer=staff.staff_authorizer)
+       authorizer=staff.staff_authorizer, body="ReviewDecision")
 def review_decision(ticket_id):
-    return review.decide(staff.current_staff(), ticket_id, body_json(bp.current_request))
+    return review.decide(staff.current_staff(), ticket_id, request_body(bp))

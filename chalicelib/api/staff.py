@@ -11,8 +11,9 @@ from chalice import AuthResponse, Blueprint
 from ..domain.errors import DomainError, Forbidden
 from ..lazy import lazy
 from ..services.staff_auth import StaffUser, verify_staff_token
-from .http import body_json, json_response, query_param, route
+from .http import json_response, request_body, request_query, route
 
+idempotency = lazy("chalicelib.services.idempotency")
 intake = lazy("chalicelib.services.intake")
 staff = lazy("chalicelib.services.staff")
 
@@ -39,25 +40,21 @@ def current_staff() -> StaffUser:
     return StaffUser.from_context(context)
 
 
-def _body():
-    request = bp.current_request
-    return body_json(request) if (request.raw_body or b"").strip() else {}
-
-
-@route(bp, "/v1/staff/queue", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/queue", methods=["GET"], authorizer=staff_authorizer, query="QueueQuery")
 def queue():
-    r = bp.current_request
-    return staff.queue(current_staff(), status=query_param(r, "status"),
-                       light=query_param(r, "light"), cursor=query_param(r, "cursor"),
-                       unit=query_param(r, "unit"), limit=query_param(r, "limit"))
+    q = request_query(bp)
+    return staff.queue(current_staff(), status=q.status, light=q.light, cursor=q.cursor,
+                       unit=q.unit, limit=q.limit)
 
 
-@route(bp, "/v1/staff/tickets", methods=["POST"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/tickets", methods=["POST"], authorizer=staff_authorizer,
+       body="SubmissionBody")
 def hotline_entry():
     """A hotline agent enters a caller's request (channel ``phone``)."""
-    ticket = intake.submit_for_caller(
-        body_json(bp.current_request), current_staff(),
-        bp.current_request.headers.get("idempotency-key"))
+    agent = current_staff()
+    intake.check_agent(agent)               # the role, then the key, then the body
+    key = idempotency.check_key(bp.current_request.headers.get("idempotency-key"))
+    ticket = intake.submit_for_caller(request_body(bp).to_domain(), agent, key)
     return json_response(ticket, status=200 if ticket.get("attached") else 201)
 
 
@@ -68,11 +65,11 @@ def get_ticket(ticket_id):
 
 def _action_route(action: str):
     def view(ticket_id):
-        return staff.perform(current_staff(), ticket_id, action, _body(),
+        return staff.perform(current_staff(), ticket_id, action, request_body(bp),
                              bp.current_request.headers.get("idempotency-key"))
     view.__name__ = "staff_" + action.replace("/", "_").replace("-", "_")
     route(bp, f"/v1/staff/tickets/{{ticket_id}}/{action}", methods=["POST"],
-          authorizer=staff_authorizer)(view)
+          authorizer=staff_authorizer, body=ACTION_MODELS[action])(view)
     return view
 
 
@@ -80,6 +77,13 @@ def _action_route(action: str):
 # (services.staff.ACTIONS maps the same names to their functions; a unit test keeps them equal).
 ACTION_PATHS = ("sign", "contact", "reply", "extension", "extension/decision", "return",
                 "co-units", "escalate", "dispatch", "reject", "supervise", "instruction")
+# each action's request model in api/models.py (``models.ACTIONS``; a unit test keeps them equal)
+ACTION_MODELS = {
+    "sign": "Sign", "contact": "Contact", "reply": "Reply", "extension": "Extension",
+    "extension/decision": "ExtensionDecision", "return": "Reasoned", "co-units": "CoUnits",
+    "escalate": "Reasoned", "dispatch": "Dispatch", "reject": "Reject", "supervise": "Note",
+    "instruction": "Note",
+}
 
 for _action in ACTION_PATHS:
     _action_route(_action)

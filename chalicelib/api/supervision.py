@@ -13,7 +13,8 @@ supervision_service = lazy("chalicelib.services.supervision")
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer,
+       query="SupervisionQuery")
 def supervision():
     include_closed = query_param(bp.current_request, "all") in ("1", "true")
     return supervision_service.supervision_list(current_staff(), include_closed=include_closed)

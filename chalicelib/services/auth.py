@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.errors import TokenExpired, Unauthorized, ValidationError
+from ..domain.errors import TokenExpired, Unauthorized
 from .container import container
 
 CITIZEN_AUDIENCE = "minyi-citizen"
@@ -24,11 +24,9 @@ def check_times(claims: dict) -> None:
         raise Unauthorized("登录凭证尚未生效", code="invalid_token")
 
 
-def login_wechat(body) -> dict:
-    code = body.get("code") if isinstance(body, dict) else None
-    if not isinstance(code, str) or not code.strip() or len(code) > 128:
-        raise ValidationError("缺少微信登录凭证 code", field="code", code="missing_field")
-    openid = container.wechat.code_to_openid(code.strip())
+def login_wechat(code: str) -> dict:
+    """``code``: the checked code from ``wx.login()`` (``api/models.Login``)."""
+    openid = container.wechat.code_to_openid(code)
     return issue_citizen_token(openid)
 
 

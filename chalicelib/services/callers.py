@@ -74,11 +74,8 @@ def lookup(user, *, code: str | None, phone: str | None, limit: str | None,
 
 def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = None) -> dict:
     """Mark (``flag`` true, the default) or unmark the ticket's caller as malicious."""
-    body = staff._obj(body)
-    flag = body.get("flag", True)
-    if not isinstance(flag, bool):
-        raise ValidationError("flag 应为 true 或 false", field="flag", code="wrong_type")
-    reason = staff._text(body, "reason", max_len=500)
+    body = staff.models.coerce(staff.models.CallerFlag, body)       # typed at the edge
+    flag, reason = body.flag, body.reason
     state: dict = {}
 
     def mutate(t: TicketModel, now: float) -> list[Step]:
@@ -99,4 +96,4 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
         return action()
     from .idempotency import run_once
     return run_once("staff:caller-flag", user.user, idempotency_key,
-                    {"ticket": ticket_id, "body": body}, action)
+                    {"ticket": ticket_id, "body": body.model_dump(mode="json")}, action)

@@ -5,8 +5,6 @@ complaints. Campaigns live in ``registry`` (``campaign`` / id)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ..domain.errors import Forbidden, NotFound, ValidationError
 from ..domain.paging import page_size
 from ..domain.redaction import redact
@@ -29,41 +27,22 @@ def _today() -> str:
     return to_local(container.now()).date().isoformat()
 
 
-def _date(body: dict, name: str) -> str:
-    value = body.get(name)
-    try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{name} 应为 YYYY-MM-DD", field=name, code="invalid_date") \
-            from None
-    return value
-
-
 def open_campaign(user: StaffUser, body) -> dict:
     if not user.has("dispatcher"):
         raise Forbidden("只有热线中心可以发起建议征集", code="role_required")
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    title = body.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > 100:
-        raise ValidationError("title 应为 1-100 字的征集主题", field="title",
-                              code="missing_field")
-    description = body.get("description")
-    if description is not None and (not isinstance(description, str) or len(description) > 2000):
-        raise ValidationError("description 应为 2000 字以内的文字", field="description",
-                              code="wrong_type")
-    starts, ends = _date(body, "starts_on"), _date(body, "ends_on")
+    from ..api import models  # the typed request body (a raw one from tests)
+
+    body = models.coerce(models.CampaignOpen, body)
+    title, description = body.title, body.description
+    starts, ends, owner = body.starts_on, body.ends_on, body.owner_unit
     if ends < starts:
         raise ValidationError("结束日期不能早于开始日期", field="ends_on", code="invalid_date")
-    owner = body.get("owner_unit")
-    if not isinstance(owner, str) or container.reference.unit(owner) is None:
+    if container.reference.unit(owner) is None:
         raise ValidationError("owner_unit 应为已知的单位编号", field="owner_unit",
                               code="unknown_unit")
     now = container.now()
     campaign_id = new_ticket_id(now)
-    data = {"title": title.strip(), "description": description, "starts_on": starts,
+    data = {"title": title, "description": description, "starts_on": starts,
             "ends_on": ends, "owner_unit": owner, "opened_by": user.user, "opened_at": int(now)}
     container.registry.put(KIND, campaign_id, data, now, new=True)
     count("CampaignsOpened")

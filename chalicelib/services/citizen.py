@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..adapters.models import TicketModel
 from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, NotFound, ValidationError
-from ..domain.intake import attachment_keys, parse_supplement
+from ..domain.intake import attachment_keys
 from ..domain.paging import page_size
 from ..domain.ticket import (
     FINAL_STATUSES,
@@ -15,14 +15,14 @@ from ..domain.ticket import (
     Actor,
     new_ticket_id,
 )
+from ..lazy import lazy
 from ..observability import count
 from . import changes, views
 from .container import container
 from .idempotency import run_once
 from .intake import upload_prefix
 
-UPLOAD_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
 
 
 def own_ticket(citizen_id: str, ticket_id: str) -> TicketModel:
@@ -48,7 +48,9 @@ def list_tickets(citizen_id: str, limit: str | None, cursor: str | None) -> dict
 
 
 def add_supplement(citizen_id: str, ticket_id: str, body, idempotency_key: str | None) -> dict:
-    text, attachments = parse_supplement(body)
+    """``body``: a ``SupplementBody`` (or the raw body)."""
+    body = models.coerce(models.SupplementBody, body)
+    text, attachments = body.text or "", body.attachments
     prefix = upload_prefix(citizen_id)
     if any(not key.startswith(prefix) for key in attachments):
         raise ValidationError("附件不属于当前用户", field="attachments", code="invalid_attachment")
@@ -77,12 +79,8 @@ def add_supplement(citizen_id: str, ticket_id: str, body, idempotency_key: str |
 
 
 def withdraw(citizen_id: str, ticket_id: str, body) -> dict:
-    reason = None
-    if isinstance(body, dict) and body.get("reason") is not None:
-        if not isinstance(body["reason"], str) or len(body["reason"]) > 500:
-            raise ValidationError("撤回原因应为 500 字以内的文字", field="reason",
-                                  code="wrong_type")
-        reason = body["reason"].strip() or None
+    """``body``: a ``WithdrawBody`` (or the raw body)."""
+    reason = models.coerce(models.WithdrawBody, body).reason
     ticket = own_ticket(citizen_id, ticket_id)
     if ticket.status == WITHDRAWN:      # a retried withdraw: already done
         return views.citizen_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
@@ -99,18 +97,10 @@ def withdraw(citizen_id: str, ticket_id: str, body) -> dict:
 
 
 def presign_upload(citizen_id: str, body) -> dict:
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    content_type = body.get("content_type")
-    size = body.get("size")
-    if not isinstance(content_type, str) or content_type not in UPLOAD_TYPES:
-        raise ValidationError("只能上传 JPG、PNG 图片或 PDF 文件", field="content_type",
-                              code="unsupported_file_type")
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise ValidationError("size 应为文件字节数", field="size", code="wrong_type")
-    if size > MAX_UPLOAD_BYTES:
-        raise ValidationError("单个文件不能超过 10 MB", field="size", code="file_too_large")
-    extension = UPLOAD_TYPES[content_type]
+    """``body``: an ``AttachmentBody`` (or the raw body): content type and size, checked."""
+    body = models.coerce(models.AttachmentBody, body)
+    content_type, size = body.content_type, body.size
+    extension = models.UPLOAD_TYPES[content_type]
     key = f"{upload_prefix(citizen_id)}{new_ticket_id(container.now())}.{extension}"
     attachment_keys([key])  # the key we hand out must pass our own validation
     upload = container.uploads.presign_put(key, content_type, size)

@@ -27,9 +27,10 @@ def upload_prefix(citizen_id: str) -> str:
     return "uploads/" + hashlib.sha256(citizen_id.encode()).hexdigest()[:16] + "/"
 
 
-def validate(body, citizen_id: str) -> tuple[Submission, object, object]:
-    """Everything a client can get wrong, checked before anything is written."""
-    submission = parse_submission(body)
+def validate(body: Submission | dict, citizen_id: str) -> tuple[Submission, object, object]:
+    """Everything a client can get wrong, checked before anything is written. The HTTP edge
+    passes a parsed :class:`Submission`; other channels (Open311, SMS) and tests a dict."""
+    submission = body if isinstance(body, Submission) else parse_submission(body)
     region = container.reference.region(submission.region_code)
     if region is None:
         raise ValidationError("未知的地区编码", field="region_code", code="unknown_region")
@@ -52,7 +53,7 @@ def validate(body, citizen_id: str) -> tuple[Submission, object, object]:
     return submission, region, category
 
 
-def submit(body, *, citizen_id: str, channel: str, idempotency_key: str | None,
+def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotency_key: str | None,
            agent: Actor | None = None) -> dict:
     """Create a ticket once per (submitter, Idempotency-Key). Returns the citizen's view.
 
@@ -85,13 +86,21 @@ def _submission_marker(submitter: str, key: str, payload: dict) -> tuple[str, st
     return pk, digest.hexdigest()
 
 
-def submit_for_caller(body, agent_user, idempotency_key: str | None) -> dict:
-    """A hotline agent enters a caller's request: channel ``phone``, the caller known by number."""
+def check_agent(agent_user) -> None:
+    """Only the hotline center's dispatchers / agents enter requests for callers."""
     if "dispatcher" not in agent_user.roles:
         raise Forbidden("只有热线中心的派单员/话务员可以代为登记诉求", code="role_required")
-    if not isinstance(body, dict):
+
+
+def submit_for_caller(body: Submission | dict, agent_user, idempotency_key: str | None) -> dict:
+    """A hotline agent enters a caller's request: channel ``phone``, the caller known by number."""
+    check_agent(agent_user)
+    if isinstance(body, Submission):
+        phone = body.phone
+    elif not isinstance(body, dict):
         raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    phone = normalize_phone(body.get("phone"))
+    else:
+        phone = normalize_phone(body.get("phone"))
     agent = Actor("staff", agent_user.user, agent_user.unit_id, agent_user.name)
     return submit(body, citizen_id=f"tel:{phone}", channel="phone",
                   idempotency_key=idempotency_key, agent=agent)

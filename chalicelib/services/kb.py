@@ -20,12 +20,14 @@ from ..domain.errors import Forbidden, NotFound, ValidationError
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import CLOSED, new_ticket_id
+from ..lazy import lazy
 from ..observability import count, logger
 from . import notify
 from .container import container
 from .sla_service import to_local
 from .staff_auth import StaffUser
 
+models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
 KIND = "kb"
 REMINDER_TTL = 400 * 86400
 _lock = threading.Lock()
@@ -98,13 +100,10 @@ def update_entry(user: StaffUser, entry_id: str, body) -> dict:
 def decide(user: StaffUser, entry_id: str, body) -> dict:
     if not user.has("dispatcher"):
         raise Forbidden("只有热线中心可以审核知识条目", code="role_required")
-    if not isinstance(body, dict) or not isinstance(body.get("approve"), bool):
-        raise ValidationError("approve 应为 true 或 false", field="approve", code="wrong_type")
-    reason = body.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise ValidationError("reason 应为 500 字以内的文字", field="reason", code="wrong_type")
+    body = models.coerce(models.KbDecision, body)      # typed at the edge; raw from tests
+    reason = body.reason
     entry = _get(entry_id)
-    status = rules.APPROVED if body["approve"] else rules.REJECTED
+    status = rules.APPROVED if body.approve else rules.REJECTED
     decided = rules.Entry(entry.entry_id, entry.question, entry.answer, entry.unit_id,
                           entry.valid_until, entry.category, entry.region_scope, status,
                           {**entry.extra, "decided_by": user.user, "decision_reason": reason})
@@ -167,9 +166,8 @@ def search(text, region_code: str | None = None, category: str | None = None,
 
 def suggest(body) -> dict:
     """What the mini-program offers before a consult is submitted: the draft's best answers."""
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    return search(body.get("description"), body.get("region_code"), body.get("category"))
+    body = models.coerce(models.Suggest, body)
+    return search(body.description, body.region_code, body.category)
 
 
 # ------------------------------------------------------------------ a consult answered by an entry

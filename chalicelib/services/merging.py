@@ -41,12 +41,13 @@ from ..domain.ticket import (
     Actor,
     deadline_shard,
 )
+from ..lazy import lazy
 from ..observability import count, logger
 from . import changes, views
 from .container import container
 from .idempotency import run_once
 
-MAX_NOTE = 500
+models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
 
 
 def _require_dispatcher(user) -> None:
@@ -60,18 +61,6 @@ def _ticket_id(value: Any, field: str | None = None) -> str:
             raise ValidationError(f"{field} 应为工单编号", field=field, code="invalid_ticket")
         raise NotFound("工单不存在")
     return value
-
-
-def _body(body: Any) -> tuple[dict, str | None, int | None]:
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    note = body.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        raise ValidationError(f"note 应为 {MAX_NOTE} 字以内的文字", field="note",
-                              code="wrong_type")
-    return body, (note or "").strip() or None, changes.parse_version(body.get("version"))
 
 
 def _load(user, ticket_id: str) -> TicketModel:
@@ -90,12 +79,11 @@ def _status_label(t: TicketModel) -> str:
 
 # ------------------------------------------------------------------ merge
 def merge(user, ticket_id: str, body: Any, idempotency_key: str | None = None) -> dict:
+    """``body``: a ``Merge`` (or the raw body)."""
     _require_dispatcher(user)
-    body, note, version = _body(body)
+    body = models.coerce(models.Merge, body)
+    note, version, into = body.note, body.version, body.into
     dup_id = _ticket_id(ticket_id)
-    if body.get("into") is None:
-        raise ValidationError("缺少必填项：into", field="into", code="missing_field")
-    into = _ticket_id(body.get("into"), "into")
     if into == dup_id:
         raise ValidationError("不能将工单合并到它自身", field="into", code="merge_into_self")
 
@@ -157,8 +145,10 @@ def _result(done: changes.Committed, primary: TicketModel | None) -> dict:
 
 # ------------------------------------------------------------------ unmerge
 def unmerge(user, ticket_id: str, body: Any, idempotency_key: str | None = None) -> dict:
+    """``body``: an ``Unmerge`` (or the raw body)."""
     _require_dispatcher(user)
-    _body_, note, version = _body(body)
+    body = models.coerce(models.Unmerge, body)
+    note, version = body.note, body.version
     dup_id = _ticket_id(ticket_id)
 
     def action() -> dict:

@@ -24,20 +24,6 @@ from . import measures, notify
 from .container import container
 from .sla_service import to_local
 
-MAX_PLAN = 1000
-
-
-def reply_plan(body: dict, grade: Any) -> str | None:
-    """The ``plan`` of a reply (the shape only; whether one is needed: :func:`require_plan`)."""
-    plan = body.get("plan")
-    if plan is None or (isinstance(plan, str) and not plan.strip()):
-        return None
-    if not isinstance(plan, str):
-        raise ValidationError("plan 应为文字", field="plan", code="wrong_type")
-    if len(plan) > MAX_PLAN:
-        raise ValidationError(f"plan 不能超过 {MAX_PLAN} 个字", field="plan", code="too_long")
-    return plan.strip()
-
 
 def require_plan(ticket, grade: str, plan: str | None) -> None:
     """Grade C (暂不能解决) needs an approved extension or a stated plan (工作计划)."""
@@ -74,10 +60,10 @@ def list_pool(user, unit: str | None) -> dict:
 def close_out(user, ticket_id: str, body: Any) -> dict:
     """``POST /v1/staff/pool/{id}/close {"reason"}``: 销号. The one function that writes this
     ticket change, through the staff action path (visibility, role, then services/changes.py:
-    version, the timeline entry in the same transaction)."""
+    version, the timeline entry in the same transaction). ``body``: a ``PoolClose``."""
     from . import staff
-    body = staff._obj(body)
-    reason = staff._text(body, "reason", max_len=500)
+    body = staff.models.coerce(staff.models.PoolClose, body)
+    reason = body.reason
 
     def mutate(t, now):
         if t.grade not in measures.POOL_GRADES:

@@ -11,7 +11,7 @@ from ..adapters import counters
 from ..adapters.models import TicketModel
 from ..domain import disclosure
 from ..domain.changes import Step
-from ..domain.errors import DomainError, Forbidden, NotFound, ValidationError
+from ..domain.errors import DomainError, Forbidden, NotFound
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import STATUS_LABELS_ZH, Actor, is_valid_code
@@ -135,14 +135,10 @@ def track(body, client_ip: str | None) -> dict:
     """Anyone with the code and the last four digits of the phone that filed it sees the status
     and the public steps. Attempts are counted per code and per client IP (fixed windows in the
     TTL table); past either limit the answer is 429, whatever the digits."""
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    code, last4 = body.get("code"), body.get("phone_last4")
-    if not isinstance(code, str) or not (code.isascii() and code.isdigit() and len(code) == 13):
-        raise ValidationError("请填写 13 位工单号", field="code", code="invalid_code")
-    if not isinstance(last4, str) or not (last4.isascii() and last4.isdigit()
-                                          and len(last4) == 4):
-        raise ValidationError("请填写手机号码后 4 位", field="phone_last4", code="invalid_phone")
+    from ..api import models  # the typed request body (a raw one from tests)
+
+    body = models.coerce(models.Track, body)
+    code, last4 = body.code, body.phone_last4
     s = container.settings
     now = container.now()
     ip_hits = counters.hit(f"track#ip#{client_ip or 'unknown'}", now=now,
@@ -166,7 +162,9 @@ def withhold(user: StaffUser, ticket_id: str, body) -> dict:
     the one change path (``services/changes.py``)."""
     if not user.has("dispatcher"):
         raise Forbidden("只有热线中心的派单员可以决定不予公开", code="role_required")
-    reason = disclosure.parse_withhold(body)
+    from ..api import models
+
+    reason = models.coerce(models.Withhold, body).reason
     ticket = container.tickets.get(ticket_id) if isinstance(ticket_id, str) else None
     if ticket is None:
         raise NotFound("工单不存在")

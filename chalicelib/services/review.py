@@ -19,7 +19,7 @@ from ..domain import survey as rules
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.duplicates import counts_against_unit, counts_once
-from ..domain.errors import Forbidden, ValidationError
+from ..domain.errors import Forbidden
 from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
 from ..observability import count
@@ -60,12 +60,8 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
     """``POST /v1/staff/reviews/{id}/decision`` ``{"reasonable": bool, "note": str}``; the note is
     the reviewers' reasoning, and when the request is unreasonable, the explanation the citizen
     receives by SMS."""
-    body = staff._obj(body)
-    reasonable = body.get("reasonable")
-    if not isinstance(reasonable, bool):
-        raise ValidationError("reasonable 应为 true（诉求合理）或 false（诉求不合理）",
-                              field="reasonable", code="wrong_type")
-    note = staff._text(body, "note", max_len=500)
+    body = staff.models.coerce(staff.models.ReviewDecision, body)     # typed at the edge
+    reasonable, note = body.reasonable, body.note
 
     def mutate(t: TicketModel, now: float) -> list[Step]:
         review = dict(t.review or {})

@@ -5,12 +5,10 @@ transaction, then SMS and timers."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ..adapters.models import TicketModel
 from ..domain import workflow
-from ..domain.calendar import SHANGHAI
 from ..domain.changes import Step
 from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..domain.lights import GREEN, RED, YELLOW
@@ -28,6 +26,7 @@ from ..domain.ticket import (
     Actor,
     deadline_shard,
 )
+from ..lazy import lazy
 from ..observability import count, logger
 from . import changes, dispatch, pool, views
 from .container import container
@@ -35,67 +34,18 @@ from .idempotency import run_once
 from .sla_service import policy_for, to_local
 from .staff_auth import StaffUser
 
-GRADES = ("A", "B", "C", "D")
-CONTACT_OUTCOMES = ("reached", "unreachable", "refused")
-REJECT_CHANNELS = ("110报警", "119火警", "120急救", "人民法院", "仲裁机构", "信访部门",
-                   "纪检监察机关", "公安机关", "其他")
-MAX_NOTE = 2000
 MAX_EXTENSION_DAYS = 60
 
-
-# ---------------------------------------------------------------- request parsing helpers
-def _obj(body: Any) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    return body
+models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
 
 
-def _text(body: dict, name: str, *, required: bool = True, max_len: int = MAX_NOTE) -> str | None:
-    value = body.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} 应为文字", field=name, code="wrong_type")
-    if len(value) > max_len:
-        raise ValidationError(f"{name} 不能超过 {max_len} 个字", field=name, code="too_long")
-    return value.strip()
-
-
-def _units(body: dict, name: str, *, required: bool) -> list[str]:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
-        return []
-    if not isinstance(value, list) or not all(isinstance(u, str) for u in value) or len(
-            value) > 10:
-        raise ValidationError(f"{name} 应为单位编号列表（最多 10 个）", field=name,
-                              code="wrong_type")
-    for unit_id in value:
+# ---------------------------------------------------------------- reference checks
+def _known_units(units, name: str) -> list[str]:
+    """The units a body names (its shape checked at the edge) must exist."""
+    for unit_id in units:
         if container.reference.unit(unit_id) is None:
             raise ValidationError(f"未知的单位：{unit_id}", field=name, code="unknown_unit")
-    return list(dict.fromkeys(value))
-
-
-def _moment(value: Any, name: str) -> float:
-    """An ISO-8601 date or datetime; a date or naive time is read in Asia/Shanghai."""
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} 应为日期时间（ISO 8601）", field=name, code="wrong_type")
-    try:
-        if len(value) == 10:
-            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(18, 0))
-        else:
-            moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{name} 不是有效的日期时间", field=name,
-                              code="invalid_datetime") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
-    return moment.timestamp()
+    return list(units)
 
 
 # ---------------------------------------------------------------- the one path for actions
@@ -111,11 +61,11 @@ def _actor(user: StaffUser) -> Actor:
     return Actor("staff", user.user, user.unit_id, user.name)
 
 
-def _act(user: StaffUser, ticket_id: str, action: str, body: dict, mutate) -> dict:
+def _act(user: StaffUser, ticket_id: str, action: str, body, mutate) -> dict:
     """Visibility, role and state (``domain.workflow``), then the one change path; the response
     is built from what was committed (no re-read)."""
     ticket = _load_visible(user, ticket_id)
-    expected = changes.parse_version(body.get("version"))
+    expected = body.version
     workflow.authorize(user, ticket, action)
     done = changes.change(ticket, _actor(user), mutate, expected_version=expected)
     count("StaffActions", action=action)
@@ -126,14 +76,15 @@ def _act(user: StaffUser, ticket_id: str, action: str, body: dict, mutate) -> di
 
 def perform(user: StaffUser, ticket_id: str, action: str, body: Any,
             idempotency_key: str | None = None) -> dict:
-    """Run a staff action; with an Idempotency-Key a retried request replays its first result."""
-    body = _obj(body)
+    """Run a staff action; with an Idempotency-Key a retried request replays its first result.
+    ``body``: the action's model (``api/models.ACTIONS``), or the raw body (checked the same)."""
     handler = ACTIONS.get(action)
     if handler is None:
         raise NotFound("未知的操作")
+    body = models.coerce(models.ACTIONS[action], body)
     if idempotency_key is None:
         return handler(user, ticket_id, body)
-    payload = {"ticket": ticket_id, "action": action, "body": body}
+    payload = {"ticket": ticket_id, "action": action, "body": body.model_dump(mode="json")}
     return run_once(f"staff:{action}", user.user, idempotency_key, payload,
                     lambda: handler(user, ticket_id, body))
 
@@ -151,11 +102,7 @@ def sign(user, ticket_id, body):
 
 
 def contact(user, ticket_id, body):
-    outcome = body.get("outcome")
-    if outcome not in CONTACT_OUTCOMES:
-        raise ValidationError("outcome 应为 reached / unreachable / refused", field="outcome",
-                              code="invalid_outcome")
-    note = _text(body, "note", required=False)
+    outcome, note = body.outcome, body.note
 
     def mutate(t, now):
         first = t.contacted_at is None and outcome == "reached"
@@ -170,12 +117,7 @@ def contact(user, ticket_id, body):
 
 
 def reply(user, ticket_id, body):
-    text = _text(body, "text", max_len=4000)
-    grade = body.get("grade")
-    if grade not in GRADES:
-        raise ValidationError("grade 应为 A（已解决）/B（已解释）/C（暂不能解决）/D（不认可）",
-                              field="grade", code="invalid_grade")
-    plan = pool.reply_plan(body, grade)
+    text, grade, plan = body.text, body.grade, body.plan
 
     def mutate(t, now):
         pool.require_plan(t, grade, plan)    # grade C: an approved extension or a plan
@@ -195,8 +137,7 @@ def reply(user, ticket_id, body):
 
 
 def request_extension(user, ticket_id, body):
-    reason = _text(body, "reason", max_len=1000)
-    new_due = _moment(body.get("new_due_at"), "new_due_at")
+    reason, new_due = body.reason, body.new_due_at
 
     def mutate(t, now):
         if t.extension and t.extension.get("status") == "pending":
@@ -216,10 +157,7 @@ def request_extension(user, ticket_id, body):
 
 
 def decide_extension(user, ticket_id, body):
-    approve = body.get("approve")
-    if not isinstance(approve, bool):
-        raise ValidationError("approve 应为 true 或 false", field="approve", code="wrong_type")
-    note = _text(body, "note", required=False)
+    approve, note = body.approve, body.note
 
     def mutate(t, now):
         if not t.extension or t.extension.get("status") != "pending":
@@ -240,7 +178,7 @@ def decide_extension(user, ticket_id, body):
 
 
 def return_ticket(user, ticket_id, body):
-    reason = _text(body, "reason", max_len=1000)
+    reason = body.reason
 
     def mutate(t, now):
         from_unit = t.unit_id
@@ -254,7 +192,7 @@ def return_ticket(user, ticket_id, body):
 
 
 def add_co_units(user, ticket_id, body):
-    units = _units(body, "units", required=True)
+    units = _known_units(body.units, "units")
 
     def mutate(t, now):
         added = [u for u in units if u != t.unit_id and u not in (t.co_units or [])]
@@ -267,7 +205,7 @@ def add_co_units(user, ticket_id, body):
 
 
 def escalate(user, ticket_id, body):
-    reason = _text(body, "reason", max_len=1000)
+    reason = body.reason
 
     def mutate(t, now):
         path = list(t.unit_path or [])
@@ -283,11 +221,9 @@ def escalate(user, ticket_id, body):
 
 # ---------------------------------------------------------------- dispatch center
 def dispatch_ticket(user, ticket_id, body):
-    unit_id = _text(body, "unit_id", max_len=64)
-    co_units = _units(body, "co_units", required=False)
-    category = body.get("category")
-    if category is not None and (not isinstance(category, str)
-                                 or container.reference.category(category) is None):
+    unit_id, category = body.unit_id, body.category
+    co_units = _known_units(body.co_units, "co_units")
+    if category is not None and container.reference.category(category) is None:
         raise ValidationError("未知的诉求分类", field="category", code="unknown_category")
     if container.reference.unit(unit_id) is None:
         raise ValidationError("未知的承办单位", field="unit_id", code="unknown_unit")
@@ -312,11 +248,7 @@ def dispatch_ticket(user, ticket_id, body):
 
 
 def reject(user, ticket_id, body):
-    channel = body.get("channel")
-    if channel not in REJECT_CHANNELS:
-        raise ValidationError("channel 应为：" + "、".join(REJECT_CHANNELS), field="channel",
-                              code="invalid_channel")
-    reason = _text(body, "reason", max_len=1000)
+    channel, reason = body.channel, body.reason
 
     def mutate(t, now):
         t.status = REJECTED
@@ -328,7 +260,7 @@ def reject(user, ticket_id, body):
 
 # ---------------------------------------------------------------- leaders
 def supervise(user, ticket_id, body):
-    note = _text(body, "note", max_len=1000)
+    note = body.note
 
     def mutate(t, now):
         t.supervised = True
@@ -338,7 +270,7 @@ def supervise(user, ticket_id, body):
 
 
 def instruct(user, ticket_id, body):
-    note = _text(body, "note", max_len=1000)
+    note = body.note
 
     def mutate(t, now):
         unit = container.reference.unit(user.unit_id)

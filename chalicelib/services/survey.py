@@ -35,17 +35,19 @@ from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, ValidationError, VersionConflict
 from ..domain.intake import normalize_phone
 from ..domain.ticket import CLOSED, IN_REVIEW, REPLIED, SYSTEM, Actor
+from ..lazy import lazy
 from ..observability import count, logger
 from . import changes, dispatch, notify, sms_delivery, views
 from .container import container
 from .sla_service import to_local
+
+models = lazy("chalicelib.api.models")     # the typed request bodies (pydantic)
 
 OPEN_PK = "survey#open"
 OPTOUT_PK = "optout"
 CLARIFY_TTL = 86400
 VOICE_CALL_PREFIX = "voicecall#"
 VOICE_CALL_TTL = 7 * 86400
-MAX_COMMENT = 500
 PENDING = "pending"
 
 
@@ -401,40 +403,15 @@ def clarify_once(phone: str, text: notify.Message) -> bool:
 
 
 # ------------------------------------------------------------------ the mini-program
-def parse_evaluation(body: Any) -> rules.Answer:
-    if not isinstance(body, dict):
-        raise ValidationError("请求内容应为 JSON 对象", code="wrong_type")
-    unknown = set(body) - {"resolved", "satisfaction", "comment"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise ValidationError(f"不认识的字段：{name}", field=name, code="unknown_field")
-    resolved = body.get("resolved")
-    if not isinstance(resolved, bool):
-        raise ValidationError("resolved 应为 true（已解决）或 false（未解决）", field="resolved",
-                              code="wrong_type")
-    satisfaction = body.get("satisfaction")
-    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not (
-            1 <= satisfaction <= 5):
-        raise ValidationError("satisfaction 应为 1-5 的整数（1 非常满意 … 5 非常不满意）",
-                              field="satisfaction", code="invalid_satisfaction")
-    comment = body.get("comment")
-    if comment is not None:
-        if not isinstance(comment, str):
-            raise ValidationError("comment 应为文字", field="comment", code="wrong_type")
-        if len(comment) > MAX_COMMENT:
-            raise ValidationError(f"comment 不能超过 {MAX_COMMENT} 个字", field="comment",
-                                  code="too_long")
-        comment = comment.strip() or None
-    return rules.Answer(satisfaction, resolved, comment)
-
-
 def evaluate_in_app(citizen_id: str, ticket_id: str, body: Any,
                     idempotency_key: str | None = None) -> dict:
-    """``POST /v1/tickets/{id}/evaluation``: once per reply. With an Idempotency-Key a retried
-    request replays its first result; without one, a second evaluation is a 409."""
+    """``POST /v1/tickets/{id}/evaluation`` (``body``: an ``EvaluationBody``): once per reply.
+    With an Idempotency-Key a retried request replays its first result; without one, a second
+    evaluation is a 409."""
     from . import citizen
     from .idempotency import run_once
-    answer = parse_evaluation(body)
+    body = models.coerce(models.EvaluationBody, body)     # typed at the edge; raw from tests
+    answer = rules.Answer(body.satisfaction, body.resolved, body.comment)
     citizen.own_ticket(citizen_id, ticket_id)          # 404 before anything is recorded
 
     def action() -> dict:
@@ -446,7 +423,7 @@ def evaluate_in_app(citizen_id: str, ticket_id: str, body: Any,
     if idempotency_key is None:
         return action()
     return run_once("evaluate", citizen_id, idempotency_key,
-                    {"ticket": ticket_id, "body": body}, action)
+                    {"ticket": ticket_id, "body": body.model_dump(mode="json")}, action)
 
 
 # ------------------------------------------------------------------ voice results
