@@ -35,6 +35,60 @@ def atomic_moto_dynamodb():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def fast_moto_items():
+    """moto's DynamoDB attribute values written in their wire form, not walked member by member
+    through its generic serializer, and a transaction's rollback copy limited to what it can
+    change (scripts/moto_fast.py; the local stack runs the same patches).
+    MINYI_MOTO_FAST_VERIFY=1 checks every value against moto's own encoding."""
+    import os
+
+    from scripts.moto_fast import patch_serializer, patch_transactions
+
+    if os.environ.get("MINYI_MOTO_STOCK") == "1":       # to measure what they save
+        yield
+        return
+    restore = [patch_serializer(verify=os.environ.get("MINYI_MOTO_FAST_VERIFY") == "1"),
+               patch_transactions()]
+    yield
+    for undo in reversed(restore):
+        undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def read_aws_definitions_once():
+    """Each test's ``mock_aws`` starts with a fresh boto3 default session, which re-reads every
+    service model from disk, and moto re-parses (with its ANTLR grammar) each state machine it is
+    given: together more than half of a test's set-up, the same in every test. Both are read once
+    per worker: one botocore loader (it caches what it reads) for every session, and a definition
+    moto has accepted is not parsed again to be accepted again (executions still parse it)."""
+    import functools
+    import os
+
+    import botocore.loaders
+    import botocore.session
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if os.environ.get("MINYI_MOTO_STOCK") == "1":       # to measure what it saves
+        yield
+        return
+    create_loader = botocore.session.create_loader
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(
+        botocore.loaders.create_loader)
+    validate = StepFunctionsParserBackend.__dict__["_validate_definition"]
+    accepted: set[str] = set()
+
+    def validate_once(definition: str):
+        if definition not in accepted:
+            validate.__func__(definition=definition)
+            accepted.add(definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_once)
+    yield
+    StepFunctionsParserBackend._validate_definition = validate
+    botocore.session.create_loader = create_loader
+
+
+@pytest.fixture(scope="session", autouse=True)
 def one_change_path():
     """Every integration test also checks the design's first rule: app code writes a ticket only
     through services/changes.py (which commits it with its timeline entries in one transaction).
