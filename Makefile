@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+# Let each tier's processes reuse the modules (and pytest's rewritten tests) the previous ones
+# compiled, even where the environment asks Python not to: the clone's __pycache__ is ignored.
+unexport PYTHONDONTWRITEBYTECODE
 
 # CI runs the clock-sensitive tiers in a week a year back and a year ahead of today (tests/clock.py)
 CLOCK_PAST := $(shell date -d '-1 year' +%F)

@@ -7,6 +7,10 @@ Step Functions execution) to that register and never drops one, so a long ``make
 without bound and reading the sent SMS gets slower with every write (an e2e read of it timed
 out after 10 s).
 
+And it writes DynamoDB items in their wire form instead of walking each attribute through moto's
+generic serializer, and backs a transaction up by what it can change, not by copying whole tables
+(scripts/moto_fast.py), as the integration tier does.
+
     python scripts/moto_server.py -H 127.0.0.1 -p 5055
 """
 
@@ -19,6 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.moto_atomic import patch_dynamodb  # noqa: E402
+from scripts.moto_fast import patch_serializer, patch_transactions  # noqa: E402
 
 # the services whose objects /moto-api/data.json shows: the sent SMS (SNS)
 DASHBOARD_SERVICES = frozenset({"sns"})
@@ -43,6 +48,8 @@ def track_only(services=DASHBOARD_SERVICES):
 
 def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
+    patch_serializer()
+    patch_transactions()
     track_only()
     from moto.server import main as moto_main
     moto_main(argv)
