@@ -18,7 +18,7 @@ from ..domain.errors import BadJson, DomainError, PayloadTooLarge, Unauthorized
 from ..domain.jsonin import parse_json
 from ..lazy import lazy
 from ..observability import count, logger
-from ..services.container import container
+from ..wiring import container
 
 models = lazy("chalicelib.api.models")      # pydantic: loaded by the first request with a body
 

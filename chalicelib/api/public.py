@@ -10,7 +10,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from ..services.container import container
+from ..wiring import container
 from .http import json_response, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..adapters import duplicates_repo
-from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import CursorCodec
+from ..adapters.tickets_repo import CursorCodec, Ticket
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import ValidationError
@@ -27,17 +26,17 @@ from ..domain.intake import mask_name, mask_phone, normalize_phone
 from ..domain.paging import page_size
 from ..domain.ticket import is_valid_code
 from ..observability import count
+from ..wiring import container
 from . import staff, views
-from .container import container
 from .duplicates import phone_key
 
 
-def _may_see_contact(user, t: TicketModel) -> bool:
+def _may_see_contact(user, t: Ticket) -> bool:
     return workflow.sees_all(user) or workflow.is_lead(user, t) or \
         user.unit_id in (t.co_units or [])
 
 
-def lookup_view(user, t: TicketModel, now: float) -> dict:
+def lookup_view(user, t: Ticket, now: float) -> dict:
     view = views.staff_ticket(t, now)
     if not _may_see_contact(user, t):
         view["phone"] = mask_phone(t.phone)
@@ -78,7 +77,7 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
     flag, reason = body.flag, body.reason
     state: dict = {}
 
-    def mutate(t: TicketModel, now: float) -> list[Step]:
+    def mutate(t: Ticket, now: float) -> list[Step]:
         state["key"] = t.phone_key or phone_key(t.phone)
         state["at"] = int(now)
         t.malicious_caller = flag

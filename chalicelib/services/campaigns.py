@@ -10,8 +10,8 @@ from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import new_ticket_id
 from ..observability import count
+from ..wiring import container
 from . import views
-from .container import container
 from .sla_service import to_local
 from .staff_auth import StaffUser
 

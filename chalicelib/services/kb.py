@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 
-from ..adapters import markers
-from ..adapters.models import TicketModel
+from ..adapters import keys, markers
+from ..adapters.tickets_repo import Ticket
 from ..domain import kb as rules
 from ..domain.changes import Step
 from ..domain.classify import tokenize
@@ -22,8 +22,8 @@ from ..domain.redaction import redact
 from ..domain.ticket import CLOSED, new_ticket_id
 from ..lazy import lazy
 from ..observability import count, logger
+from ..wiring import container
 from . import notify
-from .container import container
 from .sla_service import to_local
 from .staff_auth import StaffUser
 
@@ -188,7 +188,7 @@ def entry_for_consult(entry_id, ticket_type: str, region_code: str) -> rules.Ent
     return entry
 
 
-def answered(ticket: TicketModel, entry: rules.Entry, now: float) -> Step:
+def answered(ticket: Ticket, entry: rules.Entry, now: float) -> Step:
     """The consult is closed at first contact with the entry's answer (counts for first-contact
     resolution); the step says which entry and unit answered it."""
     unit = container.reference.unit_name(entry.unit_id)
@@ -214,7 +214,7 @@ def remind_expired() -> dict:
     for entry in _all():
         if entry.status != rules.APPROVED or entry.valid_on(day):
             continue
-        key = f"kb-expired#{entry.entry_id}#{entry.valid_until}"
+        key = keys.kb_expired(entry.entry_id, entry.valid_until)
         if not markers.claim(key, now=now, expires_at=now + REMINDER_TTL):
             continue
         unit = container.reference.unit(entry.unit_id)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..adapters import keys
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, InvalidTransition, ValidationError
 from ..observability import count
+from ..wiring import container
 from . import measures, notify
-from .container import container
 from .sla_service import to_local
 
 
@@ -92,7 +93,7 @@ def daily_digest(now: float | None = None) -> dict:
     if local.hour < container.settings.digest_hour:
         return {"sent": 0, "skipped": "before_hour"}
     day = local.date().isoformat()
-    if not markers.claim(f"pooldigest#{day}", now=now, expires_at=now + 3 * 86400):
+    if not markers.claim(keys.pool_digest(day), now=now, expires_at=now + 3 * 86400):
         return {"sent": 0, "skipped": "done"}
     sent = 0
     for unit in container.reference.units().values():

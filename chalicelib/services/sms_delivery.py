@@ -29,7 +29,7 @@ from ..domain.changes import Step
 from ..domain.messages import ESSENTIAL, Message
 from ..domain.ticket import SYSTEM
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 from .sla_service import to_local
 
 BACKOFF_BASE = 60                     # seconds: 1, 2, 4, 8 minutes ... capped

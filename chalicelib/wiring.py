@@ -1,5 +1,7 @@
-"""Wires adapters to services. Everything is built lazily on first use and can be replaced in
-tests (``container.override(sms=RecordingSms())``): the chalice-samples "injected clients" way."""
+"""The composition root: wires adapters to services. Everything is built lazily on first use and
+can be replaced in tests (``container.override(sms=RecordingSms())``, or in-memory fakes of the
+repositories in tests/services/): the chalice-samples "injected clients" way. Services take
+their adapters from here; nothing under ``services/`` builds a client or touches a table."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from .. import config
+from . import config
 
 _lambda_context: contextvars.ContextVar = contextvars.ContextVar("lambda_context",
                                                                 default=None)
@@ -71,7 +73,7 @@ class Container:
     @property
     def sms(self):
         def build():
-            from ..adapters.sms import RecordingSms, SnsSms
+            from .adapters.sms import RecordingSms, SnsSms
             s = self.settings
             if s.sms_mode == "record":
                 return RecordingSms(s.sms_sign_name)
@@ -84,7 +86,7 @@ class Container:
         return self._get("sms", build)
 
     def _cn_sms(self, s: config.Settings):
-        from ..domain import messages
+        from .domain import messages
         if not s.sms_secret_id:
             raise RuntimeError("a Chinese SMS provider needs MINYI_SMS_SECRET_ID (credentials)")
 
@@ -94,18 +96,18 @@ class Container:
         common = {"sign": s.sms_sign_name, "template_ids": s.sms_template_ids,
                   "endpoint": s.sms_endpoint or None}
         if s.sms_mode == "tencent":
-            from ..adapters.sms_tencent import TencentSms
+            from .adapters.sms_tencent import TencentSms
             rules = (messages.TENCENT_INDIVIDUAL if s.sms_account == "individual"
                      else messages.TENCENT_ORGANISATION)
             return TencentSms(credentials, app_id=s.sms_app_id, rules=rules,
                               region=s.sms_provider_region or "ap-guangzhou", **common)
-        from ..adapters.sms_aliyun import AliyunSms
+        from .adapters.sms_aliyun import AliyunSms
         return AliyunSms(credentials, **common)
 
     @property
     def secrets(self):
         def build():
-            from ..adapters.secrets import Secrets
+            from .adapters.secrets import Secrets
             return Secrets(self.client("secretsmanager"))
         return self._get("secrets", build)
 
@@ -113,7 +115,7 @@ class Container:
     def voice(self):
         """The survey call adapter, or None when no voice channel is configured (SMS only)."""
         def build():
-            from ..adapters.voice import ConnectVoiceCaller, RecordingVoiceCaller
+            from .adapters.voice import ConnectVoiceCaller, RecordingVoiceCaller
             s = self.settings
             mode = s.voice_mode or ("connect" if s.connect_instance_id else "off")
             if mode == "record":
@@ -123,7 +125,7 @@ class Container:
                                           s.connect_contact_flow_id, s.connect_source_phone,
                                           s.connect_queue_id)
             if mode == "tencent":
-                from ..adapters.voice_tencent import TencentVoiceCaller
+                from .adapters.voice_tencent import TencentVoiceCaller
                 secret_id = s.voice_secret_id or s.sms_secret_id
                 return TencentVoiceCaller(
                     lambda: self.secrets.json(secret_id), app_id=s.voice_app_id,
@@ -138,7 +140,7 @@ class Container:
     @property
     def wechat(self):
         def build():
-            from ..adapters.wechat import FakeWeChatAuth, WeChatCode2Session
+            from .adapters.wechat import FakeWeChatAuth, WeChatCode2Session
             if self.settings.wechat_mode == "fake":
                 if not self.settings.is_local:
                     raise RuntimeError("the fake WeChat login is for the local stage only")
@@ -149,64 +151,70 @@ class Container:
     @property
     def uploads(self):
         def build():
-            from ..adapters.storage import S3Uploads
+            from .adapters.storage import S3Uploads
             return S3Uploads(self.client("s3"), self.settings.attachments_bucket)
         return self._get("uploads", build)
 
     @property
     def counters(self):
         def build():
-            from ..adapters.measure_counters import CounterStore
+            from .adapters.measure_counters import CounterStore
             return CounterStore(self.client("dynamodb"))
         return self._get("counters", build)
 
     @property
     def hotspot_records(self):
         def build():
-            from ..adapters.measure_counters import HotspotStore
+            from .adapters.measure_counters import HotspotStore
             return HotspotStore(self.client("dynamodb"))
         return self._get("hotspot_records", build)
 
     @property
     def reports(self):
         def build():
-            from ..adapters.reports_store import S3Reports
+            from .adapters.reports_store import S3Reports
             s = self.settings
             return S3Reports(self.client("s3"), s.reports_bucket_name, s.report_link_seconds)
         return self._get("reports", build)
 
+    # the repositories without constructor arguments: name -> (module, class)
+    _REPOSITORIES = {
+        "registry": ("registry_repo", "RegistryRepository"),
+        "reference": ("reference_repo", "ReferenceRepository"),
+        "stored_settings": ("settings_repo", "SettingsRepository"),
+        "supervision": ("supervision_repo", "SupervisionRepository"),
+        "survey_registry": ("survey_repo", "SurveyRegistry"),
+        "classifier": ("classifier_store", "ClassifierStore"),
+    }
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in type(self)._REPOSITORIES:
+            raise AttributeError(name)
+        module, cls = type(self)._REPOSITORIES[name]
+
+        def build():
+            import importlib
+            return getattr(importlib.import_module(f"{__package__}.adapters.{module}"), cls)()
+        return self._get(name, build)
+
     @property
     def tickets(self):
         def build():
-            from ..adapters.tickets_repo import TicketRepository
+            from .adapters.tickets_repo import TicketRepository
             return TicketRepository(self.settings.token_secret)
         return self._get("tickets", build)
 
     @property
     def public(self):
         def build():
-            from ..adapters.public_repo import PublicRepository
+            from .adapters.public_repo import PublicRepository
             return PublicRepository(self.settings.token_secret)
         return self._get("public", build)
 
     @property
-    def registry(self):
-        def build():
-            from ..adapters.registry_repo import RegistryRepository
-            return RegistryRepository()
-        return self._get("registry", build)
-
-    @property
-    def reference(self):
-        def build():
-            from ..adapters.reference_repo import ReferenceRepository
-            return ReferenceRepository()
-        return self._get("reference", build)
-
-    @property
     def sweeps(self):
         def build():
-            from ..adapters.sweeps import StepFunctionsSweeps
+            from .adapters.sweeps import StepFunctionsSweeps
             return StepFunctionsSweeps(self.client("stepfunctions"),
                                        self.settings.sweep_state_machine_arn)
         return self._get("sweeps", build)
@@ -214,7 +222,7 @@ class Container:
     @property
     def bus(self):
         def build():
-            from ..adapters.eventbus import EventBridgeBus
+            from .adapters.eventbus import EventBridgeBus
             return EventBridgeBus(self.client("events"), self.settings.event_bus)
         return self._get("bus", build)
 
@@ -223,7 +231,7 @@ class Container:
         def build():
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            from ..adapters.models import TTL_ATTRIBUTE
+            from .adapters.models import TTL_ATTRIBUTE
             return DynamoDBPersistenceLayer(
                 table_name=self.settings.table("ephemeral"), key_attr="pk",
                 expiry_attr=TTL_ATTRIBUTE, boto3_client=self.client("dynamodb"))
