@@ -33,6 +33,12 @@ def _imports(path: Path, root: Path = ROOT) -> set[str]:
     return out
 
 
+def test_no_module_over_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in _modules(ROOT)
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
 def test_services_import_no_aws_sdk_nor_table_model():
     found = {}
     for path in _modules(ROOT / "services"):

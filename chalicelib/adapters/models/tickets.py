@@ -1,8 +1,4 @@
-"""PynamoDB models: the one definition of every table, its keys and its indexes.
-
-The local stack (``scripts/local_stack.py``) and the CDK app (``infra/``) both build tables from
-``ALL_MODELS`` via :func:`table_specs`, so the two can't drift. Access patterns: docs/data-model.md.
-"""
+"""The tickets table (with its indexes) and the timeline table."""
 
 from __future__ import annotations
 
@@ -12,37 +8,17 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import (
-    AllProjection,
     GlobalSecondaryIndex,
     IncludeProjection,
     KeysOnlyProjection,
 )
 from pynamodb.models import Model
 
-from ..config import settings
-
-BILLING = "PAY_PER_REQUEST"
-TTL_ATTRIBUTE = "expires_at"
-
-
-class _Meta:
-    region = settings.region
-    billing_mode = BILLING
-
-
-def _meta(table: str) -> type:
-    return type("Meta", (_Meta,), {"table_name": settings.table(table)})
-
-
-def _index_meta(name: str, projection=None) -> type:
-    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection(),
-                             "billing_mode": BILLING})
-
+from .base import BILLING, _index_meta, _meta
 
 # What each list shows (services/views.py), projected into its index: an index entry is written
 # only when its key or one of these attributes changes, and its size is what is projected.
@@ -302,149 +278,3 @@ class TicketEventModel(Model):
     text = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
     citizen_visible = BooleanAttribute(default=True)
-
-
-class UnitParentIndex(GlobalSecondaryIndex):
-    Meta = _index_meta("by_parent")
-    parent_id = UnicodeAttribute(hash_key=True)
-
-
-class UnitModel(Model):
-    Meta = _meta("units")
-
-    unit_id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    kind = UnicodeAttribute()                  # center | government | department | company
-    level = UnicodeAttribute()
-    parent_id = UnicodeAttribute(null=True)
-    region_code = UnicodeAttribute()
-    duty_phone = UnicodeAttribute(null=True)
-    path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
-
-    by_parent = UnitParentIndex()
-
-
-class RegionParentIndex(GlobalSecondaryIndex):
-    Meta = _index_meta("by_parent")
-    parent_code = UnicodeAttribute(hash_key=True)
-
-
-class RegionModel(Model):
-    Meta = _meta("regions")
-
-    region_code = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    level = UnicodeAttribute()
-    parent_code = UnicodeAttribute(null=True)
-    full_name = UnicodeAttribute()
-    chain = ListAttribute(of=UnicodeAttribute, default=list)  # self, parent, ..., city
-
-    by_parent = RegionParentIndex()
-
-
-class CategoryModel(Model):
-    Meta = _meta("categories")
-
-    code = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    parent = UnicodeAttribute(null=True)
-    level = NumberAttribute()
-    keywords = ListAttribute(of=UnicodeAttribute, default=list)
-    emergency = BooleanAttribute(default=False)
-    default_type = UnicodeAttribute(null=True)
-    position = NumberAttribute(default=0)
-
-
-class DutyRuleModel(Model):
-    Meta = _meta("duty_rules")
-
-    category = UnicodeAttribute(hash_key=True)
-    region_code = UnicodeAttribute(range_key=True)
-    lead = UnicodeAttribute()
-    co_units = ListAttribute(of=UnicodeAttribute, default=list)
-
-
-class RegistryModel(Model):
-    """Small long-lived items keyed by kind: counters, calendar overrides, SLA policies, opt-outs.
-
-    ``pk`` names the kind (``counter#ticket-code``, ``calendar``, ``sla``, ``optout``...), ``sk``
-    the item within it.
-    """
-
-    Meta = _meta("registry")
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    value = NumberAttribute(null=True)
-    data = JSONAttribute(null=True)
-    updated_at = NumberAttribute(null=True)
-
-
-class EphemeralModel(Model):
-    """Short-lived items with a TTL: idempotency records (written by Powertools), send markers,
-    webhook de-duplication. DynamoDB deletes them late, so readers must check ``expires_at``.
-    """
-
-    Meta = _meta("ephemeral")
-
-    pk = UnicodeAttribute(hash_key=True)
-    expires_at = TTLAttribute()
-    data = JSONAttribute(null=True)
-    hits = NumberAttribute(null=True)                    # rate-limit counters (adapters/counters)
-
-
-ALL_MODELS: tuple[type[Model], ...] = (
-    TicketModel, TicketEventModel, UnitModel, RegionModel, CategoryModel, DutyRuleModel,
-    RegistryModel, EphemeralModel,
-)
-TTL_TABLES = {EphemeralModel: TTL_ATTRIBUTE}
-# The timeline's stream is the outbox (services/outbox.py): new entries only, as written.
-STREAM_TABLES = {TicketEventModel: "NEW_IMAGE"}
-
-
-def _keys(key_schema: list[dict]) -> list[tuple[str, str]]:
-    keys = [(k["AttributeName"], k["KeyType"]) for k in key_schema]
-    return sorted(keys, key=lambda k: k[1] != "HASH")
-
-
-def table_specs() -> list[dict]:
-    """Each table as a provider-neutral spec: name, key schema, attributes, GSIs, TTL attribute.
-
-    Used by the local provisioner and by infra/ to build the same tables.
-    """
-    specs = []
-    for model in ALL_MODELS:
-        schema = model._get_schema()
-        gsis = []
-        for index in sorted(schema.get("global_secondary_indexes", []),
-                            key=lambda i: i["index_name"]):
-            gsi = {
-                "name": index["index_name"],
-                "key_schema": _keys(index["key_schema"]),
-                "projection": index["projection"]["ProjectionType"],
-            }
-            if index["projection"].get("NonKeyAttributes"):
-                gsi["non_key_attributes"] = list(index["projection"]["NonKeyAttributes"])
-            gsis.append(gsi)
-        specs.append({
-            "logical": model.__name__.removesuffix("Model"),
-            "table_name": model.Meta.table_name,
-            "key_schema": _keys(schema["key_schema"]),
-            "attributes": {a["AttributeName"]: a["AttributeType"]
-                           for a in schema["attribute_definitions"]},
-            "gsis": gsis,
-            "ttl_attribute": TTL_TABLES.get(model),
-            "stream": STREAM_TABLES.get(model),
-        })
-    return specs
-
-
-class CounterModel(Model):
-    """A counter in the ephemeral table (same table as ``EphemeralModel``, not provisioned
-    separately): the SMS sent to one number on one local day (``smsquota#<phone>#<day>``)."""
-
-    Meta = _meta("ephemeral")
-
-    pk = UnicodeAttribute(hash_key=True)
-    expires_at = TTLAttribute()
-    n = NumberAttribute(null=True)
