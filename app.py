@@ -17,7 +17,17 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api import measures as measure_api
-from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
+from chalicelib.jobs import (
+    admin,
+    calendar,
+    escalation,
+    gauges,
+    inbound,
+    lifecycle,
+    outbox,
+    reminders,
+    survey,
+)
 from chalicelib.jobs import knowledge as knowledge_jobs
 from chalicelib.jobs import measures as measure_jobs
 from chalicelib.middleware import powertools
@@ -34,7 +44,9 @@ app.register_blueprint(catalog.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(supervision.bp)
 app.register_blueprint(admin.bp)
-app.register_blueprint(consumers.bp)
+app.register_blueprint(lifecycle.bp)
+app.register_blueprint(reminders.bp)
+app.register_blueprint(gauges.bp)
 app.register_blueprint(outbox.bp)
 app.register_blueprint(evaluation.bp)
 app.register_blueprint(reviews.bp)
