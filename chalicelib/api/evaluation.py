@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..lazy import lazy
+from . import audiences
 from .citizen import current_citizen
 from .http import json_response, request_body, route
 
 survey = lazy("chalicelib.services.survey")
 
-bp = Blueprint(__name__)
+bp = audiences.citizen
 
 
-@route(bp, "/v1/tickets/{ticket_id}/evaluation", methods=["POST"], body="EvaluationBody")
+@route(bp, "/tickets/{ticket_id}/evaluation", methods=["POST"], body="EvaluationBody")
 def evaluate(ticket_id):
     """``{"resolved": bool, "satisfaction": 1-5, "comment"?}``, once per reply."""
     request = bp.current_request
