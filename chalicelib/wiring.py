@@ -105,13 +105,6 @@ class Container:
         return AliyunSms(credentials, **common)
 
     @property
-    def secrets(self):
-        def build():
-            from .adapters.secrets import Secrets
-            return Secrets(self.client("secretsmanager"))
-        return self._get("secrets", build)
-
-    @property
     def voice(self):
         """The survey call adapter, or None when no voice channel is configured (SMS only)."""
         def build():
@@ -148,83 +141,17 @@ class Container:
             return WeChatCode2Session(self.settings.wechat_appid, self.settings.wechat_secret)
         return self._get("wechat", build)
 
-    @property
-    def uploads(self):
-        def build():
-            from .adapters.storage import S3Uploads
-            return S3Uploads(self.client("s3"), self.settings.attachments_bucket)
-        return self._get("uploads", build)
-
-    @property
-    def counters(self):
-        def build():
-            from .adapters.measure_counters import CounterStore
-            return CounterStore(self.client("dynamodb"))
-        return self._get("counters", build)
-
-    @property
-    def hotspot_records(self):
-        def build():
-            from .adapters.measure_counters import HotspotStore
-            return HotspotStore(self.client("dynamodb"))
-        return self._get("hotspot_records", build)
-
-    @property
-    def reports(self):
-        def build():
-            from .adapters.reports_store import S3Reports
-            s = self.settings
-            return S3Reports(self.client("s3"), s.reports_bucket_name, s.report_link_seconds)
-        return self._get("reports", build)
-
-    # the repositories without constructor arguments: name -> (module, class)
-    _REPOSITORIES = {
-        "registry": ("registry_repo", "RegistryRepository"),
-        "reference": ("reference_repo", "ReferenceRepository"),
-        "stored_settings": ("settings_repo", "SettingsRepository"),
-        "supervision": ("supervision_repo", "SupervisionRepository"),
-        "survey_registry": ("survey_repo", "SurveyRegistry"),
-        "classifier": ("classifier_store", "ClassifierStore"),
-    }
-
     def __getattr__(self, name: str):
-        if name.startswith("_") or name not in type(self)._REPOSITORIES:
+        """The adapters of :data:`ADAPTERS`, each built once, on first use."""
+        if name.startswith("_") or name not in ADAPTERS:
             raise AttributeError(name)
-        module, cls = type(self)._REPOSITORIES[name]
+        module, cls, arguments = ADAPTERS[name]
 
         def build():
             import importlib
-            return getattr(importlib.import_module(f"{__package__}.adapters.{module}"), cls)()
+            adapter = getattr(importlib.import_module(f"{__package__}.adapters.{module}"), cls)
+            return adapter(*arguments(self))
         return self._get(name, build)
-
-    @property
-    def tickets(self):
-        def build():
-            from .adapters.tickets_repo import TicketRepository
-            return TicketRepository(self.settings.token_secret)
-        return self._get("tickets", build)
-
-    @property
-    def public(self):
-        def build():
-            from .adapters.public_repo import PublicRepository
-            return PublicRepository(self.settings.token_secret)
-        return self._get("public", build)
-
-    @property
-    def sweeps(self):
-        def build():
-            from .adapters.sweeps import StepFunctionsSweeps
-            return StepFunctionsSweeps(self.client("stepfunctions"),
-                                       self.settings.sweep_state_machine_arn)
-        return self._get("sweeps", build)
-
-    @property
-    def bus(self):
-        def build():
-            from .adapters.eventbus import EventBridgeBus
-            return EventBridgeBus(self.client("events"), self.settings.event_bus)
-        return self._get("bus", build)
 
     @property
     def idempotency_store(self):
@@ -237,5 +164,30 @@ class Container:
                 expiry_attr=TTL_ATTRIBUTE, boto3_client=self.client("dynamodb"))
         return self._get("idempotency_store", build)
 
+
+def _none(c: Container) -> tuple:
+    return ()
+
+
+# name -> (module under adapters/, class, its constructor's arguments from the container)
+ADAPTERS: dict[str, tuple[str, str, Callable[[Container], tuple]]] = {
+    "secrets": ("secrets", "Secrets", lambda c: (c.client("secretsmanager"),)),
+    "uploads": ("storage", "S3Uploads", lambda c: (c.client("s3"), c.settings.attachments_bucket)),
+    "counters": ("measure_counters", "CounterStore", lambda c: (c.client("dynamodb"),)),
+    "hotspot_records": ("measure_counters", "HotspotStore", lambda c: (c.client("dynamodb"),)),
+    "reports": ("reports_store", "S3Reports", lambda c: (
+        c.client("s3"), c.settings.reports_bucket_name, c.settings.report_link_seconds)),
+    "tickets": ("tickets_repo", "TicketRepository", lambda c: (c.settings.token_secret,)),
+    "public": ("public_repo", "PublicRepository", lambda c: (c.settings.token_secret,)),
+    "sweeps": ("sweeps", "StepFunctionsSweeps", lambda c: (
+        c.client("stepfunctions"), c.settings.sweep_state_machine_arn)),
+    "bus": ("eventbus", "EventBridgeBus", lambda c: (c.client("events"), c.settings.event_bus)),
+    "registry": ("registry_repo", "RegistryRepository", _none),
+    "reference": ("reference_repo", "ReferenceRepository", _none),
+    "stored_settings": ("settings_repo", "SettingsRepository", _none),
+    "supervision": ("supervision_repo", "SupervisionRepository", _none),
+    "survey_registry": ("survey_repo", "SurveyRegistry", _none),
+    "classifier": ("classifier_store", "ClassifierStore", _none),
+}
 
 container = Container()

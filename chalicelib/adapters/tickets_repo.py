@@ -163,22 +163,21 @@ class TicketRepository:
     def timeline(self, ticket_id: str) -> list[TicketEventModel]:
         return list(TicketEventModel.query(ticket_id, consistent_read=True))
 
-    def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
-        scope = f"citizen:{citizen_id}"
-        start = self._cursors.decode(cursor, scope)
-        result = TicketModel.by_citizen.query(citizen_id, scan_index_forward=False, limit=limit,
-                                              last_evaluated_key=start)
+    def _page(self, scope: str, cursor: str | None, index, key: str, **kwargs):
+        """One page of an index query and the signed cursor of the next."""
+        result = index.query(key, last_evaluated_key=self._cursors.decode(cursor, scope),
+                             **kwargs)
         items = list(result)
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
+    def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
+        return self._page(f"citizen:{citizen_id}", cursor, TicketModel.by_citizen, citizen_id,
+                          scan_index_forward=False, limit=limit)
+
     def unit_open_tickets(self, unit_id: str, limit: int, cursor: str | None,
                           filter_condition=None):
-        scope = f"unit:{unit_id}"
-        start = self._cursors.decode(cursor, scope)
-        result = TicketModel.by_unit_deadline.query(unit_id, limit=limit, last_evaluated_key=start,
-                                                    filter_condition=filter_condition)
-        items = list(result)
-        return items, self._cursors.encode(result.last_evaluated_key, scope)
+        return self._page(f"unit:{unit_id}", cursor, TicketModel.by_unit_deadline, unit_id,
+                          limit=limit, filter_condition=filter_condition)
 
     def unit_open_tickets_with_status(self, unit_id: str, status: str, limit: int,
                                       cursor: str | None):
@@ -222,10 +221,7 @@ class TicketRepository:
 
     def review_queue(self, limit: int, cursor: str | None, scope: str):
         """Tickets awaiting social review, oldest first, a page at a time."""
-        start = self._cursors.decode(cursor, scope)
-        result = TicketModel.by_review.query("pending", limit=limit, last_evaluated_key=start)
-        items = list(result)
-        return items, self._cursors.encode(result.last_evaluated_key, scope)
+        return self._page(scope, cursor, TicketModel.by_review, "pending", limit=limit)
 
     def get_many(self, ticket_ids: Iterable[str]) -> dict[str, TicketModel]:
         ids = list(dict.fromkeys(ticket_ids))

@@ -19,6 +19,14 @@ def current_citizen() -> str:
     return auth.verify_citizen_token(bearer_token(bp.current_request))
 
 
+def post_on_own_ticket(action, ticket_id: str):
+    """A citizen's POST on their ticket (``action(citizen_id, ticket_id, body, idempotency
+    key)``): the ticket as changed, 201."""
+    key = bp.current_request.headers.get("idempotency-key")
+    return json_response(action(current_citizen(), ticket_id, request_body(bp), key),
+                         status=201)
+
+
 def _channel(request) -> str:
     # 码上反映: the QR code opens the mini-program with the place pre-filled and says so
     return "qr" if (request.headers.get("x-minyi-entry") or "").lower() == "qr" else "wechat"
@@ -54,11 +62,7 @@ def my_tickets():
 
 @route(bp, "/tickets/{ticket_id}/supplements", methods=["POST"], body="SupplementBody")
 def add_supplement(ticket_id):
-    request = bp.current_request
-    citizen_id = current_citizen()
-    ticket = citizen.add_supplement(citizen_id, ticket_id, request_body(bp),
-                                    request.headers.get("idempotency-key"))
-    return json_response(ticket, status=201)
+    return post_on_own_ticket(citizen.add_supplement, ticket_id)
 
 
 @route(bp, "/tickets/{ticket_id}/withdraw", methods=["POST"], body="WithdrawBody")
