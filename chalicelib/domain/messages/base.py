@@ -170,3 +170,17 @@ def template(cls: type[Message]) -> type[Message]:
         raise ValueError(f"{cls.name}: placeholders without a parameter: {sorted(unknown)}")
     CATALOGUE[cls.name] = cls
     return cls
+
+
+def define(cls_name: str, name: str, *, wording: str, priority: str = NORMAL,
+           audience: str = CITIZEN, **params: str | dataclasses.Field) -> type[Message]:
+    """One row of the catalogue: a frozen :class:`Message` dataclass named ``cls_name``, with a
+    text parameter per keyword in order (its kind, or ``param(kind, cap, choices)``), registered
+    by :func:`template`."""
+    fields = [(pname, str, spec if isinstance(spec, dataclasses.Field) else param(spec))
+              for pname, spec in params.items()]
+    namespace = {"name": name, "wording": wording, "priority": priority, "audience": audience,
+                 "__module__": __name__.rsplit(".", 1)[0]}
+    cls = dataclasses.make_dataclass(cls_name, fields, bases=(Message,), frozen=True,
+                                     namespace=namespace)
+    return template(cls)
