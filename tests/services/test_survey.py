@@ -95,3 +95,28 @@ def test_only_a_replied_ticket_can_be_evaluated(world):
         survey.record_answer(world.tickets.get("t1"), rules.Answer(1, True), channel="sms",
                              raw_text="1", actor=SYSTEM)
     assert world.tickets.writes == 0
+
+
+def test_the_citizen_evaluates_in_the_mini_program_once_per_reply(world):
+    ticket_id = "01JB7Z5X9Q0000000000000001"          # a ticket id is 26 characters (a ULID)
+    _replied(world, ticket_id)
+    view = survey.evaluate_in_app("c1", ticket_id, {"satisfaction": 2, "resolved": True})
+    assert view["status"] == CLOSED
+    assert [c["kind"] for c in view["changes"]] == ["evaluated", "closed"]
+    with pytest.raises(InvalidTransition):
+        survey.evaluate_in_app("c1", ticket_id, {"satisfaction": 1, "resolved": True})
+
+
+def test_an_unreadable_voice_callback_is_a_400(world):
+    from chalicelib.adapters.sms_providers import MalformedCallback
+    from chalicelib.domain.errors import ValidationError
+
+    class Unreadable:
+        name = "tencent"
+
+        def parse(self, payload):
+            raise MalformedCallback("no call id")
+
+    with pytest.raises(ValidationError) as raised:
+        survey.handle_voice_callback(Unreadable(), {})
+    assert raised.value.code == "malformed_callback"

@@ -111,8 +111,8 @@ def evaluate_in_app(citizen_id: str, ticket_id: str, body: Any,
     """``POST /v1/tickets/{id}/evaluation`` (``body``: an ``EvaluationBody``): once per reply.
     With an Idempotency-Key a retried request replays its first result; without one, a second
     evaluation is a 409."""
-    from . import citizen
-    from .idempotency import run_once
+    from .. import citizen
+    from ..idempotency import run_once
     body = models.coerce(models.EvaluationBody, body)     # typed at the edge; raw from tests
     answer = rules.Answer(body.satisfaction, body.resolved, body.comment)
     citizen.own_ticket(citizen_id, ticket_id)          # 404 before anything is recorded

@@ -73,7 +73,7 @@ def _voice_answer(ticket_id: str, contact_id: str, address: str | None, raw_sat:
 def handle_voice_callback(adapter, payload: Any) -> dict:
     """A voice provider's callbacks (Tencent VMS): a key press answers the survey of the call
     it belongs to (found by the call id recorded when the call was placed)."""
-    from ..adapters.sms_providers import MalformedCallback
+    from ...adapters.sms_providers import MalformedCallback
     try:
         voice_events = adapter.parse(payload)
     except MalformedCallback as exc:
