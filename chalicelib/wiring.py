@@ -149,8 +149,8 @@ class Container:
 
         def build():
             import importlib
-            adapter = getattr(importlib.import_module(f"{__package__}.adapters.{module}"), cls)
-            return adapter(*arguments(self))
+            found = importlib.import_module(f"{__package__}.adapters.{module}")
+            return found if cls is None else getattr(found, cls)(*arguments(self))
         return self._get(name, build)
 
     @property
@@ -169,8 +169,9 @@ def _none(c: Container) -> tuple:
     return ()
 
 
-# name -> (module under adapters/, class, its constructor's arguments from the container)
-ADAPTERS: dict[str, tuple[str, str, Callable[[Container], tuple]]] = {
+# name -> (module under adapters/, class, its constructor's arguments from the container); a
+# module of functions without state is its own adapter (class None)
+ADAPTERS: dict[str, tuple[str, str | None, Callable[[Container], tuple]]] = {
     "secrets": ("secrets", "Secrets", lambda c: (c.client("secretsmanager"),)),
     "uploads": ("storage", "S3Uploads", lambda c: (c.client("s3"), c.settings.attachments_bucket)),
     "counters": ("measure_counters", "CounterStore", lambda c: (c.client("dynamodb"),)),
@@ -188,6 +189,10 @@ ADAPTERS: dict[str, tuple[str, str, Callable[[Container], tuple]]] = {
     "supervision": ("supervision_repo", "SupervisionRepository", _none),
     "survey_registry": ("survey_repo", "SurveyRegistry", _none),
     "classifier": ("classifier_store", "ClassifierStore", _none),
+    "markers": ("markers", None, _none),
+    "caller_index": ("duplicates_repo", None, _none),
+    "sms_records": ("sms_records", None, _none),
+    "rate_counters": ("counters", None, _none),
 }
 
 container = Container()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapters import duplicates_repo
 from ..adapters.tickets_repo import CursorCodec, Ticket
 from ..domain import workflow
 from ..domain.changes import Step
@@ -65,7 +64,7 @@ def lookup(user, *, code: str | None, phone: str | None, limit: str | None,
     key = phone_key(number)
     size = page_size(limit)
     codec = CursorCodec(container.settings.token_secret)
-    found, next_cursor = duplicates_repo.by_phone(key, size, cursor, codec)
+    found, next_cursor = container.caller_index.by_phone(key, size, cursor, codec)
     count("StaffLookups", by="phone")
     return {"items": [lookup_view(user, t, now) for t in found if workflow.can_see(user, t)],
             "cursor": next_cursor}
@@ -89,7 +88,7 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
         view = staff._act(user, ticket_id, "flag_caller", body, mutate)
         data = {"reason": reason, "by": user.user, "at": state["at"],
                 "ticket_id": ticket_id} if flag else None
-        duplicates_repo.set_malicious_flag(state["key"], data, state["at"])
+        container.caller_index.set_malicious_flag(state["key"], data, state["at"])
         return view
     if idempotency_key is None:
         return action()

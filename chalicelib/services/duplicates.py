@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adapters import duplicates_repo
 from ..adapters.tickets_repo import Ticket
 from ..domain import duplicates as rules
 from ..domain import workflow
@@ -85,7 +84,7 @@ def find_candidates(t: Ticket, now: float) -> list[rules.Candidate]:
     cells = ([f"{new.category}#{c}" for c in rules.neighbour_cells(new.point, r)]
              if new.point is not None else [])
     since = now - r.window_days * 86400
-    nearby = duplicates_repo.open_near(cells, rules.place_key(new.category, new.region_code),
+    nearby = container.caller_index.open_near(cells, rules.place_key(new.category, new.region_code),
                                        since)
     return rules.rank(new, (report(o) for o in nearby if o.merged_into is None), r, now)
 
@@ -218,7 +217,7 @@ def screen(ticket_id: str) -> str:
     t = container.tickets.get(ticket_id)
     if t is None or t.status not in OPEN_STATUSES:
         return "gone"
-    flag = duplicates_repo.malicious_flag(t.phone_key) if t.phone_key else None
+    flag = container.caller_index.malicious_flag(t.phone_key) if t.phone_key else None
     found = find_candidates(t, container.now())
     if flag is None and not found:
         return "clear"

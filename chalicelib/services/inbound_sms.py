@@ -20,7 +20,7 @@ import hashlib
 import re
 from typing import Any
 
-from ..adapters import keys, markers
+from ..adapters import keys
 from ..adapters.sms_providers import (
     PROVIDERS,
     Callbacks,
@@ -90,7 +90,7 @@ def handle_sns(message: str) -> str:
 def _first_delivery(key: str) -> bool:
     """Claim the provider's message id: False when it was delivered (and acted on) before."""
     now = container.now()
-    return markers.claim(key, now=now,
+    return container.markers.claim(key, now=now,
                          expires_at=now + container.settings.inbound_dedupe_ttl_seconds)
 
 
@@ -101,7 +101,7 @@ def handle_receipt(receipt: DeliveryReceipt) -> str:
     try:
         found = sms_delivery.record_receipt(receipt)
     except Exception:
-        markers.release(key)
+        container.markers.release(key)
         raise
     return "updated" if found else "unknown_message"
 
@@ -120,7 +120,7 @@ def handle(sms: InboundSms) -> str:
     try:
         result = _act(sms, phone)
     except Exception:
-        markers.release(key)            # let the provider's retry act
+        container.markers.release(key)            # let the provider's retry act
         raise
     count("InboundSms", provider=sms.provider, result=result.split(":")[0])
     return result

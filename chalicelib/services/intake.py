@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
-from ..adapters import keys, markers, tickets_repo
+from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import DuplicateSubmission
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
@@ -166,8 +166,9 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     steps += duplicates.prepare_new(ticket, repeat, now)
     marker = None
     if guard:
-        marker = markers.new(guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
-                             data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
+        marker = container.markers.new(
+            guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
+            data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
     try:
         changes.create(ticket, actor, steps, now, marker=marker)
     except DuplicateSubmission as dup:

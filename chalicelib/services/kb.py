@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from ..adapters import keys, markers
+from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
 from ..domain import kb as rules
 from ..domain.changes import Step
@@ -215,7 +215,7 @@ def remind_expired() -> dict:
         if entry.status != rules.APPROVED or entry.valid_on(day):
             continue
         key = keys.kb_expired(entry.entry_id, entry.valid_until)
-        if not markers.claim(key, now=now, expires_at=now + REMINDER_TTL):
+        if not container.markers.claim(key, now=now, expires_at=now + REMINDER_TTL):
             continue
         unit = container.reference.unit(entry.unit_id)
         phone = unit.duty_phone if unit else None
@@ -225,7 +225,7 @@ def remind_expired() -> dict:
         else:
             logger.warning("kb expiry reminder not sent", extra={"entry": entry.entry_id})
             if phone:
-                markers.release(key)        # the next run tries again
+                container.markers.release(key)        # the next run tries again
     if sent:
         count("KbExpiryReminders", value=sent)
     return {"reminded": sent}

@@ -15,7 +15,7 @@ import io
 
 import xlsxwriter
 
-from ..adapters import keys, markers
+from ..adapters import keys
 from ..domain import measures as m
 from ..observability import count, gauge, logger
 from ..wiring import container
@@ -181,12 +181,12 @@ def run_due(now: float | None = None) -> dict:
     for granularity in ("day", "week", "month"):
         start, end = last_complete(granularity, today)
         key = keys.report(granularity, start.isoformat())
-        if not markers.claim(key, now=now, expires_at=now + 400 * 86400):
+        if not container.markers.claim(key, now=now, expires_at=now + 400 * 86400):
             continue
         try:
             done[granularity] = generate(granularity, start, end)
         except Exception:
-            markers.release(key)          # the next hourly run tries again
+            container.markers.release(key)          # the next hourly run tries again
             raise
     return done
 

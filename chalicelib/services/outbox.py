@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..adapters import keys, markers, tickets_repo
+from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import Ticket, TimelineEntry
 from ..observability import count, logger
 from ..wiring import container
@@ -229,9 +229,9 @@ def _deliver_survey(entry: Entry) -> None:
 def _once(entry: Entry, effect: Effect) -> str:
     key = keys.effect(entry.key, effect.name, effect.recipient)
     now = container.now()
-    if not markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
+    if not container.markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
                          data={"state": "sending"}):
-        held = markers.live(key, now)
+        held = container.markers.live(key, now)
         if held is not None and (held.data or {}).get("state") == "done":
             return "done"
         if held is not None:
@@ -240,9 +240,9 @@ def _once(entry: Entry, effect: Effect) -> str:
     try:
         effect.run()
     except Exception:
-        markers.release(key)
+        container.markers.release(key)
         raise
-    markers.put(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"})
+    container.markers.put(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"})
     return "sent"
 
 

@@ -7,7 +7,7 @@ Every public output, here and in Open311 (``services/open311.py``), is built by
 
 from __future__ import annotations
 
-from ..adapters import counters, keys
+from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
 from ..domain import disclosure
 from ..domain.changes import Step
@@ -141,9 +141,9 @@ def track(body, client_ip: str | None) -> dict:
     code, last4 = body.code, body.phone_last4
     s = container.settings
     now = container.now()
-    ip_hits = counters.hit(keys.track_ip(client_ip or 'unknown'), now=now,
-                           window=s.track_window_seconds)
-    code_hits = counters.hit(keys.track_code(code), now=now, window=s.track_window_seconds)
+    hit = container.rate_counters.hit
+    ip_hits = hit(keys.track_ip(client_ip or 'unknown'), now=now, window=s.track_window_seconds)
+    code_hits = hit(keys.track_code(code), now=now, window=s.track_window_seconds)
     if ip_hits > s.track_limit_per_ip or code_hits > s.track_limit_per_code:
         count("TrackRefused", reason="rate")
         raise TooManyAttempts()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..adapters import keys, markers
+from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
 from ..domain.ticket import DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
@@ -62,7 +62,7 @@ def _claim(ticket: Ticket, which: str, now: float) -> bool:
     """Write the send marker iff nobody has (or its TTL has passed): True means we send."""
     phase = "sign" if ticket.status == DISPATCHED else "reply"
     key = keys.reminder(ticket.ticket_id, phase, which, int(ticket.deadline_at))
-    return markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
+    return container.markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
 
 
 def _text(ticket: Ticket, which: str) -> notify.Message:

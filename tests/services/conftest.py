@@ -15,6 +15,7 @@ from chalicelib.services import sla_service
 from chalicelib.wiring import container
 
 from .fakes import (
+    FakeMarkers,
     FakeReference,
     FakeSettingsStore,
     FakeSupervision,
@@ -42,6 +43,7 @@ class World:
         self.stored_settings = FakeSettingsStore()
         self.reference = FakeReference()
         self.sms = RecordingSms()
+        self.markers = FakeMarkers()
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -53,7 +55,8 @@ def world():
     container.reset()
     container.override(tickets=w.tickets, supervision=w.supervision,
                        survey_registry=w.survey_registry, stored_settings=w.stored_settings,
-                       reference=w.reference, sms=w.sms, voice=None, clock=lambda: w.now)
+                       reference=w.reference, sms=w.sms, markers=w.markers, voice=None,
+                       clock=lambda: w.now)
     sla_service.clear_cache()
     yield w
     container.reset()

@@ -184,3 +184,29 @@ class FakeReference:
 
 def parked(shard: str) -> str:
     return PARKED_PREFIX + shard.split("#", 1)[-1]
+
+
+class FakeMarkers:
+    """Markers with a TTL: a claim holds until its expiry (adapters/markers.py)."""
+
+    def __init__(self):
+        self.items: dict[str, tuple[float, dict]] = {}
+
+    def claim(self, key, *, now, expires_at, data=None) -> bool:
+        held = self.items.get(key)
+        if held is not None and held[0] >= now:
+            return False
+        self.items[key] = (expires_at, data or {"at": int(now)})
+        return True
+
+    def release(self, key) -> None:
+        self.items.pop(key, None)
+
+    def put(self, key, *, expires_at, data=None) -> None:
+        self.items[key] = (expires_at, data)
+
+    def live(self, key, now):
+        held = self.items.get(key)
+        if held is None or held[0] < now:
+            return None
+        return SimpleNamespace(pk=key, data=held[1])

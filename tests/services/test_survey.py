@@ -120,3 +120,12 @@ def test_an_unreadable_voice_callback_is_a_400(world):
     with pytest.raises(ValidationError) as raised:
         survey.handle_voice_callback(Unreadable(), {})
     assert raised.value.code == "malformed_callback"
+
+
+def test_at_most_one_clarifying_sms_a_day_per_number(world):
+    from chalicelib.services import notify
+    assert survey.clarify_once(PHONE, notify.opted_out())
+    assert not survey.clarify_once(PHONE, notify.opted_out())
+    world.advance(86400 + 1)
+    assert survey.clarify_once(PHONE, notify.opted_out())
+    assert len(world.sms.sent) == 2

@@ -9,7 +9,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "chalicelib"
 MAX_LINES = 400
-FORBIDDEN_IN_SERVICES = ("boto3", "botocore", "pynamodb", "chalicelib.adapters.models")
+FORBIDDEN_IN_SERVICES = ("boto3", "botocore", "pynamodb", "chalicelib.adapters.models") + tuple(
+    # repositories and stores come from the composition root (so tests/services can fake them)
+    f"chalicelib.adapters.{name}" for name in (
+        "markers", "duplicates_repo", "sms_records", "counters", "calendar_repo",
+        "classifier_store", "registry_repo", "settings_repo", "supervision_repo", "survey_repo",
+        "reference_repo", "public_repo"))
 
 
 def _modules(under: Path):

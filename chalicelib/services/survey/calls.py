@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...adapters import keys, markers
+from ...adapters import keys
 from ...domain import survey as rules
 from ...domain.errors import ValidationError
 from ...domain.intake import normalize_phone
@@ -53,7 +53,7 @@ def _voice_answer(ticket_id: str, contact_id: str, address: str | None, raw_sat:
         return {"result": "invalid", "reason": "unknown_ticket"}
     key = keys.inbound("voice", contact_id)
     now = container.now()
-    if not markers.claim(key, now=now,
+    if not container.markers.claim(key, now=now,
                          expires_at=now + container.settings.inbound_dedupe_ttl_seconds):
         return {"result": "duplicate"}
     try:
@@ -65,7 +65,7 @@ def _voice_answer(ticket_id: str, contact_id: str, address: str | None, raw_sat:
                             raw_text=f"电话按键：{pressed}", actor=Actor("citizen", t.citizen_id),
                             source={"provider": provider, "contact_id": contact_id})
     except Exception:
-        markers.release(key)
+        container.markers.release(key)
         raise
     return {"result": "ok", "step": step}
 
@@ -85,7 +85,7 @@ def handle_voice_callback(adapter, payload: Any) -> dict:
                   result=str(event.result))
             results.append(event.kind)
             continue
-        call = markers.live(keys.voice_call(event.call_id), container.now())
+        call = container.markers.live(keys.voice_call(event.call_id), container.now())
         if call is None:
             results.append("unknown_call")
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...adapters import keys, markers
+from ...adapters import keys
 from ...domain.changes import Step
 from ...domain.ticket import Actor
 from ...observability import count
@@ -39,7 +39,7 @@ def opt_out(phone: str, *, text: str, channel: str, source: str) -> None:
 def clarify_once(phone: str, text: notify.Message) -> bool:
     """At most one clarifying SMS per number a day: an auto-responder can't start a loop."""
     now = container.now()
-    if not markers.claim(keys.clarify(phone), now=now, expires_at=now + CLARIFY_TTL):
+    if not container.markers.claim(keys.clarify(phone), now=now, expires_at=now + CLARIFY_TTL):
         count("ClarifySuppressed")
         return False
     notify.send_now(phone, text, kind="clarify")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from ...adapters import keys, markers
+from ...adapters import keys
 from ...adapters.tickets_repo import Ticket
 from ...domain import survey as rules
 from ...domain.changes import Step
@@ -120,7 +120,7 @@ def deliver(t: Ticket, channel: str, attempt: int, now: float) -> None:
                 attributes={"ticket_id": t.ticket_id, "code": t.code, "attempt": attempt})
             # a provider whose result callback names only its call id (Tencent VMS) finds the
             # ticket through this record
-            markers.put(keys.voice_call(contact_id), expires_at=now + VOICE_CALL_TTL,
+            container.markers.put(keys.voice_call(contact_id), expires_at=now + VOICE_CALL_TTL,
                         data={"ticket_id": t.ticket_id, "attempt": attempt})
             return
         except Exception as exc:  # noqa: BLE001 - the call failed to start: ask by SMS
