@@ -8,17 +8,11 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import (
-    GlobalSecondaryIndex,
-)
 from pynamodb.models import Model
 
-from .base import _index_meta, _meta
+from .base import _meta, index
 
-
-class UnitParentIndex(GlobalSecondaryIndex):
-    Meta = _index_meta("by_parent")
-    parent_id = UnicodeAttribute(hash_key=True)
+UnitParentIndex = index("UnitParentIndex", "by_parent", "parent_id")
 
 
 class UnitModel(Model):
@@ -36,9 +30,7 @@ class UnitModel(Model):
     by_parent = UnitParentIndex()
 
 
-class RegionParentIndex(GlobalSecondaryIndex):
-    Meta = _index_meta("by_parent")
-    parent_code = UnicodeAttribute(hash_key=True)
+RegionParentIndex = index("RegionParentIndex", "by_parent", "parent_code")
 
 
 class RegionModel(Model):

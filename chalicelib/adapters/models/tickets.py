@@ -12,13 +12,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.indexes import (
-    GlobalSecondaryIndex,
     IncludeProjection,
     KeysOnlyProjection,
 )
 from pynamodb.models import Model
 
-from .base import BILLING, _index_meta, _meta
+from .base import _meta, index
 
 # What each list shows (services/views.py), projected into its index: an index entry is written
 # only when its key or one of these attributes changes, and its size is what is projected.
@@ -34,122 +33,63 @@ STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
     "signed_at", "contacted_at", "grade", "overdue", "extension", "reopen_count", "supervised",
     "escalations", "duplicate_candidates", "merged_reporters", "repeat_of", "malicious_caller")
 
+# A citizen's tickets, newest first.
+CitizenIndex = index("CitizenIndex", "by_citizen", "citizen_id", "created_at",
+                      projection=IncludeProjection(list(CITIZEN_LIST_ATTRIBUTES)))
 
-class CitizenIndex(GlobalSecondaryIndex):
-    """A citizen's tickets, newest first."""
-
-    Meta = _index_meta("by_citizen", IncludeProjection(list(CITIZEN_LIST_ATTRIBUTES)))
-    citizen_id = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
-class UnitDeadlineIndex(GlobalSecondaryIndex):
-    """A unit's open tickets by their next deadline (sparse: only open tickets have open_unit)."""
-
-    Meta = _index_meta("by_unit_deadline", IncludeProjection(list(STAFF_LIST_ATTRIBUTES)))
-    open_unit = UnicodeAttribute(hash_key=True)
-    deadline_at = NumberAttribute(range_key=True)
+# A unit's open tickets by their next deadline (sparse: only open tickets have open_unit).
+UnitDeadlineIndex = index("UnitDeadlineIndex", "by_unit_deadline", "open_unit", "deadline_at",
+                           projection=IncludeProjection(list(STAFF_LIST_ATTRIBUTES)))
 
 
 # what the escalation sweep reads (plus what the reminder job reads off the same index)
 DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "esc_plan", "status", "unit_id", "code")
 
+# Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1). The escalation
+# sweep queries ``D#<n>`` for ``deadline_at <= now``; tickets marked overdue at the top of their
+# ladder are parked under ``O#<n>`` (counted as overdue, never swept again).
+DeadlineIndex = index("DeadlineIndex", "by_deadline", "deadline_shard", "deadline_at",
+                       projection=IncludeProjection(list(DEADLINE_INDEX_ATTRIBUTES)))
 
-class DeadlineIndex(GlobalSecondaryIndex):
-    """Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1). The
-    escalation sweep queries ``D#<n>`` for ``deadline_at <= now``; tickets marked overdue at the
-    top of their ladder are parked under ``O#<n>`` (counted as overdue, never swept again)."""
+# The short code a citizen quotes on the phone -> the ticket id (read again by id).
+CodeIndex = index("CodeIndex", "by_code", "code", projection=KeysOnlyProjection())
 
-    Meta = type("Meta", (), {"index_name": "by_deadline", "billing_mode": BILLING,
-                             "projection": IncludeProjection(list(DEADLINE_INDEX_ATTRIBUTES))})
-    deadline_shard = UnicodeAttribute(hash_key=True)
-    deadline_at = NumberAttribute(range_key=True)
+# Replied tickets whose callback survey is due (sparse, sharded like the deadline index). The
+# survey job reads each due ticket again by id, so the index holds keys only.
+CallbackIndex = index("CallbackIndex", "by_callback", "callback_shard", "callback_at",
+                       projection=KeysOnlyProjection())
 
+# Tickets waiting for social review (社会评议), oldest first (sparse: only while pending).
+ReviewIndex = index("ReviewIndex", "by_review", "review_queue", "review_at")
 
-class CodeIndex(GlobalSecondaryIndex):
-    """The short code a citizen quotes on the phone -> the ticket id (read again by id)."""
+# Tickets by (category, H3 cell), newest first: the neighbours of a report are a query per cell of
+# its k-ring (sparse: only tickets with a category and a location).
+DuplicateCellIndex = index("DuplicateCellIndex", "by_dup_cell", "dup_cell", "created_at")
 
-    Meta = _index_meta("by_code", KeysOnlyProjection())
-    code = UnicodeAttribute(hash_key=True)
+# Tickets by (category, village), newest first (sparse: only tickets with a category).
+DuplicatePlaceIndex = index("DuplicatePlaceIndex", "by_dup_place", "dup_place", "created_at")
 
+# A caller's tickets by the HMAC of their phone number, newest first.
+PhoneIndex = index("PhoneIndex", "by_phone", "phone_key", "created_at")
 
-class CallbackIndex(GlobalSecondaryIndex):
-    """Replied tickets whose callback survey is due (sparse, sharded like the deadline index).
-    The survey job reads each due ticket again by id, so the index holds keys only."""
+# Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets that nobody
+# withheld have ``pub_feed``).
+DisclosureIndex = index("DisclosureIndex", "by_disclosure", "pub_feed", "pub_at")
 
-    Meta = _index_meta("by_callback", KeysOnlyProjection())
-    callback_shard = UnicodeAttribute(hash_key=True)
-    callback_at = NumberAttribute(range_key=True)
+# Disclosed tickets of one township, newest first (sparse like ``by_disclosure``).
+DisclosurePlaceIndex = index("DisclosurePlaceIndex", "by_disclosure_place", "pub_township",
+                             "pub_at")
 
+# Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse).
+CampaignIndex = index("CampaignIndex", "by_campaign", "campaign_id", "created_at")
 
-class ReviewIndex(GlobalSecondaryIndex):
-    """Tickets waiting for social review (社会评议), oldest first (sparse: only while pending)."""
-
-    Meta = _index_meta("by_review")
-    review_queue = UnicodeAttribute(hash_key=True)
-    review_at = NumberAttribute(range_key=True)
-
-
-class DuplicateCellIndex(GlobalSecondaryIndex):
-    """Tickets by (category, H3 cell), newest first: the neighbours of a report are a query per
-    cell of its k-ring (sparse: only tickets with a category and a location)."""
-
-    Meta = _index_meta("by_dup_cell")
-    dup_cell = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
-class DuplicatePlaceIndex(GlobalSecondaryIndex):
-    """Tickets by (category, village), newest first (sparse: only tickets with a category)."""
-
-    Meta = _index_meta("by_dup_place")
-    dup_place = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
-class PhoneIndex(GlobalSecondaryIndex):
-    """A caller's tickets by the HMAC of their phone number, newest first."""
-
-    Meta = _index_meta("by_phone")
-    phone_key = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
-class DisclosureIndex(GlobalSecondaryIndex):
-    """Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
-    that nobody withheld have ``pub_feed``)."""
-
-    Meta = _index_meta("by_disclosure")
-    pub_feed = UnicodeAttribute(hash_key=True)
-    pub_at = NumberAttribute(range_key=True)
-
-
-class DisclosurePlaceIndex(GlobalSecondaryIndex):
-    """Disclosed tickets of one township, newest first (sparse like ``by_disclosure``)."""
-
-    Meta = _index_meta("by_disclosure_place")
-    pub_township = UnicodeAttribute(hash_key=True)
-    pub_at = NumberAttribute(range_key=True)
-
-
-class CampaignIndex(GlobalSecondaryIndex):
-    """Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse)."""
-
-    Meta = _index_meta("by_campaign")
-    campaign_id = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
-class UnitStatusIndex(GlobalSecondaryIndex):
-    """A unit's open tickets of one status by their next deadline: the queue's ``?status=``
-    filter is a key condition (``begins_with(status_deadline, "<status>#")``), so a page reads
-    only tickets of that status (sparse: open tickets only, like ``by_unit_deadline``). Keys
-    only: the page's tickets are read by id (one BatchGetItem), and the index is written only
-    when a ticket's unit, status or deadline changes, not on every change."""
-
-    Meta = _index_meta("by_unit_status", KeysOnlyProjection())
-    open_unit = UnicodeAttribute(hash_key=True)
-    status_deadline = UnicodeAttribute(range_key=True)
+# A unit's open tickets of one status by their next deadline: the queue's ``?status=`` filter is a
+# key condition (``begins_with(status_deadline, "<status>#")``), so a page reads only tickets of
+# that status (sparse: open tickets only, like ``by_unit_deadline``). Keys only: the page's
+# tickets are read by id (one BatchGetItem), and the index is written only when a ticket's unit,
+# status or deadline changes, not on every change.
+UnitStatusIndex = index("UnitStatusIndex", "by_unit_status", "open_unit", "status_deadline",
+                         projection=KeysOnlyProjection(), range_type=UnicodeAttribute)
 
 
 class LocationMap(MapAttribute):
