@@ -57,3 +57,12 @@ RequestInProgress = _error("RequestInProgress", Conflict, "request_in_progress",
                            "相同的请求正在处理中，请稍后查询")
 UpstreamError = _error("UpstreamError", DomainError, "upstream_error",
                        "外部服务暂时不可用，请稍后重试", 502)
+
+
+def referenced(lookup, key, *, field: str, code: str, message: str):
+    """``lookup(key)`` for a record a request body names: its NotFound is the body's fault, a 400
+    on ``field``."""
+    try:
+        return lookup(key)
+    except NotFound:
+        raise ValidationError(message, field=field, code=code) from None

@@ -16,7 +16,7 @@ from ..adapters.tickets_repo import Ticket
 from ..domain import kb as rules
 from ..domain.changes import Step
 from ..domain.classify import tokenize
-from ..domain.errors import Forbidden, NotFound, ValidationError
+from ..domain.errors import Forbidden, NotFound, ValidationError, referenced
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import CLOSED, new_ticket_id
@@ -176,11 +176,8 @@ def entry_for_consult(entry_id, ticket_type: str, region_code: str) -> rules.Ent
     if ticket_type != "consult":
         raise ValidationError("只有咨询类诉求可以由知识库解答", field="kb_entry_id",
                               code="kb_not_for_type")
-    try:
-        entry = _get(entry_id)
-    except NotFound:
-        raise ValidationError("知识条目不存在", field="kb_entry_id", code="unknown_kb_entry") \
-            from None
+    entry = referenced(_get, entry_id, field="kb_entry_id", code="unknown_kb_entry",
+                       message="知识条目不存在")
     if entry.status != rules.APPROVED or not entry.valid_on(today()) or \
             not entry.applies_to(_chain(region_code)):
         raise ValidationError("该知识条目已失效或不适用于所在地区", field="kb_entry_id",
