@@ -22,6 +22,7 @@ ticket save fails its version check before anything is sent.
 """
 
 from ...adapters import keys
+from ...domain import survey as rules
 from ...domain.ticket import SYSTEM
 from .answers import apply_answer, evaluate_in_app, note_message, record_answer
 from .calls import handle_voice_callback, outbound_status, voice_result
@@ -32,7 +33,7 @@ from .state import claim, current_survey, open_survey_ticket, release, survey_op
 OPEN_PK = keys.SURVEY_OPEN
 OPTOUT_PK = keys.OPTOUT
 
-__all__ = ["SYSTEM", "OPEN_PK", "OPTOUT_PK", "claim", "apply_answer", "clarify_once",
+__all__ = ["SYSTEM", "rules", "OPEN_PK", "OPTOUT_PK", "claim", "apply_answer", "clarify_once",
            "current_survey", "deliver", "evaluate_in_app", "handle_voice_callback",
            "is_opted_out", "note_message", "open_survey_ticket", "opt_out", "outbound_status",
            "record_answer", "release", "run_due", "survey_open", "voice_result", "window"]
