@@ -21,30 +21,15 @@ from .reference import (  # noqa: F401 - the one import path of the table models
     CategoryModel,
     DutyRuleModel,
     RegionModel,
-    RegionParentIndex,
     UnitModel,
-    UnitParentIndex,
 )
 from .tickets import (  # noqa: F401 - the one import path of the table models
     CITIZEN_LIST_ATTRIBUTES,
     DEADLINE_INDEX_ATTRIBUTES,
     STAFF_LIST_ATTRIBUTES,
-    CallbackIndex,
-    CampaignIndex,
-    CitizenIndex,
-    CodeIndex,
-    DeadlineIndex,
-    DisclosureIndex,
-    DisclosurePlaceIndex,
-    DuplicateCellIndex,
-    DuplicatePlaceIndex,
     LocationMap,
-    PhoneIndex,
-    ReviewIndex,
     TicketEventModel,
     TicketModel,
-    UnitDeadlineIndex,
-    UnitStatusIndex,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = (

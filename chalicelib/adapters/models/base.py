@@ -26,13 +26,13 @@ def _index_meta(name: str, projection=None) -> type:
                              "billing_mode": BILLING})
 
 
-def index(class_name: str, name: str, hash_key: str, range_key: str | None = None, *,
-          projection=None, range_type: type = NumberAttribute) -> type:
-    """One row of a table's index list: a global secondary index class named ``class_name``
-    (``name`` in DynamoDB) on a string hash key and an optional range key (a number unless
-    ``range_type`` says otherwise), projecting everything unless ``projection`` says what."""
+def index(name: str, hash_key: str, range_key: str | None = None, *, projection=None,
+          range_type: type = NumberAttribute) -> GlobalSecondaryIndex:
+    """One index of a table model: ``name`` in DynamoDB, on a string hash key and an optional
+    range key (a number unless ``range_type`` says otherwise), projecting everything unless
+    ``projection`` says what."""
     attrs = {"Meta": _index_meta(name, projection), "__module__": __name__,
              hash_key: UnicodeAttribute(hash_key=True)}
     if range_key:
         attrs[range_key] = range_type(range_key=True)
-    return type(class_name, (GlobalSecondaryIndex,), attrs)
+    return type(f"{name}_index", (GlobalSecondaryIndex,), attrs)()

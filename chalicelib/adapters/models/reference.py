@@ -12,8 +12,6 @@ from pynamodb.models import Model
 
 from .base import _meta, index
 
-UnitParentIndex = index("UnitParentIndex", "by_parent", "parent_id")
-
 
 class UnitModel(Model):
     Meta = _meta("units")
@@ -27,10 +25,7 @@ class UnitModel(Model):
     duty_phone = UnicodeAttribute(null=True)
     path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
 
-    by_parent = UnitParentIndex()
-
-
-RegionParentIndex = index("RegionParentIndex", "by_parent", "parent_code")
+    by_parent = index("by_parent", "parent_id")
 
 
 class RegionModel(Model):
@@ -43,7 +38,7 @@ class RegionModel(Model):
     full_name = UnicodeAttribute()
     chain = ListAttribute(of=UnicodeAttribute, default=list)  # self, parent, ..., city
 
-    by_parent = RegionParentIndex()
+    by_parent = index("by_parent", "parent_code")
 
 
 class CategoryModel(Model):

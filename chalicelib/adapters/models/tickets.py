@@ -33,63 +33,9 @@ STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
     "signed_at", "contacted_at", "grade", "overdue", "extension", "reopen_count", "supervised",
     "escalations", "duplicate_candidates", "merged_reporters", "repeat_of", "malicious_caller")
 
-# A citizen's tickets, newest first.
-CitizenIndex = index("CitizenIndex", "by_citizen", "citizen_id", "created_at",
-                      projection=IncludeProjection(list(CITIZEN_LIST_ATTRIBUTES)))
-
-# A unit's open tickets by their next deadline (sparse: only open tickets have open_unit).
-UnitDeadlineIndex = index("UnitDeadlineIndex", "by_unit_deadline", "open_unit", "deadline_at",
-                           projection=IncludeProjection(list(STAFF_LIST_ATTRIBUTES)))
-
 
 # what the escalation sweep reads (plus what the reminder job reads off the same index)
 DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "esc_plan", "status", "unit_id", "code")
-
-# Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1). The escalation
-# sweep queries ``D#<n>`` for ``deadline_at <= now``; tickets marked overdue at the top of their
-# ladder are parked under ``O#<n>`` (counted as overdue, never swept again).
-DeadlineIndex = index("DeadlineIndex", "by_deadline", "deadline_shard", "deadline_at",
-                       projection=IncludeProjection(list(DEADLINE_INDEX_ATTRIBUTES)))
-
-# The short code a citizen quotes on the phone -> the ticket id (read again by id).
-CodeIndex = index("CodeIndex", "by_code", "code", projection=KeysOnlyProjection())
-
-# Replied tickets whose callback survey is due (sparse, sharded like the deadline index). The
-# survey job reads each due ticket again by id, so the index holds keys only.
-CallbackIndex = index("CallbackIndex", "by_callback", "callback_shard", "callback_at",
-                       projection=KeysOnlyProjection())
-
-# Tickets waiting for social review (社会评议), oldest first (sparse: only while pending).
-ReviewIndex = index("ReviewIndex", "by_review", "review_queue", "review_at")
-
-# Tickets by (category, H3 cell), newest first: the neighbours of a report are a query per cell of
-# its k-ring (sparse: only tickets with a category and a location).
-DuplicateCellIndex = index("DuplicateCellIndex", "by_dup_cell", "dup_cell", "created_at")
-
-# Tickets by (category, village), newest first (sparse: only tickets with a category).
-DuplicatePlaceIndex = index("DuplicatePlaceIndex", "by_dup_place", "dup_place", "created_at")
-
-# A caller's tickets by the HMAC of their phone number, newest first.
-PhoneIndex = index("PhoneIndex", "by_phone", "phone_key", "created_at")
-
-# Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets that nobody
-# withheld have ``pub_feed``).
-DisclosureIndex = index("DisclosureIndex", "by_disclosure", "pub_feed", "pub_at")
-
-# Disclosed tickets of one township, newest first (sparse like ``by_disclosure``).
-DisclosurePlaceIndex = index("DisclosurePlaceIndex", "by_disclosure_place", "pub_township",
-                             "pub_at")
-
-# Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse).
-CampaignIndex = index("CampaignIndex", "by_campaign", "campaign_id", "created_at")
-
-# A unit's open tickets of one status by their next deadline: the queue's ``?status=`` filter is a
-# key condition (``begins_with(status_deadline, "<status>#")``), so a page reads only tickets of
-# that status (sparse: open tickets only, like ``by_unit_deadline``). Keys only: the page's
-# tickets are read by id (one BatchGetItem), and the index is written only when a ticket's unit,
-# status or deadline changes, not on every change.
-UnitStatusIndex = index("UnitStatusIndex", "by_unit_status", "open_unit", "status_deadline",
-                         projection=KeysOnlyProjection(), range_type=UnicodeAttribute)
 
 
 class LocationMap(MapAttribute):
@@ -184,19 +130,48 @@ class TicketModel(Model):
     status_deadline = UnicodeAttribute(null=True)
     pool = JSONAttribute(null=True)                      # monitoring pool close-out (销号)
 
-    by_citizen = CitizenIndex()
-    by_unit_deadline = UnitDeadlineIndex()
-    by_deadline = DeadlineIndex()
-    by_code = CodeIndex()
-    by_callback = CallbackIndex()
-    by_review = ReviewIndex()
-    by_dup_cell = DuplicateCellIndex()
-    by_dup_place = DuplicatePlaceIndex()
-    by_phone = PhoneIndex()
-    by_disclosure = DisclosureIndex()
-    by_disclosure_place = DisclosurePlaceIndex()
-    by_campaign = CampaignIndex()
-    by_unit_status = UnitStatusIndex()
+    # A citizen's tickets, newest first.
+    by_citizen = index("by_citizen", "citizen_id", "created_at",
+                       projection=IncludeProjection(list(CITIZEN_LIST_ATTRIBUTES)))
+    # A unit's open tickets by their next deadline (sparse: only open tickets have open_unit).
+    by_unit_deadline = index("by_unit_deadline", "open_unit", "deadline_at",
+                             projection=IncludeProjection(list(STAFF_LIST_ATTRIBUTES)))
+    # Open tickets by deadline across the city: sparse and write-sharded (D#0..D#n-1). The
+    # escalation sweep queries ``D#<n>`` for ``deadline_at <= now``; tickets marked overdue
+    # at the top of their ladder are parked under ``O#<n>`` (counted as overdue, never swept
+    # again).
+    by_deadline = index("by_deadline", "deadline_shard", "deadline_at",
+                        projection=IncludeProjection(list(DEADLINE_INDEX_ATTRIBUTES)))
+    # The short code a citizen quotes on the phone -> the ticket id (read again by id).
+    by_code = index("by_code", "code", projection=KeysOnlyProjection())
+    # Replied tickets whose callback survey is due (sparse, sharded like the deadline index). The
+    # survey job reads each due ticket again by id, so the index holds keys only.
+    by_callback = index("by_callback", "callback_shard", "callback_at",
+                        projection=KeysOnlyProjection())
+    # Tickets waiting for social review (社会评议), oldest first (sparse: only while pending).
+    by_review = index("by_review", "review_queue", "review_at")
+    # Tickets by (category, H3 cell), newest first: the neighbours of a report are a query
+    # per cell of its k-ring (sparse: only tickets with a category and a location).
+    by_dup_cell = index("by_dup_cell", "dup_cell", "created_at")
+    # Tickets by (category, village), newest first (sparse: only tickets with a category).
+    by_dup_place = index("by_dup_place", "dup_place", "created_at")
+    # A caller's tickets by the HMAC of their phone number, newest first.
+    by_phone = index("by_phone", "phone_key", "created_at")
+    # Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
+    # that nobody withheld have ``pub_feed``).
+    by_disclosure = index("by_disclosure", "pub_feed", "pub_at")
+    # Disclosed tickets of one township, newest first (sparse like ``by_disclosure``).
+    by_disclosure_place = index("by_disclosure_place", "pub_township", "pub_at")
+    # Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse).
+    by_campaign = index("by_campaign", "campaign_id", "created_at")
+    # A unit's open tickets of one status by their next deadline: the queue's ``?status=``
+    # filter is a key condition (``begins_with(status_deadline, "<status>#")``), so a page
+    # reads only tickets of that status (sparse: open tickets only, like
+    # ``by_unit_deadline``). Keys only: the page's tickets are read by id (one
+    # BatchGetItem), and the index is written only when a ticket's unit, status or deadline
+    # changes, not on every change.
+    by_unit_status = index("by_unit_status", "open_unit", "status_deadline",
+                           projection=KeysOnlyProjection(), range_type=UnicodeAttribute)
 
 
 class TicketEventModel(Model):
