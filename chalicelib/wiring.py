@@ -180,6 +180,7 @@ ADAPTERS: dict[str, tuple[str, str | None, Callable[[Container], tuple]]] = {
         c.client("s3"), c.settings.reports_bucket_name, c.settings.report_link_seconds)),
     "tickets": ("tickets_repo", "TicketRepository", lambda c: (c.settings.token_secret,)),
     "public": ("public_repo", "PublicRepository", lambda c: (c.settings.token_secret,)),
+    "campaigns": ("campaigns_repo", "CampaignRepository", lambda c: (c.settings.token_secret,)),
     "sweeps": ("sweeps", "StepFunctionsSweeps", lambda c: (
         c.client("stepfunctions"), c.settings.sweep_state_machine_arn)),
     "bus": ("eventbus", "EventBridgeBus", lambda c: (c.client("events"), c.settings.event_bus)),

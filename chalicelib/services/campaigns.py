@@ -19,8 +19,7 @@ KIND = "campaign"
 
 
 def _repo():
-    from ..adapters.campaigns_repo import CampaignRepository
-    return CampaignRepository(container.settings.token_secret)
+    return container.campaigns
 
 
 def _today() -> str:

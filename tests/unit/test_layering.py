@@ -14,7 +14,7 @@ FORBIDDEN_IN_SERVICES = ("boto3", "botocore", "pynamodb", "chalicelib.adapters.m
     f"chalicelib.adapters.{name}" for name in (
         "markers", "duplicates_repo", "sms_records", "counters", "calendar_repo",
         "classifier_store", "registry_repo", "settings_repo", "supervision_repo", "survey_repo",
-        "reference_repo", "public_repo"))
+        "reference_repo", "public_repo", "campaigns_repo"))
 
 
 def _modules(under: Path):
