@@ -12,7 +12,7 @@ unexport PYTHONDONTWRITEBYTECODE
 CLOCK_PAST := $(shell date -d '-1 year' +%F)
 CLOCK_FUTURE := $(shell date -d '+1 year' +%F)
 
-.PHONY: venv run test lint unit integration e2e infra synth token bench clean clock-matrix bundle package \
+.PHONY: venv run test lint unit services integration e2e infra synth token bench clean clock-matrix bundle package \
 	integration-past integration-future e2e-past e2e-future
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -28,7 +28,7 @@ run: venv
 
 # The e2e tier mostly waits (real Step Functions Wait states, the pump's polling), so each clock's
 # e2e run overlaps a CPU-bound tier (infra's synth, the bundle) to keep CI under 20 minutes.
-test: venv lint unit
+test: venv lint unit services
 	$(MAKE) --no-print-directory integration-past
 	$(MAKE) --no-print-directory -j2 -O e2e-past infra
 	$(MAKE) --no-print-directory integration-future
@@ -39,6 +39,10 @@ lint: venv
 
 unit: venv
 	$(PYTEST) tests/unit
+
+# use cases on in-memory fakes of the repositories, sockets refused (tests/services/conftest.py)
+services: venv
+	$(PYTEST) tests/services
 
 integration: venv
 	$(PYTEST) tests/integration -n 2 --dist loadfile

@@ -2,7 +2,9 @@
 
 from chalice import Chalice
 
-from chalicelib.api import (
+# each api module adds its routes to the blueprint of the audience it serves (api/audiences.py)
+from chalicelib.api import (  # noqa: F401
+    audiences,
     catalog,
     citizen,
     duplicates,
@@ -16,8 +18,18 @@ from chalicelib.api import (
     supervision,
     webhooks,
 )
-from chalicelib.api import measures as measure_api
-from chalicelib.jobs import admin, calendar, consumers, escalation, inbound, outbox, survey
+from chalicelib.api import measures as measure_api  # noqa: F401
+from chalicelib.jobs import (
+    admin,
+    calendar,
+    escalation,
+    gauges,
+    inbound,
+    lifecycle,
+    outbox,
+    reminders,
+    survey,
+)
 from chalicelib.jobs import knowledge as knowledge_jobs
 from chalicelib.jobs import measures as measure_jobs
 from chalicelib.middleware import powertools
@@ -29,24 +41,16 @@ app.api.binary_types = ["application/vnd.openxmlformats-officedocument.spreadshe
 # registered first, so it wraps the HTTP edge's own middleware too
 app.register_middleware(powertools, "all")
 http.register(app)
-app.register_blueprint(citizen.bp)
-app.register_blueprint(catalog.bp)
-app.register_blueprint(staff.bp)
-app.register_blueprint(supervision.bp)
+for audience in audiences.ALL:          # one blueprint per audience, under its URL prefix
+    app.register_blueprint(audience, url_prefix=audience.url_prefix)
 app.register_blueprint(admin.bp)
-app.register_blueprint(consumers.bp)
+app.register_blueprint(lifecycle.bp)
+app.register_blueprint(reminders.bp)
+app.register_blueprint(gauges.bp)
 app.register_blueprint(outbox.bp)
-app.register_blueprint(evaluation.bp)
-app.register_blueprint(reviews.bp)
-app.register_blueprint(webhooks.bp)
-app.register_blueprint(measure_api.bp)
 app.register_blueprint(survey.bp)
 app.register_blueprint(inbound.bp)
 app.register_blueprint(calendar.bp)
-app.register_blueprint(duplicates.bp)
 app.register_blueprint(escalation.bp)
-app.register_blueprint(public.bp)
-app.register_blueprint(open311.bp)
-app.register_blueprint(knowledge.bp)
 app.register_blueprint(knowledge_jobs.bp)
 app.register_blueprint(measure_jobs.bp)

@@ -275,8 +275,8 @@ def demo_city(*, sms: str = "sns", start: float = MONDAY_10AM,
             from chalicelib.adapters.provision import provision
             from chalicelib.adapters.sms import RecordingSms, SnsSms
             from chalicelib.services import dispatch, sla_service
-            from chalicelib.services.container import container
             from chalicelib.services.seed import seed
+            from chalicelib.wiring import container
 
             settings = config.reload()
             container.reset()

@@ -110,8 +110,8 @@ def run() -> dict:
         from chalicelib import config
         from chalicelib.adapters.models import TicketModel
         from chalicelib.services import intake, staff
-        from chalicelib.services.container import container
         from chalicelib.services.staff_auth import StaffUser
+        from chalicelib.wiring import container
 
         meter = WriteMeter()
         current: dict = {}

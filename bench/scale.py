@@ -38,7 +38,7 @@ HONGQI = "369902001001"
 
 def _villages(city) -> list[tuple[str, str]]:
     """(unit id, region code) of the village units."""
-    from chalicelib.services.container import container
+    from chalicelib.wiring import container
 
     out = []
     for unit in container.reference.units().values():
@@ -116,8 +116,8 @@ def run(n: int) -> dict:
     rng = random.Random(16)
     with demo_city(sms="record") as city:
         from chalicelib.services import dispatch, staff, stats
-        from chalicelib.services.container import container
         from chalicelib.services.staff_auth import StaffUser
+        from chalicelib.wiring import container
 
         now = city.clock()
         populate(n, now, rng)

@@ -36,7 +36,7 @@ from chalice.app import (
 )
 
 from .observability import logger, metrics
-from .services.container import container
+from .wiring import container
 
 
 def powertools(event: Any, get_response):

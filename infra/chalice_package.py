@@ -47,7 +47,7 @@ class ChaliceApp(Chalice):
     - the Chalice stage is ``stage``, not the scope's path (chalice.cdk's default, which is the
       stack's id only when the construct is the stack's direct child).
     - ``chalice package`` imports app.py, and chalicelib names queues from the environment at
-      import (``consumers.py``: ``queue_name(settings.table_prefix, ...)``); it also writes the
+      import (``jobs/lifecycle.py``: ``queue_name(settings.table_prefix, ...)``); it also writes the
       stage's variables into ``os.environ``. In-process, the second stage would reuse the first
       stage's import and every caller (pytest) would inherit the first stage's variables. A
       child process per stage gets a fresh import under exactly that stage's variables.

@@ -50,7 +50,7 @@ class StageConfig:
     # A Chinese provider (sms_mode tencent | aliyun): its credentials go in the generated secret
     # minyi/<stage>/sms-provider; these name the approved signature (签名), the Tencent SMS app
     # (SmsSdkAppId), the provider region and each catalogue template's approved id/code
-    # (chalicelib/domain/messages.py): inline JSON or the path of a JSON file.
+    # (chalicelib/domain/messages/): inline JSON or the path of a JSON file.
     sms_sign_name: str | None = None
     sms_app_id: str | None = None
     sms_region: str | None = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import keys
 from .models import RegistryModel
 
-CALENDAR_PK = "calendar"
-NOTICE_PK = "calendar-notice"
+CALENDAR_PK = keys.CALENDAR
+NOTICE_PK = keys.CALENDAR_NOTICE
 
 
 def overrides() -> dict[dt.date, bool]:

@@ -20,16 +20,17 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.classify import Stats
+from . import keys
 from .models import RegistryModel
 
-PK = "classifier"
+PK = keys.CLASSIFIER
 DF_SK = "df"
 SHARDS = 8
 RETRIES = 5
 
 
 def _shard_sk(category: str) -> str:
-    return f"sums#{hashlib.sha1(category.encode()).digest()[0] % SHARDS}"
+    return f"{keys.CLASSIFIER_SUMS}{hashlib.sha1(category.encode()).digest()[0] % SHARDS}"
 
 
 def load() -> Stats:
@@ -38,7 +39,7 @@ def load() -> Stats:
         data = item.data or {}
         if item.sk == DF_SK:
             stats.n, stats.df = int(data.get("n", 0)), Counter(data.get("df") or {})
-        elif item.sk.startswith("sums#"):
+        elif item.sk.startswith(keys.CLASSIFIER_SUMS):
             for category, sums in (data.get("sums") or {}).items():
                 stats.sums[category] = Counter(sums)
     return stats
@@ -60,7 +61,7 @@ def _versioned_put(tx: TransactWrite, current: RegistryModel | None, sk: str, da
     tx.save(item, condition=condition)
 
 
-EXAMPLES_PK = "examples"
+EXAMPLES_PK = keys.CLASSIFIER_EXAMPLES
 
 
 def add(example: Stats, now: float, *, ticket_id: str, text: str) -> bool:
@@ -92,3 +93,14 @@ def add(example: Stats, now: float, *, ticket_id: str, text: str) -> bool:
             if attempt == RETRIES - 1:
                 raise
     return False
+
+
+class ClassifierStore:
+    """The learned classifier statistics and examples, as the composition root hands them to
+    services (the functions above do the work)."""
+
+    def load(self) -> Stats:
+        return load()
+
+    def add(self, example: Stats, now: float, *, ticket_id: str, text: str) -> bool:
+        return add(example, now, ticket_id=ticket_id, text=text)

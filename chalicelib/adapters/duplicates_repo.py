@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator
 from pynamodb.exceptions import DoesNotExist
 
 from ..domain.ticket import OPEN_STATUSES
+from . import keys
 from .models import RegistryModel, TicketModel
 from .tickets_repo import CursorCodec
 
-MALICIOUS_PK = "caller#malicious"
+MALICIOUS_PK = keys.MALICIOUS_CALLER
 
 
 def _open_since(index, key: str, since: float) -> Iterator[TicketModel]:

@@ -31,6 +31,11 @@ def new(key: str, *, expires_at: float, data: dict | None = None) -> EphemeralMo
     return EphemeralModel(key, expires_at=utc(expires_at), data=data)
 
 
+def put(key: str, *, expires_at: float, data: dict | None = None) -> None:
+    """Write (or overwrite) a marker unconditionally."""
+    new(key, expires_at=expires_at, data=data).save()
+
+
 def claim(key: str, *, now: float, expires_at: float, data: dict | None = None) -> bool:
     """Write the marker unless a live one exists: True the first time."""
     try:

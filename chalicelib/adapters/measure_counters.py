@@ -23,6 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..domain.measures import Key
+from . import keys
 from .models import EphemeralModel, RegistryModel
 
 MARKER_TTL = 30 * 86400
@@ -31,11 +32,11 @@ _ser, _de = TypeSerializer(), TypeDeserializer()
 
 
 def counter_pk(scope: str, day: str) -> str:
-    return f"m#{scope}#{day}"
+    return keys.measure_counters(scope, day)
 
 
 def pool_pk(unit_id: str) -> str:
-    return f"pool#{unit_id}"
+    return keys.pool(unit_id)
 
 
 def plain(image: dict) -> dict:

@@ -10,8 +10,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
 
+from ..domain.catalog import Category
 from .models import CategoryModel, DutyRuleModel, RegionModel, UnitModel
 
 
@@ -50,6 +52,13 @@ class ReferenceRepository:
 
     def categories(self) -> dict[str, CategoryModel]:
         return self._cached("categories", lambda: {c.code: c for c in CategoryModel.scan()})
+
+    def catalog(self) -> list[Category]:
+        """The category tree as domain objects (what the classifier is built from)."""
+        return [Category(code=c.code, name=c.name, parent=c.parent,
+                         keywords=tuple(c.keywords or ()), emergency=bool(c.emergency),
+                         default_type=c.default_type, level=int(c.level))
+                for c in self.categories().values()]
 
     def category(self, code: str) -> CategoryModel | None:
         return self.categories().get(code)
@@ -90,3 +99,15 @@ class ReferenceRepository:
                     self._cache[f"rule:{key[0]}/{key[1]}"] = (now, loaded.get(key))
             found.update(loaded)
         return found
+
+    def load(self, *, categories: list[dict], regions: list[dict], units: list[dict],
+             duty_rules: list[dict]) -> None:
+        """Put every reference item (idempotent: items are replaced), then forget the cache.
+        Each dict holds a model's attributes, its keys included."""
+        Connection()  # noqa: B018 - fail early on a misconfigured endpoint
+        for model, items in ((CategoryModel, categories), (RegionModel, regions),
+                             (UnitModel, units), (DutyRuleModel, duty_rules)):
+            with model.batch_write() as batch:
+                for attrs in items:
+                    batch.save(model(**attrs))
+        self.clear()

@@ -107,16 +107,11 @@ class TencentCallbacks:
             mobile = _str(item, "mobile")
             phone = mobile if mobile.startswith("+") else f"+{nation}{mobile}"
             if "report_status" in item:
-                sid = _str(item, "sid")
-                receipts.append(DeliveryReceipt(
-                    self.name, sid, _str(item, "report_status") == "SUCCESS", phone,
-                    _str(item, "errmsg", required=False),
-                    _str(item, "description", required=False),
-                    _str(item, "user_receive_time", required=False)))
+                receipts.append(_receipt(self.name, item, phone, "sid",
+                                         _str(item, "report_status") == "SUCCESS",
+                                         ("errmsg", "description", "user_receive_time")))
             elif "text" in item:
-                text = item.get("text")
-                if not isinstance(text, str):
-                    raise MalformedCallback("text has the wrong type")
+                text = _text(item, "text")
                 sent = _str(item, "time", required=False)
                 # a reply carries no id: the same reply delivered again has the same content
                 replies.append(InboundSms(self.name, _digest(nation, mobile, sent, text), phone,
@@ -127,6 +122,21 @@ class TencentCallbacks:
 
     def ok(self) -> dict:
         return {"result": 0, "errmsg": "OK"}
+
+
+def _text(item: dict, key: str) -> str:
+    text = item.get(key)
+    if not isinstance(text, str):
+        raise MalformedCallback(f"{key} has the wrong type")
+    return text
+
+
+def _receipt(provider: str, item: dict, phone: str, id_key: str, success: bool,
+             optional: tuple[str, str, str]) -> DeliveryReceipt:
+    """A delivery receipt: the provider's message id, the outcome, then its error code, error
+    message and time fields (``optional``, by the provider's names)."""
+    return DeliveryReceipt(provider, _str(item, id_key), success, phone,
+                           *(_str(item, key, required=False) for key in optional))
 
 
 class AliyunCallbacks:
@@ -144,15 +154,10 @@ class AliyunCallbacks:
                 success = item.get("success")
                 if not isinstance(success, bool):
                     success = str(success).lower() == "true"
-                receipts.append(DeliveryReceipt(
-                    self.name, _str(item, "biz_id"), success, phone,
-                    _str(item, "err_code", required=False),
-                    _str(item, "err_msg", required=False),
-                    _str(item, "report_time", required=False)))
+                receipts.append(_receipt(self.name, item, phone, "biz_id", success,
+                                         ("err_code", "err_msg", "report_time")))
             elif "content" in item:
-                text = item.get("content")
-                if not isinstance(text, str):
-                    raise MalformedCallback("content has the wrong type")
+                text = _text(item, "content")
                 sequence = _str(item, "sequence_id", required=False)
                 message_id = sequence or _digest(phone, _str(item, "send_time", required=False),
                                                  text)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
-from . import markers
+from . import keys, markers
 from .models import CounterModel, EphemeralModel, TicketModel
 
-OUTBOUND_PREFIX = "smsout#"
+OUTBOUND_PREFIX = keys.SMS_OUTBOUND
 OUTBOUND_TTL = 30 * 86400
-QUOTA_PREFIX = "smsquota#"
+QUOTA_PREFIX = keys.SMS_QUOTA
 
 
 def outbound(message_id: str, now: float) -> dict | None:

@@ -16,8 +16,14 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import Actor
-from . import markers
-from .models import EphemeralModel, RegistryModel, TicketEventModel, TicketModel
+from . import keys, markers
+from .models import EphemeralModel, LocationMap, RegistryModel, TicketEventModel, TicketModel
+
+# The records services handle: a ticket (read its attributes, change them inside a mutation, hand
+# it back to services/changes.py), a timeline entry, a marker written with a new ticket.
+Ticket = TicketModel
+TimelineEntry = TicketEventModel
+Marker = EphemeralModel
 
 
 def iso_ms(ts: float) -> str:
@@ -138,7 +144,7 @@ class TicketRepository:
             raise
 
     def next_code_sequence(self, day: str) -> int:
-        item = RegistryModel("counter#ticket-code", day)
+        item = RegistryModel(keys.TICKET_CODE_COUNTER, day)
         item.update(actions=[RegistryModel.value.add(1)])
         return int(item.value)
 
@@ -157,22 +163,21 @@ class TicketRepository:
     def timeline(self, ticket_id: str) -> list[TicketEventModel]:
         return list(TicketEventModel.query(ticket_id, consistent_read=True))
 
-    def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
-        scope = f"citizen:{citizen_id}"
-        start = self._cursors.decode(cursor, scope)
-        result = TicketModel.by_citizen.query(citizen_id, scan_index_forward=False, limit=limit,
-                                              last_evaluated_key=start)
+    def _page(self, scope: str, cursor: str | None, index, key: str, **kwargs):
+        """One page of an index query and the signed cursor of the next."""
+        result = index.query(key, last_evaluated_key=self._cursors.decode(cursor, scope),
+                             **kwargs)
         items = list(result)
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
+    def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
+        return self._page(f"citizen:{citizen_id}", cursor, TicketModel.by_citizen, citizen_id,
+                          scan_index_forward=False, limit=limit)
+
     def unit_open_tickets(self, unit_id: str, limit: int, cursor: str | None,
                           filter_condition=None):
-        scope = f"unit:{unit_id}"
-        start = self._cursors.decode(cursor, scope)
-        result = TicketModel.by_unit_deadline.query(unit_id, limit=limit, last_evaluated_key=start,
-                                                    filter_condition=filter_condition)
-        items = list(result)
-        return items, self._cursors.encode(result.last_evaluated_key, scope)
+        return self._page(f"unit:{unit_id}", cursor, TicketModel.by_unit_deadline, unit_id,
+                          limit=limit, filter_condition=filter_condition)
 
     def unit_open_tickets_with_status(self, unit_id: str, status: str, limit: int,
                                       cursor: str | None):
@@ -194,3 +199,47 @@ class TicketRepository:
     def due_between(self, shard: str, start: float, end: float):
         return TicketModel.by_deadline.query(
             shard, TicketModel.deadline_at.between(start, end))
+
+    def due_callbacks(self, shard: str, now: float, limit: int):
+        """Replied tickets whose callback survey is due, on the sparse ``by_callback`` index."""
+        return TicketModel.by_callback.query(shard, TicketModel.callback_at <= int(now),
+                                             limit=limit)
+
+    def count_due(self, shard: str, *, before: float | None = None,
+                  between: tuple[float, float] | None = None) -> int:
+        """COUNT the deadline index entries of a shard (all, before a time, or in a window)."""
+        index = TicketModel.by_deadline
+        if before is not None:
+            return index.count(shard, TicketModel.deadline_at < before)
+        if between is not None:
+            return index.count(shard, TicketModel.deadline_at.between(*between))
+        return index.count(shard)
+
+    def recent_by_phone(self, phone_key: str, limit: int) -> list[TicketModel]:
+        """A number's newest tickets (any channel), newest first."""
+        return list(TicketModel.by_phone.query(phone_key, scan_index_forward=False, limit=limit))
+
+    def review_queue(self, limit: int, cursor: str | None, scope: str):
+        """Tickets awaiting social review, oldest first, a page at a time."""
+        return self._page(scope, cursor, TicketModel.by_review, "pending", limit=limit)
+
+    def get_many(self, ticket_ids: Iterable[str]) -> dict[str, TicketModel]:
+        ids = list(dict.fromkeys(ticket_ids))
+        return {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
+
+
+# --- records services build or receive ---------------------------------------------------------
+def new_ticket(ticket_id: str, *, location: dict | None = None, **fields) -> TicketModel:
+    """A ticket not yet written (services/changes.py creates it)."""
+    return TicketModel(ticket_id, location=LocationMap(**location) if location else None,
+                       **fields)
+
+
+def entry_from_image(image: dict) -> TicketEventModel:
+    """A timeline entry from a DynamoDB stream record's new image."""
+    return TicketEventModel.from_raw_data(image)
+
+
+def is_entry(item) -> bool:
+    """A stored timeline entry (not a plain dict from a stream image)."""
+    return isinstance(item, TicketEventModel)

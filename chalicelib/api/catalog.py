@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..lazy import lazy
+from . import audiences
 from .http import json_response, route
 from .public import cache_headers
 
 catalog = lazy("chalicelib.services.catalog")
 
-bp = Blueprint(__name__)
+bp = audiences.citizen
 
 
-@route(bp, "/v1/categories", methods=["GET"])
+@route(bp, "/categories", methods=["GET"])
 def categories():
     return catalog.category_tree()
 
 
-@route(bp, "/v1/places/{region_code}", methods=["GET"])
+@route(bp, "/places/{region_code}", methods=["GET"])
 def place(region_code):
     return catalog.place(region_code)
 
 
-@route(bp, "/v1/openapi.json", methods=["GET"])
+@route(bp, "/openapi.json", methods=["GET"])
 def openapi_document():
     """The OpenAPI 3.1 document of this API (generated from the routes and request models)."""
     from . import openapi  # pydantic's schema generation: only when the document is asked for

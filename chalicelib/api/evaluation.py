@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..lazy import lazy
-from .citizen import current_citizen
-from .http import json_response, request_body, route
+from . import audiences
+from .citizen import post_on_own_ticket
+from .http import route
 
 survey = lazy("chalicelib.services.survey")
 
-bp = Blueprint(__name__)
+bp = audiences.citizen
 
 
-@route(bp, "/v1/tickets/{ticket_id}/evaluation", methods=["POST"], body="EvaluationBody")
+@route(bp, "/tickets/{ticket_id}/evaluation", methods=["POST"], body="EvaluationBody")
 def evaluate(ticket_id):
     """``{"resolved": bool, "satisfaction": 1-5, "comment"?}``, once per reply."""
-    request = bp.current_request
-    citizen_id = current_citizen()
-    ticket = survey.evaluate_in_app(citizen_id, ticket_id, request_body(bp),
-                                    request.headers.get("idempotency-key"))
-    return json_response(ticket, status=201)
+    return post_on_own_ticket(survey.evaluate_in_app, ticket_id)

@@ -18,7 +18,7 @@ from ..domain.errors import BadJson, DomainError, PayloadTooLarge, Unauthorized
 from ..domain.jsonin import parse_json
 from ..lazy import lazy
 from ..observability import count, logger
-from ..services.container import container
+from ..wiring import container
 
 models = lazy("chalicelib.api.models")      # pydantic: loaded by the first request with a body
 
@@ -73,8 +73,9 @@ def route(bp: Blueprint, path: str, *, body: str | None = None, query: str | Non
 
     ``body``: the name of its request model (``api/models.py``), which the view reads with
     :func:`request_body` (after its own authentication); ``query``: its query parameters' model."""
+    full_path = getattr(bp, "url_prefix", "") + path   # an audience's routes sit under its prefix
     for method in kwargs.get("methods", ["GET"]):
-        ROUTE_MODELS[(method, path)] = {"body": body, "query": query}
+        ROUTE_MODELS[(method, full_path)] = {"body": body, "query": query}
 
     def decorator(view):
         @functools.wraps(view)

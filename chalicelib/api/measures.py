@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from ..services import hotspots, measure_reports, measures, pool
+from . import audiences
 from .http import query_param, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
-bp = Blueprint(__name__)
+bp = audiences.staff
 
 
 def _wants(request) -> str | None:
@@ -20,7 +21,7 @@ def _wants(request) -> str | None:
     return None
 
 
-@route(bp, "/v1/staff/measures", methods=["GET"], authorizer=staff_authorizer,
+@route(bp, "/measures", methods=["GET"], authorizer=staff_authorizer,
        query="MeasuresQuery")
 def staff_measures():
     r = bp.current_request
@@ -43,19 +44,19 @@ def staff_measures():
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-@route(bp, "/v1/staff/hotspots", methods=["GET"], authorizer=staff_authorizer,
+@route(bp, "/hotspots", methods=["GET"], authorizer=staff_authorizer,
        query="PeriodQuery")
 def staff_hotspots():
     q = request_query(bp)
     return hotspots.list_hotspots(current_staff(), start=q.start, end=q.end)
 
 
-@route(bp, "/v1/staff/pool", methods=["GET"], authorizer=staff_authorizer, query="UnitQuery")
+@route(bp, "/pool", methods=["GET"], authorizer=staff_authorizer, query="UnitQuery")
 def staff_pool():
     return pool.list_pool(current_staff(), query_param(bp.current_request, "unit"))
 
 
-@route(bp, "/v1/staff/pool/{ticket_id}/close", methods=["POST"], authorizer=staff_authorizer,
+@route(bp, "/pool/{ticket_id}/close", methods=["POST"], authorizer=staff_authorizer,
        body="PoolClose")
 def staff_pool_close(ticket_id):
     return pool.close_out(current_staff(), ticket_id, request_body(bp))

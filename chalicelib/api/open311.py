@@ -10,18 +10,19 @@ from __future__ import annotations
 import functools
 from urllib.parse import parse_qsl
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from ..domain.open311 import Open311Error, render, split_name
 from ..lazy import lazy
+from . import audiences
 from .http import query_param
 from .public import cache_headers
 
 open311 = lazy("chalicelib.services.open311")
 
-bp = Blueprint(__name__)
+bp = audiences.open311
 
-BASE = "/open311/v2"
+BASE = audiences.open311.url_prefix
 REQUEST_PARAMS = ("jurisdiction_id", "service_request_id", "service_code", "start_date",
                   "end_date", "status")
 CACHED_GETS: dict[str, tuple[str, ...]] = {
@@ -64,7 +65,7 @@ def _base_url(request) -> str:
     return f"{proto}://{headers.get('host', 'localhost')}{prefix}{BASE}"
 
 
-@bp.route(f"{BASE}/{{resource}}", methods=["GET"])
+@bp.route("/{resource}", methods=["GET"])
 @open311_view
 def resource(resource):
     stem, fmt = split_name(resource)
@@ -79,7 +80,7 @@ def resource(resource):
     raise Open311Error(404, f"Unknown resource: {resource}", fmt)
 
 
-@bp.route(f"{BASE}/{{resource}}", methods=["POST"], content_types=FORM_TYPES)
+@bp.route("/{resource}", methods=["POST"], content_types=FORM_TYPES)
 @open311_view
 def create(resource):
     stem, fmt = split_name(resource)
@@ -96,21 +97,21 @@ def create(resource):
                     cached=False)
 
 
-@bp.route(f"{BASE}/services/{{name}}", methods=["GET"])
+@bp.route("/services/{name}", methods=["GET"])
 @open311_view
 def service_definition(name):
     code, fmt = split_name(name)
     return _respond(fmt, "service_definition", open311.service_definition(code, fmt))
 
 
-@bp.route(f"{BASE}/requests/{{name}}", methods=["GET"])
+@bp.route("/requests/{name}", methods=["GET"])
 @open311_view
 def service_request(name):
     code, fmt = split_name(name)
     return _respond(fmt, "service_requests", open311.get_request(code, fmt))
 
 
-@bp.route(f"{BASE}/tokens/{{name}}", methods=["GET"])
+@bp.route("/tokens/{name}", methods=["GET"])
 @open311_view
 def token(name):
     token_id, fmt = split_name(name)

@@ -7,16 +7,16 @@ repeated view of a public page costs no DynamoDB read.
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..lazy import lazy
-from ..services.container import container
+from ..wiring import container
+from . import audiences
 from .http import json_response, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
 
 public = lazy("chalicelib.services.public")
 
-bp = Blueprint(__name__)
+bp = audiences.public
+staff_bp = audiences.staff
 
 LIST_PARAMS = ("category", "township", "status", "from", "to", "limit", "cursor")
 # path -> the query parameters that are part of its cache key (infra/stack.py reads this)
@@ -35,26 +35,26 @@ def client_ip(request) -> str | None:
     return identity.get("sourceIp")
 
 
-@route(bp, "/v1/public/tickets", methods=["GET"], query="PublicListQuery")
+@route(bp, "/tickets", methods=["GET"], query="PublicListQuery")
 def list_tickets():
     q = request_query(bp).model_dump(by_alias=True)
     params = {name: q[name] for name in LIST_PARAMS}
     return json_response(public.list_disclosed(params), headers=cache_headers())
 
 
-@route(bp, "/v1/public/tickets/{code}", methods=["GET"])
+@route(bp, "/tickets/{code}", methods=["GET"])
 def get_ticket(code):
     return json_response(public.get_disclosed(code), headers=cache_headers())
 
 
-@route(bp, "/v1/public/track", methods=["POST"], body="Track")
+@route(bp, "/track", methods=["POST"], body="Track")
 def track():
     request = bp.current_request
     return json_response(public.track(request_body(bp), client_ip(request)),
                          headers={"Cache-Control": "no-store"})
 
 
-@route(bp, "/v1/staff/tickets/{ticket_id}/withhold", methods=["POST"],
+@route(staff_bp, "/tickets/{ticket_id}/withhold", methods=["POST"],
        authorizer=staff_authorizer, body="Withhold")
 def withhold(ticket_id):
     return public.withhold(current_staff(), ticket_id, request_body(bp))

@@ -6,18 +6,19 @@ Views read the verified identity from the authorizer's context.
 
 from __future__ import annotations
 
-from chalice import AuthResponse, Blueprint
+from chalice import AuthResponse
 
 from ..domain.errors import DomainError, Forbidden
 from ..lazy import lazy
 from ..services.staff_auth import StaffUser, verify_staff_token
+from . import audiences
 from .http import json_response, request_body, request_query, route
 
 idempotency = lazy("chalicelib.services.idempotency")
 intake = lazy("chalicelib.services.intake")
 staff = lazy("chalicelib.services.staff")
 
-bp = Blueprint(__name__)
+bp = audiences.staff
 
 
 @bp.authorizer(ttl_seconds=0)
@@ -40,14 +41,14 @@ def current_staff() -> StaffUser:
     return StaffUser.from_context(context)
 
 
-@route(bp, "/v1/staff/queue", methods=["GET"], authorizer=staff_authorizer, query="QueueQuery")
+@route(bp, "/queue", methods=["GET"], authorizer=staff_authorizer, query="QueueQuery")
 def queue():
     q = request_query(bp)
     return staff.queue(current_staff(), status=q.status, light=q.light, cursor=q.cursor,
                        unit=q.unit, limit=q.limit)
 
 
-@route(bp, "/v1/staff/tickets", methods=["POST"], authorizer=staff_authorizer,
+@route(bp, "/tickets", methods=["POST"], authorizer=staff_authorizer,
        body="SubmissionBody")
 def hotline_entry():
     """A hotline agent enters a caller's request (channel ``phone``)."""
@@ -58,7 +59,7 @@ def hotline_entry():
     return json_response(ticket, status=200 if ticket.get("attached") else 201)
 
 
-@route(bp, "/v1/staff/tickets/{ticket_id}", methods=["GET"], authorizer=staff_authorizer)
+@route(bp, "/tickets/{ticket_id}", methods=["GET"], authorizer=staff_authorizer)
 def get_ticket(ticket_id):
     return staff.get_ticket(current_staff(), ticket_id)
 
@@ -68,7 +69,7 @@ def _action_route(action: str):
         return staff.perform(current_staff(), ticket_id, action, request_body(bp),
                              bp.current_request.headers.get("idempotency-key"))
     view.__name__ = "staff_" + action.replace("/", "_").replace("-", "_")
-    route(bp, f"/v1/staff/tickets/{{ticket_id}}/{action}", methods=["POST"],
+    route(bp, f"/tickets/{{ticket_id}}/{action}", methods=["POST"],
           authorizer=staff_authorizer, body=ACTION_MODELS[action])(view)
     return view
 

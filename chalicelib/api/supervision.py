@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..lazy import lazy
+from . import audiences
 from .http import query_param, route
 from .staff import current_staff, staff_authorizer
 
 supervision_service = lazy("chalicelib.services.supervision")
 
-bp = Blueprint(__name__)
+bp = audiences.staff
 
 
-@route(bp, "/v1/staff/supervision", methods=["GET"], authorizer=staff_authorizer,
+@route(bp, "/supervision", methods=["GET"], authorizer=staff_authorizer,
        query="SupervisionQuery")
 def supervision():
     include_closed = query_param(bp.current_request, "all") in ("1", "true")

@@ -9,21 +9,20 @@ retries (each message acts once: services/inbound_sms.py).
 
 from __future__ import annotations
 
-from chalice import Blueprint
-
 from ..adapters.sms_providers import TOKEN_HEADER, TOKEN_QUERY
 from ..adapters.voice_tencent import VOICE_PROVIDERS
 from ..lazy import lazy
+from . import audiences
 from .http import body_json, query_param, route
 
 inbound_sms = lazy("chalicelib.services.inbound_sms")
 survey = lazy("chalicelib.services.survey")
 
-bp = Blueprint(__name__)
+bp = audiences.providers
 CONTENT_TYPES = ["application/json", "text/plain", "text/json"]
 
 
-@route(bp, "/v1/webhooks/sms/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
+@route(bp, "/sms/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
 def sms_webhook(provider):
     request = bp.current_request
     token = request.headers.get(TOKEN_HEADER) or query_param(request, TOKEN_QUERY)
@@ -31,7 +30,7 @@ def sms_webhook(provider):
     return inbound_sms.handle_callback(adapter, body_json(request))
 
 
-@route(bp, "/v1/webhooks/voice/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
+@route(bp, "/voice/{provider}", methods=["POST"], content_types=CONTENT_TYPES)
 def voice_webhook(provider):
     """Survey-call callbacks of a voice provider without Connect (Tencent VMS): the key pressed
     answers the survey; authenticated with the provider's SMS webhook secret."""

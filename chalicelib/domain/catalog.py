@@ -292,19 +292,25 @@ def _unique(index: dict, items: list, what: str) -> dict:
     return index
 
 
+def _ancestry(by_id: Mapping[str, Region | UnitInfo], start: str, what: str) -> list[str]:
+    """``start`` then its parents up to the top. ``KeyError`` for an unknown id, ``ValueError``
+    on a cycle."""
+    chain: list[str] = []
+    current: str | None = start
+    while current is not None:
+        if current in chain:
+            raise ValueError(f"{what} cycle at {current!r}")
+        chain.append(current)
+        current = by_id[current].parent
+    return chain
+
+
 def region_chain(regions_by_code: Mapping[str, Region], code: str) -> list[str]:
     """The region then its ancestors, most specific first: ``[village, township, county, city]``.
 
     Raises ``KeyError`` for an unknown code and ``ValueError`` on a cycle.
     """
-    chain: list[str] = []
-    current: str | None = code
-    while current is not None:
-        if current in chain:
-            raise ValueError(f"region cycle at {current!r}")
-        chain.append(current)
-        current = regions_by_code[current].parent
-    return chain
+    return _ancestry(regions_by_code, code, "region")
 
 
 def unit_ladder(units_by_id: Mapping[str, UnitInfo], unit_id: str) -> list[str]:
@@ -312,14 +318,7 @@ def unit_ladder(units_by_id: Mapping[str, UnitInfo], unit_id: str) -> list[str]:
 
     Raises ``KeyError`` for an unknown id and ``ValueError`` on a cycle.
     """
-    ladder: list[str] = []
-    current: str | None = unit_id
-    while current is not None:
-        if current in ladder:
-            raise ValueError(f"unit cycle at {current!r}")
-        ladder.append(current)
-        current = units_by_id[current].parent
-    return ladder
+    return _ancestry(units_by_id, unit_id, "unit")
 
 
 def load_routed_examples(path_or_list: Any = None) -> list[tuple[str, str]]:

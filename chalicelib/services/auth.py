@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain.errors import TokenExpired, Unauthorized
-from .container import container
+from ..wiring import container
 
 CITIZEN_AUDIENCE = "minyi-citizen"
 CLOCK_SKEW = 60

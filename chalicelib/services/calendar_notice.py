@@ -9,16 +9,15 @@ from typing import Any
 
 import chinese_calendar
 
-from ..adapters import calendar_repo
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import holiday_notice
 from ..domain.calendar import SHANGHAI, WorkCalendar
 from ..domain.changes import Step
 from ..domain.errors import ValidationError
 from ..domain.ticket import OPEN_STATUSES, Actor
 from ..observability import count, gauge, logger
+from ..wiring import container
 from . import changes, sla_service, views
-from .container import container
 
 UNKNOWN_METRIC = "HolidaysNextYearUnknown"
 DEADLINE_FIELDS = ("sign_due_at", "due_at")       # working-day deadlines; contact is clock time
@@ -32,7 +31,7 @@ def year_known(year: int) -> bool:
         chinese_calendar.is_workday(dt.date(year, 6, 1))
         return True
     except NotImplementedError:
-        return calendar_repo.notice_applied(year)
+        return container.stored_settings.notice_applied(year)
 
 
 def watch(today: dt.date | None = None) -> dict:
@@ -63,7 +62,7 @@ def apply_notice(event: Any) -> dict:
     except holiday_notice.NoticeError as exc:
         raise ValidationError(str(exc), field="text", code="unreadable_notice") from None
 
-    existing = calendar_repo.overrides()
+    existing = container.stored_settings.calendar_overrides()
     old = WorkCalendar(existing)
     new = WorkCalendar({**existing, **notice.overrides()})
     changed = sorted(d for d in notice.overrides() if old.is_working_day(d)
@@ -86,9 +85,10 @@ def apply_notice(event: Any) -> dict:
     if not apply:
         return result
     for d, working in sorted(notice.overrides().items()):
-        calendar_repo.set_override(d, working, f"国务院{notice.year}年节假日安排", now)
-    calendar_repo.record_notice(notice.year, {"days_off": len(notice.days_off),
-                                              "working_days": len(notice.working_days)}, now)
+        container.stored_settings.set_calendar_override(
+            d, working, f"国务院{notice.year}年节假日安排", now)
+    container.stored_settings.record_notice(notice.year, {
+        "days_off": len(notice.days_off), "working_days": len(notice.working_days)}, now)
     sla_service.clear_cache()
     for ticket, _ in moves:
         reschedule(ticket.ticket_id, today, old, new)
@@ -106,8 +106,8 @@ def _open_tickets(now: float):
                 yield ticket
 
 
-def _moves(ticket: TicketModel, today: dt.date, old: WorkCalendar,
-           new: WorkCalendar) -> tuple[TicketModel, dict[str, int]] | None:
+def _moves(ticket: Ticket, today: dt.date, old: WorkCalendar,
+           new: WorkCalendar) -> tuple[Ticket, dict[str, int]] | None:
     fields = {}
     for name in DEADLINE_FIELDS:
         value = getattr(ticket, name)
@@ -131,7 +131,7 @@ def reschedule(ticket_id: str, today: dt.date, old: WorkCalendar, new: WorkCalen
         return
     _, fields = move
 
-    def mutate(t: TicketModel, now: float) -> list[Step]:
+    def mutate(t: Ticket, now: float) -> list[Step]:
         data = {f: {"from": getattr(t, f), "to": v} for f, v in fields.items()}
         for name, value in fields.items():
             setattr(t, name, value)

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapters import duplicates_repo
-from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import CursorCodec
+from ..adapters.tickets_repo import CursorCodec, Ticket
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import ValidationError
@@ -27,17 +25,17 @@ from ..domain.intake import mask_name, mask_phone, normalize_phone
 from ..domain.paging import page_size
 from ..domain.ticket import is_valid_code
 from ..observability import count
+from ..wiring import container
 from . import staff, views
-from .container import container
 from .duplicates import phone_key
 
 
-def _may_see_contact(user, t: TicketModel) -> bool:
+def _may_see_contact(user, t: Ticket) -> bool:
     return workflow.sees_all(user) or workflow.is_lead(user, t) or \
         user.unit_id in (t.co_units or [])
 
 
-def lookup_view(user, t: TicketModel, now: float) -> dict:
+def lookup_view(user, t: Ticket, now: float) -> dict:
     view = views.staff_ticket(t, now)
     if not _may_see_contact(user, t):
         view["phone"] = mask_phone(t.phone)
@@ -66,7 +64,7 @@ def lookup(user, *, code: str | None, phone: str | None, limit: str | None,
     key = phone_key(number)
     size = page_size(limit)
     codec = CursorCodec(container.settings.token_secret)
-    found, next_cursor = duplicates_repo.by_phone(key, size, cursor, codec)
+    found, next_cursor = container.caller_index.by_phone(key, size, cursor, codec)
     count("StaffLookups", by="phone")
     return {"items": [lookup_view(user, t, now) for t in found if workflow.can_see(user, t)],
             "cursor": next_cursor}
@@ -78,7 +76,7 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
     flag, reason = body.flag, body.reason
     state: dict = {}
 
-    def mutate(t: TicketModel, now: float) -> list[Step]:
+    def mutate(t: Ticket, now: float) -> list[Step]:
         state["key"] = t.phone_key or phone_key(t.phone)
         state["at"] = int(now)
         t.malicious_caller = flag
@@ -90,7 +88,7 @@ def flag_caller(user, ticket_id: str, body: Any, idempotency_key: str | None = N
         view = staff._act(user, ticket_id, "flag_caller", body, mutate)
         data = {"reason": reason, "by": user.user, "at": state["at"],
                 "ticket_id": ticket_id} if flag else None
-        duplicates_repo.set_malicious_flag(state["key"], data, state["at"])
+        container.caller_index.set_malicious_flag(state["key"], data, state["at"])
         return view
     if idempotency_key is None:
         return action()

@@ -5,13 +5,13 @@ complaints. Campaigns live in ``registry`` (``campaign`` / id)."""
 
 from __future__ import annotations
 
-from ..domain.errors import Forbidden, NotFound, ValidationError
+from ..domain.errors import Forbidden, NotFound, ValidationError, referenced
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import new_ticket_id
 from ..observability import count
+from ..wiring import container
 from . import views
-from .container import container
 from .sla_service import to_local
 from .staff_auth import StaffUser
 
@@ -19,8 +19,7 @@ KIND = "campaign"
 
 
 def _repo():
-    from ..adapters.campaigns_repo import CampaignRepository
-    return CampaignRepository(container.settings.token_secret)
+    return container.campaigns
 
 
 def _today() -> str:
@@ -65,11 +64,8 @@ def open_campaign_for(campaign_id: str, ticket_type: str) -> dict:
     if ticket_type != "suggestion":
         raise ValidationError("征集活动只接受建议类诉求", field="campaign_id",
                               code="campaign_needs_suggestion")
-    try:
-        campaign = _get(campaign_id)
-    except NotFound:
-        raise ValidationError("征集活动不存在", field="campaign_id", code="unknown_campaign") \
-            from None
+    campaign = referenced(_get, campaign_id, field="campaign_id", code="unknown_campaign",
+                          message="征集活动不存在")
     if not _is_open(campaign):
         raise ValidationError("该征集活动不在征集期内", field="campaign_id",
                               code="campaign_closed")

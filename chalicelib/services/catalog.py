@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain.errors import NotFound
-from .container import container
+from ..wiring import container
 
 
 def category_tree() -> dict:

@@ -16,23 +16,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..adapters.models import EphemeralModel, TicketEventModel, TicketModel
-from ..adapters.tickets_repo import new_event
+from ..adapters.tickets_repo import Marker, Ticket, TimelineEntry, new_event
 from ..domain.changes import SNAPSHOT_FIELDS, Step
 from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import OPEN_STATUSES, Actor
+from ..wiring import container
 from . import lifecycle
-from .container import container
 
-Mutation = Callable[[TicketModel, float], Sequence[Step]]
+Mutation = Callable[[Ticket, float], Sequence[Step]]
 
 
 @dataclass(frozen=True)
 class Committed:
     """What a change wrote: the ticket as committed and its new timeline entries."""
 
-    ticket: TicketModel
-    entries: list[TicketEventModel]
+    ticket: Ticket
+    entries: list[TimelineEntry]
     now: float
 
 
@@ -43,21 +42,21 @@ def parse_version(expected) -> int | None:
     return expected
 
 
-def check_version(expected, ticket: TicketModel) -> None:
+def check_version(expected, ticket: Ticket) -> None:
     """``expected``: the version the client read (optional); a stale one is a 409."""
     if parse_version(expected) is not None and expected != ticket.version:
         raise VersionConflict()
 
 
-def snapshot(ticket: TicketModel, version: int) -> dict:
+def snapshot(ticket: Ticket, version: int) -> dict:
     snap = {name: getattr(ticket, name) for name in SNAPSHOT_FIELDS}
     snap["version"] = version
     snap["emergency"] = bool(snap["emergency"])
     return {k: v for k, v in snap.items() if v is not None}
 
 
-def _entries(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: float,
-             version: int) -> list[TicketEventModel]:
+def _entries(ticket: Ticket, actor: Actor, steps: Sequence[Step], now: float,
+             version: int) -> list[TimelineEntry]:
     if not steps:
         raise ValueError("a change writes at least one timeline entry")
     snap = snapshot(ticket, version)
@@ -67,7 +66,7 @@ def _entries(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: floa
             for i, step in enumerate(steps)]
 
 
-def _refresh(ticket: TicketModel, now: float) -> None:
+def _refresh(ticket: Ticket, now: float) -> None:
     ticket.updated_at = now
     if ticket.status in OPEN_STATUSES:
         lifecycle.refresh_open_keys(ticket)
@@ -75,7 +74,7 @@ def _refresh(ticket: TicketModel, now: float) -> None:
         lifecycle.clear_open_keys(ticket)
 
 
-def change(ticket: TicketModel, actor: Actor, mutate: Mutation, *,
+def change(ticket: Ticket, actor: Actor, mutate: Mutation, *,
            expected_version=None) -> Committed:
     """Apply ``mutate`` to a ticket the caller loaded (and authorized) and commit it with its
     timeline entries, conditioned on the version it was read at (a lost race: 409)."""
@@ -88,7 +87,7 @@ def change(ticket: TicketModel, actor: Actor, mutate: Mutation, *,
     return Committed(ticket, entries, now)
 
 
-def change_together(parts: Sequence[tuple[TicketModel, Actor, Mutation]], *,
+def change_together(parts: Sequence[tuple[Ticket, Actor, Mutation]], *,
                     expected_versions: Sequence | None = None) -> list[Committed]:
     """One change of several tickets (a merge: the duplicate and its primary), all committed in
     one transaction or none, each conditioned on the version it was read at."""
@@ -105,8 +104,8 @@ def change_together(parts: Sequence[tuple[TicketModel, Actor, Mutation]], *,
     return done
 
 
-def create(ticket: TicketModel, actor: Actor, steps: Sequence[Step], now: float, *,
-           marker: EphemeralModel | None = None) -> Committed:
+def create(ticket: Ticket, actor: Actor, steps: Sequence[Step], now: float, *,
+           marker: Marker | None = None) -> Committed:
     """Write a new ticket with its first timeline entries (``marker``: see tickets_repo)."""
     _refresh(ticket, now)
     entries = _entries(ticket, actor, steps, now, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, NotFound, ValidationError
 from ..domain.intake import attachment_keys
@@ -17,15 +17,15 @@ from ..domain.ticket import (
 )
 from ..lazy import lazy
 from ..observability import count
+from ..wiring import container
 from . import changes, views
-from .container import container
 from .idempotency import run_once
 from .intake import upload_prefix
 
 models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
 
 
-def own_ticket(citizen_id: str, ticket_id: str) -> TicketModel:
+def own_ticket(citizen_id: str, ticket_id: str) -> Ticket:
     """The citizen's ticket; someone else's is indistinguishable from a missing one (404)."""
     if not isinstance(ticket_id, str) or len(ticket_id) != 26:
         raise NotFound("工单不存在")

@@ -6,27 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from ..adapters import classifier_store
-from ..adapters.models import CategoryModel, TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import routing
-from ..domain.catalog import Category
 from ..domain.changes import Step
 from ..domain.classify import Classifier, shipped_stats
 from ..domain.errors import ValidationError
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import DISPATCHED, SUBMITTED, Actor
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 from .sla_service import calendar, policy_for, to_local
 
 _classifier_lock = threading.Lock()
 _classifier: dict[str, Classifier] = {}
-
-
-def _domain_category(model: CategoryModel) -> Category:
-    return Category(code=model.code, name=model.name, parent=model.parent,
-                    keywords=tuple(model.keywords or ()), emergency=bool(model.emergency),
-                    default_type=model.default_type, level=int(model.level))
 
 
 def classifier() -> Classifier:
@@ -35,9 +27,9 @@ def classifier() -> Classifier:
     adapters/classifier_store.py), never the examples themselves."""
     with _classifier_lock:
         if "c" not in _classifier:
-            cats = [_domain_category(c) for c in container.reference.categories().values()]
+            cats = container.reference.catalog()
             _classifier["c"] = Classifier(
-                cats, stats=shipped_stats().merge(classifier_store.load()))
+                cats, stats=shipped_stats().merge(container.classifier.load()))
         return _classifier["c"]
 
 
@@ -51,7 +43,7 @@ def learn(text: str, category: str, now: float, ticket_id: str) -> None:
     statistics to the stored model and to this process's classifier."""
     text = text[:500]
     example = classifier().example_stats(text, category)
-    if not classifier_store.add(example, now, ticket_id=ticket_id, text=text):
+    if not container.classifier.add(example, now, ticket_id=ticket_id, text=text):
         return                      # learned already (a redelivered record)
     with _classifier_lock:
         if "c" in _classifier:
@@ -69,7 +61,7 @@ def category_chain(code: str | None) -> list[str]:
     return chain
 
 
-def decide(ticket: TicketModel, region_chain: list[str]) -> routing.RouteDecision:
+def decide(ticket: Ticket, region_chain: list[str]) -> routing.RouteDecision:
     keys = routing.candidate_keys(category_chain(ticket.category), region_chain)
     rules = {}
     for key, model in container.reference.duty_rules(keys).items():
@@ -82,7 +74,7 @@ def decide(ticket: TicketModel, region_chain: list[str]) -> routing.RouteDecisio
                          confidence=confidence, threshold=container.settings.classify_threshold)
 
 
-def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
+def assign(ticket: Ticket, unit_id: str, co_units, now: float) -> None:
     """Point the ticket at a lead unit and start its sign-in clock."""
     unit = container.reference.unit(unit_id)
     if unit is None:
@@ -99,7 +91,7 @@ def assign(ticket: TicketModel, unit_id: str, co_units, now: float) -> None:
     ticket.clock_start_at = now
 
 
-def _start_sign_clock(ticket: TicketModel, now: float) -> None:
+def _start_sign_clock(ticket: Ticket, now: float) -> None:
     """Whoever holds the ticket now (a unit, or the center's review queue) has the sign-in
     period from now to act; the reply deadline promised to the citizen is kept."""
     policy = policy_for(ticket.region_code)
@@ -110,7 +102,7 @@ def _start_sign_clock(ticket: TicketModel, now: float) -> None:
         ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
 
 
-def rehandle(ticket: TicketModel, now: float) -> None:
+def rehandle(ticket: Ticket, now: float) -> None:
     """重办: the same unit handles the ticket again, with sign-in and reply deadlines counted
     afresh from now (a dissatisfied evaluation, or social review finding the request
     reasonable)."""
@@ -119,7 +111,7 @@ def rehandle(ticket: TicketModel, now: float) -> None:
     assign(ticket, ticket.unit_id, ticket.co_units or [], now)
 
 
-def to_review(ticket: TicketModel, reason: str, now: float) -> None:
+def to_review(ticket: Ticket, reason: str, now: float) -> None:
     center = container.settings.center_unit
     ticket.status = SUBMITTED
     ticket.unit_id = center
@@ -133,7 +125,7 @@ def to_review(ticket: TicketModel, reason: str, now: float) -> None:
 ROUTER = Actor("system", "router")
 
 
-def route_new(ticket: TicketModel, region_chain: list[str], now: float) -> list[Step]:
+def route_new(ticket: Ticket, region_chain: list[str], now: float) -> list[Step]:
     """Decide where a new ticket goes (part of its submission); returns the router's step."""
     if not ticket.category:
         suggestion = classifier().suggest(ticket.description)

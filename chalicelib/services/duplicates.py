@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adapters import duplicates_repo
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import duplicates as rules
 from ..domain import workflow
 from ..domain.changes import Step
@@ -34,8 +33,8 @@ from ..domain.ticket import (
     Actor,
 )
 from ..observability import count, logger
+from ..wiring import container
 from . import changes, views
-from .container import container
 
 ANSWERED = frozenset({REPLIED, IN_REVIEW, CLOSED})    # a re-submission after these is a repeat
 HISTORY = 20                                          # a caller's newest tickets looked at
@@ -55,7 +54,7 @@ def _point(location) -> rules.Point | None:
     return rules.Point(float(location.lat), float(location.lng))
 
 
-def report(t: TicketModel) -> rules.Report:
+def report(t: Ticket) -> rules.Report:
     return rules.Report(t.ticket_id, t.category, t.region_code, t.description,
                         float(t.created_at), _point(t.location), t.code, t.status)
 
@@ -64,7 +63,7 @@ def phone_key(phone: str | None) -> str | None:
     return rules.phone_key(phone, container.settings.phone_secret)
 
 
-def index_keys(t: TicketModel) -> None:
+def index_keys(t: Ticket) -> None:
     """Set the index keys from the ticket's category, place and phone (at submission, on every
     assignment: a dispatcher may have corrected the category). The duplicate keys exist only
     while the ticket is open: ``lifecycle.clear_open_keys`` removes them with the deadline
@@ -77,7 +76,7 @@ def index_keys(t: TicketModel) -> None:
 
 
 # ------------------------------------------------------------------ candidates
-def find_candidates(t: TicketModel, now: float) -> list[rules.Candidate]:
+def find_candidates(t: Ticket, now: float) -> list[rules.Candidate]:
     r = settings_rules()
     new = report(t)
     if not new.category:
@@ -85,7 +84,7 @@ def find_candidates(t: TicketModel, now: float) -> list[rules.Candidate]:
     cells = ([f"{new.category}#{c}" for c in rules.neighbour_cells(new.point, r)]
              if new.point is not None else [])
     since = now - r.window_days * 86400
-    nearby = duplicates_repo.open_near(cells, rules.place_key(new.category, new.region_code),
+    nearby = container.caller_index.open_near(cells, rules.place_key(new.category, new.region_code),
                                        since)
     return rules.rank(new, (report(o) for o in nearby if o.merged_into is None), r, now)
 
@@ -116,24 +115,24 @@ def candidates(user, ticket_id: str) -> dict:
 # ------------------------------------------------------------------ repeat requests
 @dataclass
 class Repeat:
-    open: TicketModel | None = None          # the same matter, still open: a supplement
-    answered: TicketModel | None = None      # the same matter, answered or closed: repeat_of
+    open: Ticket | None = None          # the same matter, still open: a supplement
+    answered: Ticket | None = None      # the same matter, answered or closed: repeat_of
     similarity: float | None = None
 
 
-def _history(citizen_id: str, phone: str) -> list[TicketModel]:
+def _history(citizen_id: str, phone: str) -> list[Ticket]:
     """The caller's newest tickets: by phone number (any channel: the WeChat user's own earlier
     submissions with this number, and the number's hotline calls and SMS), one query on the
     request path; by citizen id only when there is no number key."""
     key = phone_key(phone)
     if key:
-        items = list(TicketModel.by_phone.query(key, scan_index_forward=False, limit=HISTORY))
+        items = container.tickets.recent_by_phone(key, HISTORY)
     else:
         items, _ = container.tickets.citizen_tickets(citizen_id, HISTORY, None)
     return sorted(items, key=lambda t: -float(t.created_at))
 
 
-def same_citizen(earlier: TicketModel, citizen_id: str, phone: str) -> bool:
+def same_citizen(earlier: Ticket, citizen_id: str, phone: str) -> bool:
     """The same WeChat user, or the same phone number where one side is known only by its
     number (a hotline call, an SMS): two WeChat users sharing a number are two citizens."""
     if earlier.citizen_id == citizen_id:
@@ -179,7 +178,7 @@ def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, cha
                               code="too_many_attachments")
     actor = agent or Actor("citizen", citizen_id)
 
-    def mutate(t: TicketModel, now: float) -> list[Step]:
+    def mutate(t: Ticket, now: float) -> list[Step]:
         t.attachments = list(t.attachments or []) + attachments
         return [Step("supplement", submission.description,
                      {"attachments": attachments, "repeat": True,
@@ -195,7 +194,7 @@ def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, cha
 
 
 # ---------------------------------------------------- a new ticket, before it is written
-def prepare_new(t: TicketModel, found: Repeat, now: float) -> list[Step]:
+def prepare_new(t: Ticket, found: Repeat, now: float) -> list[Step]:
     """What a new ticket knows before its one write without another call: its index keys and
     ``repeat_of`` (from the caller's history, already read). The duplicate candidates and the
     malicious-caller flag follow off the request path (:func:`screen`, run by the outbox for
@@ -218,12 +217,12 @@ def screen(ticket_id: str) -> str:
     t = container.tickets.get(ticket_id)
     if t is None or t.status not in OPEN_STATUSES:
         return "gone"
-    flag = duplicates_repo.malicious_flag(t.phone_key) if t.phone_key else None
+    flag = container.caller_index.malicious_flag(t.phone_key) if t.phone_key else None
     found = find_candidates(t, container.now())
     if flag is None and not found:
         return "clear"
 
-    def mutate(x: TicketModel, now: float) -> list[Step]:
+    def mutate(x: Ticket, now: float) -> list[Step]:
         steps = []
         if flag is not None:
             x.malicious_caller = True

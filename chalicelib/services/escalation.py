@@ -13,12 +13,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import iso_ms
+from ..adapters.tickets_repo import Ticket, iso_ms
 from ..domain.escalation import TicketState, build_plan
 from ..domain.sla import compute_deadlines
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 from .sla_service import calendar, policy_for, to_local
 
 
@@ -26,7 +25,7 @@ def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
-def plan_for(ticket: TicketModel, shard: str) -> list[dict]:
+def plan_for(ticket: Ticket, shard: str) -> list[dict]:
     """The ticket's escalation continuation from its current state (see domain/escalation)."""
     units = container.reference.units()
     policy = policy_for(ticket.region_code)

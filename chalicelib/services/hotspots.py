@@ -17,8 +17,8 @@ from ..adapters.measure_counters import HotspotStore
 from ..domain import measures as m
 from ..domain.errors import ValidationError
 from ..observability import count, logger
+from ..wiring import container
 from . import measures, notify
-from .container import container
 
 
 def store() -> HotspotStore:

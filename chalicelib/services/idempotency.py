@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from ..domain.errors import IdempotencyConflict, RequestInProgress, ValidationError
-from .container import container
+from ..wiring import container
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 IN_PROGRESS_BUDGET_MS = 30_000

@@ -20,8 +20,7 @@ import hashlib
 import re
 from typing import Any
 
-from ..adapters import markers
-from ..adapters.models import TicketModel
+from ..adapters import keys
 from ..adapters.sms_providers import (
     PROVIDERS,
     Callbacks,
@@ -31,14 +30,15 @@ from ..adapters.sms_providers import (
     parse_end_user_messaging,
     secret_matches,
 )
+from ..adapters.tickets_repo import Ticket
 from ..domain import survey as rules
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from ..domain.intake import normalize_phone
 from ..domain.ticket import FINAL_STATUSES, MAX_SUPPLEMENT, Actor, is_valid_code
 from ..observability import count, logger
+from ..wiring import container
 from . import changes, notify, sms_delivery, survey
-from .container import container
 
 MIN_DESCRIPTION = 5
 _CODE_RE = re.compile(r"(?<!\d)\d{13}(?!\d)")
@@ -90,18 +90,18 @@ def handle_sns(message: str) -> str:
 def _first_delivery(key: str) -> bool:
     """Claim the provider's message id: False when it was delivered (and acted on) before."""
     now = container.now()
-    return markers.claim(key, now=now,
+    return container.markers.claim(key, now=now,
                          expires_at=now + container.settings.inbound_dedupe_ttl_seconds)
 
 
 def handle_receipt(receipt: DeliveryReceipt) -> str:
-    key = f"inbound#{receipt.provider}#{receipt.dedupe_id}"
+    key = keys.inbound(receipt.provider, receipt.dedupe_id)
     if not _first_delivery(key):
         return "duplicate"
     try:
         found = sms_delivery.record_receipt(receipt)
     except Exception:
-        markers.release(key)
+        container.markers.release(key)
         raise
     return "updated" if found else "unknown_message"
 
@@ -113,14 +113,14 @@ def handle(sms: InboundSms) -> str:
     except ValidationError:
         count("InboundSmsIgnored", reason="bad_number")
         return "bad_number"
-    key = f"inbound#{sms.provider}#{sms.message_id}"
+    key = keys.inbound(sms.provider, sms.message_id)
     if not _first_delivery(key):
         count("InboundSmsDuplicates", provider=sms.provider)
         return "duplicate"
     try:
         result = _act(sms, phone)
     except Exception:
-        markers.release(key)            # let the provider's retry act
+        container.markers.release(key)            # let the provider's retry act
         raise
     count("InboundSms", provider=sms.provider, result=result.split(":")[0])
     return result
@@ -177,7 +177,7 @@ def _status_query(phone: str, code: str) -> str:
     return "status"
 
 
-def _supplement_target(phone: str, text: str) -> TicketModel | None:
+def _supplement_target(phone: str, text: str) -> Ticket | None:
     """The number's open ticket the message adds to: the one whose code it quotes, else the
     newest open one if it is recent."""
     items, _ = container.tickets.citizen_tickets(f"tel:{phone}", 20, None)
@@ -194,7 +194,7 @@ def _supplement_target(phone: str, text: str) -> TicketModel | None:
     return None
 
 
-def _supplement(t: TicketModel, text: str, source: dict) -> None:
+def _supplement(t: Ticket, text: str, source: dict) -> None:
     t = container.tickets.get(t.ticket_id) or t
     changes.change(t, Actor("citizen", t.citizen_id), lambda x, now: [Step(
         "supplement", text, {"source": source, "attachments": [],

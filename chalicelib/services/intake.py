@@ -7,8 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
-from ..adapters import markers
-from ..adapters.models import LocationMap, TicketModel
+from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import DuplicateSubmission
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
@@ -16,8 +15,8 @@ from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
+from ..wiring import container
 from . import changes, duplicates, public, views
-from .container import container
 from .idempotency import check_key, run_once
 from .sla_service import calendar, policy_for, to_local
 
@@ -82,7 +81,7 @@ def _submission_marker(submitter: str, key: str, payload: dict) -> tuple[str, st
     a request that crashed after its commit and is retried once the in-progress record expired
     would run again. The marker is written in the ticket's own transaction, so it can't."""
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
-    pk = "submission#" + hashlib.sha256(f"{submitter}|{key}".encode()).hexdigest()[:40]
+    pk = keys.submission(submitter, key)
     return pk, digest.hexdigest()
 
 
@@ -126,7 +125,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     deadlines = compute_deadlines(policy, calendar(), submission.type, emergency, local_now,
                                   container.settings.demo_sla)
     due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
-    ticket = TicketModel(
+    ticket = tickets_repo.new_ticket(
         new_ticket_id(now),
         code=code,
         created_at=now,
@@ -141,7 +140,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         phone=submission.phone,
         name=submission.name,
         channel=channel,
-        location=LocationMap(**submission.location.to_dict()) if submission.location else None,
+        location=submission.location.to_dict() if submission.location else None,
         anonymous=submission.anonymous,
         public=submission.public,
         attachments=list(submission.attachments),
@@ -167,8 +166,9 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     steps += duplicates.prepare_new(ticket, repeat, now)
     marker = None
     if guard:
-        marker = markers.new(guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
-                             data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
+        marker = container.markers.new(
+            guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
+            data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
     try:
         changes.create(ticket, actor, steps, now, marker=marker)
     except DuplicateSubmission as dup:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import threading
 
-from ..adapters import markers
-from ..adapters.models import TicketModel
+from ..adapters import keys
+from ..adapters.tickets_repo import Ticket
 from ..domain import kb as rules
 from ..domain.changes import Step
 from ..domain.classify import tokenize
-from ..domain.errors import Forbidden, NotFound, ValidationError
+from ..domain.errors import Forbidden, NotFound, ValidationError, referenced
 from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import CLOSED, new_ticket_id
 from ..lazy import lazy
 from ..observability import count, logger
+from ..wiring import container
 from . import notify
-from .container import container
 from .sla_service import to_local
 from .staff_auth import StaffUser
 
@@ -176,11 +176,8 @@ def entry_for_consult(entry_id, ticket_type: str, region_code: str) -> rules.Ent
     if ticket_type != "consult":
         raise ValidationError("只有咨询类诉求可以由知识库解答", field="kb_entry_id",
                               code="kb_not_for_type")
-    try:
-        entry = _get(entry_id)
-    except NotFound:
-        raise ValidationError("知识条目不存在", field="kb_entry_id", code="unknown_kb_entry") \
-            from None
+    entry = referenced(_get, entry_id, field="kb_entry_id", code="unknown_kb_entry",
+                       message="知识条目不存在")
     if entry.status != rules.APPROVED or not entry.valid_on(today()) or \
             not entry.applies_to(_chain(region_code)):
         raise ValidationError("该知识条目已失效或不适用于所在地区", field="kb_entry_id",
@@ -188,7 +185,7 @@ def entry_for_consult(entry_id, ticket_type: str, region_code: str) -> rules.Ent
     return entry
 
 
-def answered(ticket: TicketModel, entry: rules.Entry, now: float) -> Step:
+def answered(ticket: Ticket, entry: rules.Entry, now: float) -> Step:
     """The consult is closed at first contact with the entry's answer (counts for first-contact
     resolution); the step says which entry and unit answered it."""
     unit = container.reference.unit_name(entry.unit_id)
@@ -214,8 +211,8 @@ def remind_expired() -> dict:
     for entry in _all():
         if entry.status != rules.APPROVED or entry.valid_on(day):
             continue
-        key = f"kb-expired#{entry.entry_id}#{entry.valid_until}"
-        if not markers.claim(key, now=now, expires_at=now + REMINDER_TTL):
+        key = keys.kb_expired(entry.entry_id, entry.valid_until)
+        if not container.markers.claim(key, now=now, expires_at=now + REMINDER_TTL):
             continue
         unit = container.reference.unit(entry.unit_id)
         phone = unit.duty_phone if unit else None
@@ -225,7 +222,7 @@ def remind_expired() -> dict:
         else:
             logger.warning("kb expiry reminder not sent", extra={"entry": entry.entry_id})
             if phone:
-                markers.release(key)        # the next run tries again
+                container.markers.release(key)        # the next run tries again
     if sent:
         count("KbExpiryReminders", value=sent)
     return {"reminded": sent}

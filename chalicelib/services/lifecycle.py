@@ -6,20 +6,20 @@ is open, so the unit queue and the city-wide deadline index hold open tickets an
 
 from __future__ import annotations
 
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import escalation as plan
 from ..domain.ticket import OPEN_STATUSES, deadline_shard
-from .container import container
+from ..wiring import container
 
 
-def next_deadline(ticket: TicketModel) -> float | None:
+def next_deadline(ticket: Ticket) -> float | None:
     """The deadline that matters now: review/sign-in until signed, then the reply deadline."""
     if ticket.status not in OPEN_STATUSES:
         return None
     return plan.current_deadline(ticket.status, ticket.sign_due_at, ticket.due_at)
 
 
-def refresh_open_keys(ticket: TicketModel) -> None:
+def refresh_open_keys(ticket: Ticket) -> None:
     """Recompute, from the ticket as it is now, its index keys and its escalation continuation
     (``esc_plan``, ``esc_step`` = 0, ``deadline_at`` = the first step's deadline). Called on every
     app write of a ticket; the sweep's own writes advance ``esc_step`` instead."""
@@ -44,7 +44,7 @@ def refresh_open_keys(ticket: TicketModel) -> None:
     ticket.status_deadline = plan.status_deadline_key(ticket.status, int(ticket.deadline_at))
 
 
-def clear_open_keys(ticket: TicketModel) -> None:
+def clear_open_keys(ticket: Ticket) -> None:
     ticket.open_unit = None
     ticket.deadline_at = None
     ticket.deadline_shard = None

@@ -15,11 +15,11 @@ import io
 
 import xlsxwriter
 
-from ..adapters import markers
+from ..adapters import keys
 from ..domain import measures as m
 from ..observability import count, gauge, logger
+from ..wiring import container
 from . import measures, notify
-from .container import container
 from .staff_auth import StaffUser
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,13 +180,13 @@ def run_due(now: float | None = None) -> dict:
     done = {}
     for granularity in ("day", "week", "month"):
         start, end = last_complete(granularity, today)
-        key = f"report#{granularity}#{start.isoformat()}"
-        if not markers.claim(key, now=now, expires_at=now + 400 * 86400):
+        key = keys.report(granularity, start.isoformat())
+        if not container.markers.claim(key, now=now, expires_at=now + 400 * 86400):
             continue
         try:
             done[granularity] = generate(granularity, start, end)
         except Exception:
-            markers.release(key)          # the next hourly run tries again
+            container.markers.release(key)          # the next hourly run tries again
             raise
     return done
 

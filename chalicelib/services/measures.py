@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from ..adapters import keys, tickets_repo
 from ..adapters.measure_counters import CounterStore, plain
-from ..adapters.models import TicketEventModel
 from ..domain import measures as m
 from ..domain import workflow
 from ..domain.errors import Forbidden, ValidationError
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 from .sla_service import calendar, to_local
 
 COUNTER_SET = "measures"
@@ -62,7 +62,7 @@ def rules() -> m.Rules:
 
 def to_entry(item) -> m.Entry:
     """A timeline item (PynamoDB model or a plain dict from a stream image) as a domain entry."""
-    if isinstance(item, TicketEventModel):
+    if tickets_repo.is_entry(item):
         return m.Entry(item.ticket_id, item.sk, float(item.at), item.kind, item.actor or "system",
                        item.actor_unit, item.data or {})
     data = item.get("data") or {}
@@ -94,7 +94,7 @@ def apply_timeline_entry(new_image: dict) -> bool:
     facts = m.snapshot_for(timeline, entry, _facts(ticket), r)
     deltas = m.counter_deltas(entry, facts, r)
     pool = pool_changes(entry, facts, ticket.code)
-    applied = store().apply(f"mapplied#{entry.ticket_id}#{entry.sk}#{COUNTER_SET}", deltas,
+    applied = store().apply(keys.measure_applied(entry.ticket_id, entry.sk, COUNTER_SET), deltas,
                             pool, container.now())
     count("MeasureEntries", applied=str(applied).lower())
     return applied

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import (
@@ -43,8 +43,8 @@ from ..domain.ticket import (
 )
 from ..lazy import lazy
 from ..observability import count, logger
+from ..wiring import container
 from . import changes, views
-from .container import container
 from .idempotency import run_once
 
 models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
@@ -63,7 +63,7 @@ def _ticket_id(value: Any, field: str | None = None) -> str:
     return value
 
 
-def _load(user, ticket_id: str) -> TicketModel:
+def _load(user, ticket_id: str) -> Ticket:
     t = container.tickets.get(ticket_id)
     workflow.check_visible(user, t)
     return t
@@ -73,7 +73,7 @@ def _actor(user) -> Actor:
     return Actor("staff", user.user, user.unit_id, user.name)
 
 
-def _status_label(t: TicketModel) -> str:
+def _status_label(t: Ticket) -> str:
     return STATUS_LABELS_ZH.get(t.status, t.status)
 
 
@@ -112,7 +112,7 @@ def _merge(user, dup_id: str, into: str, note: str | None, version: int | None) 
     actor = _actor(user)
     from_status = dup.status
 
-    def on_duplicate(t: TicketModel, now: float) -> list[Step]:
+    def on_duplicate(t: Ticket, now: float) -> list[Step]:
         t.merge_state = {"status": from_status, "primary_code": primary.code, "by": user.user,
                          "at": int(now)}
         t.status = MERGED               # leaves the queues, reminders, the sweep, the candidates
@@ -122,7 +122,7 @@ def _merge(user, dup_id: str, into: str, note: str | None, version: int | None) 
                                       "from_status": from_status,
                                       "public": {"into_code": primary.code}})]
 
-    def on_primary(t: TicketModel, now: float) -> list[Step]:
+    def on_primary(t: Ticket, now: float) -> list[Step]:
         t.merged_reporters = list(t.merged_reporters or []) + [{
             "ticket_id": dup.ticket_id, "code": dup.code, "citizen_id": dup.citizen_id,
             "at": int(now)}]
@@ -137,7 +137,7 @@ def _merge(user, dup_id: str, into: str, note: str | None, version: int | None) 
     return _result(done[0], primary)
 
 
-def _result(done: changes.Committed, primary: TicketModel | None) -> dict:
+def _result(done: changes.Committed, primary: Ticket | None) -> dict:
     view = views.committed(done, staff=True)
     view["primary"] = views.staff_ticket(primary, done.now) if primary is not None else None
     return view
@@ -173,7 +173,7 @@ def _unmerge(user, dup_id: str, note: str | None, version: int | None) -> dict:
     restored = state.get("status") if state.get("status") in OPEN_STATUSES else SUBMITTED
     primary_id = dup.merged_into
 
-    def on_duplicate(t: TicketModel, now: float) -> list[Step]:
+    def on_duplicate(t: Ticket, now: float) -> list[Step]:
         t.status = restored             # its own deadlines are watched again (open keys)
         t.merged_into = None
         t.merged_at = None
@@ -181,7 +181,7 @@ def _unmerge(user, dup_id: str, note: str | None, version: int | None) -> dict:
         return [Step("unmerged", note, {"from": primary_id, "status": restored,
                                         "public": {"status": restored}})]
 
-    def on_primary(t: TicketModel, now: float) -> list[Step]:
+    def on_primary(t: Ticket, now: float) -> list[Step]:
         t.merged_reporters = [r for r in t.merged_reporters or []
                               if r.get("ticket_id") != dup.ticket_id] or None
         return [Step("unmerged_out", note, {"ticket": dup.ticket_id, "code": dup.code},
@@ -196,7 +196,7 @@ def _unmerge(user, dup_id: str, note: str | None, version: int | None) -> dict:
 
 
 # ------------------------------------------------------------------ the primary's reply
-def share_reply(primary: TicketModel) -> int:
+def share_reply(primary: Ticket) -> int:
     """The outbox effect of the primary's ``replied`` entry: each merged reporter's ticket takes
     the reply (status ``replied``, the primary's unit, text and grade) and the callback keys, so
     the survey job surveys that citizen too; its ``replied`` entry sends the citizen the SMS.
@@ -207,7 +207,7 @@ def share_reply(primary: TicketModel) -> int:
         if t is None or t.status != MERGED or t.merged_into != primary.ticket_id:
             continue
 
-        def mutate(t: TicketModel, now: float) -> list[Step]:
+        def mutate(t: Ticket, now: float) -> list[Step]:
             t.status = REPLIED
             t.unit_id, t.level = primary.unit_id, primary.level
             t.unit_path, t.co_units = list(primary.unit_path or []), list(primary.co_units or [])

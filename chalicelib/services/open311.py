@@ -26,8 +26,8 @@ from ..domain.open311 import (
 from ..domain.open311 import statuses as parse_statuses
 from ..domain.ticket import CLOSED, is_valid_code
 from ..observability import count
+from ..wiring import container
 from . import intake, public
-from .container import container
 
 CLIENTS = "open311#client"
 TYPE_NAMES = disclosure.TYPE_LABELS_ZH

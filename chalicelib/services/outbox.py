@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..adapters import markers
-from ..adapters.models import TicketEventModel, TicketModel
+from ..adapters import keys, tickets_repo
+from ..adapters.tickets_repo import Ticket, TimelineEntry
 from ..observability import count, logger
+from ..wiring import container
 from . import notify, sms_delivery, supervision
-from .container import container
 
 LEASE_SECONDS = 120
 RETAIN_SECONDS = 14 * 86400
@@ -58,7 +58,7 @@ class Effect:
 class Entry:
     """A committed timeline entry and, loaded once if an effect needs it, its ticket."""
 
-    def __init__(self, event: TicketEventModel):
+    def __init__(self, event: TimelineEntry):
         self.event = event
         self.kind = event.kind
         self.data = dict(event.data or {})
@@ -70,7 +70,7 @@ class Entry:
         return f"{self.event.ticket_id}#{self.event.sk}"
 
     @cached_property
-    def ticket(self) -> TicketModel | None:
+    def ticket(self) -> Ticket | None:
         return container.tickets.get(self.event.ticket_id)
 
     @property
@@ -227,11 +227,11 @@ def _deliver_survey(entry: Entry) -> None:
 
 # ------------------------------------------------------------------ once per entry x effect
 def _once(entry: Entry, effect: Effect) -> str:
-    key = f"fx#{entry.key}#{effect.name}#{effect.recipient}"
+    key = keys.effect(entry.key, effect.name, effect.recipient)
     now = container.now()
-    if not markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
+    if not container.markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
                          data={"state": "sending"}):
-        held = markers.live(key, now)
+        held = container.markers.live(key, now)
         if held is not None and (held.data or {}).get("state") == "done":
             return "done"
         if held is not None:
@@ -240,13 +240,13 @@ def _once(entry: Entry, effect: Effect) -> str:
     try:
         effect.run()
     except Exception:
-        markers.release(key)
+        container.markers.release(key)
         raise
-    markers.new(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"}).save()
+    container.markers.put(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"})
     return "sent"
 
 
-def process(event: TicketEventModel) -> dict:
+def process(event: TimelineEntry) -> dict:
     """Every effect of one committed timeline entry, each at most once. Raises if any failed
     (after trying all of them), so the record is delivered again."""
     entry = Entry(event)
@@ -274,7 +274,7 @@ def handle_records(records: Iterable[tuple[str, str, dict | None]]) -> dict:
         if event_name != "INSERT" or not new_image:
             continue             # timeline items are only ever inserted
         try:
-            process(TicketEventModel.from_raw_data(new_image))
+            process(tickets_repo.entry_from_image(new_image))
         except Exception as exc:  # noqa: BLE001 - reported to the event source mapping
             logger.warning("outbox record failed", extra={"sequence": sequence,
                                                           "error": repr(exc)})

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..adapters import keys
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, InvalidTransition, ValidationError
 from ..observability import count
+from ..wiring import container
 from . import measures, notify
-from .container import container
 from .sla_service import to_local
 
 
@@ -86,13 +87,12 @@ def close_out(user, ticket_id: str, body: Any) -> dict:
 def daily_digest(now: float | None = None) -> dict:
     """Once a day, after ``digest_hour`` (local): each unit with tickets in the pool is told its
     count. A marker per day makes a second run that day send nothing."""
-    from ..adapters import markers
     now = container.now() if now is None else now
     local = to_local(now)
     if local.hour < container.settings.digest_hour:
         return {"sent": 0, "skipped": "before_hour"}
     day = local.date().isoformat()
-    if not markers.claim(f"pooldigest#{day}", now=now, expires_at=now + 3 * 86400):
+    if not container.markers.claim(keys.pool_digest(day), now=now, expires_at=now + 3 * 86400):
         return {"sent": 0, "skipped": "done"}
     sent = 0
     for unit in container.reference.units().values():

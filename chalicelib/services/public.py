@@ -7,8 +7,8 @@ Every public output, here and in Open311 (``services/open311.py``), is built by
 
 from __future__ import annotations
 
-from ..adapters import counters
-from ..adapters.models import TicketModel
+from ..adapters import keys
+from ..adapters.tickets_repo import Ticket
 from ..domain import disclosure
 from ..domain.changes import Step
 from ..domain.errors import DomainError, Forbidden, NotFound
@@ -16,8 +16,8 @@ from ..domain.paging import page_size
 from ..domain.redaction import redact
 from ..domain.ticket import STATUS_LABELS_ZH, Actor, is_valid_code
 from ..observability import count
+from ..wiring import container
 from . import changes
-from .container import container
 from .sla_service import iso_local
 from .staff_auth import StaffUser
 
@@ -29,7 +29,7 @@ class TooManyAttempts(DomainError):
 
 
 # ------------------------------------------------------------------ the one public view
-def public_ticket(ticket: TicketModel, timeline=None, *, content: bool = True) -> dict:
+def public_ticket(ticket: Ticket, timeline=None, *, content: bool = True) -> dict:
     """A ticket as the public may see it. ``content=False`` (tracking a ticket that is not
     disclosed) leaves out the description and the reply: only status and steps."""
     ref = container.reference
@@ -93,7 +93,7 @@ def township_code_of(region_code: str | None) -> str | None:
     return disclosure.township_of(list(region.chain or [region_code]), level_of)
 
 
-def disclosure_keys(ticket: TicketModel) -> None:
+def disclosure_keys(ticket: Ticket) -> None:
     """Set or clear the sparse disclosure keys from ``public``, ``withheld`` and the status."""
     if disclosure.is_disclosable(ticket.public, ticket.status, ticket.withheld):
         ticket.pub_feed = disclosure.FEED
@@ -103,7 +103,7 @@ def disclosure_keys(ticket: TicketModel) -> None:
         ticket.pub_feed = ticket.pub_at = ticket.pub_township = None
 
 
-def is_disclosed(ticket: TicketModel) -> bool:
+def is_disclosed(ticket: Ticket) -> bool:
     return disclosure.is_disclosable(ticket.public, ticket.status, ticket.withheld)
 
 
@@ -117,7 +117,7 @@ def list_disclosed(params: dict) -> dict:
     return {"items": [public_ticket(t) for t in items if is_disclosed(t)], "cursor": cursor}
 
 
-def disclosed_by_code(code: str) -> TicketModel:
+def disclosed_by_code(code: str) -> Ticket:
     if not isinstance(code, str) or not is_valid_code(code):
         raise NotFound("工单不存在或未公开")
     ticket = container.tickets.get_by_code(code)
@@ -141,9 +141,9 @@ def track(body, client_ip: str | None) -> dict:
     code, last4 = body.code, body.phone_last4
     s = container.settings
     now = container.now()
-    ip_hits = counters.hit(f"track#ip#{client_ip or 'unknown'}", now=now,
-                           window=s.track_window_seconds)
-    code_hits = counters.hit(f"track#code#{code}", now=now, window=s.track_window_seconds)
+    hit = container.rate_counters.hit
+    ip_hits = hit(keys.track_ip(client_ip or 'unknown'), now=now, window=s.track_window_seconds)
+    code_hits = hit(keys.track_code(code), now=now, window=s.track_window_seconds)
     if ip_hits > s.track_limit_per_ip or code_hits > s.track_limit_per_code:
         count("TrackRefused", reason="rate")
         raise TooManyAttempts()
@@ -169,7 +169,7 @@ def withhold(user: StaffUser, ticket_id: str, body) -> dict:
     if ticket is None:
         raise NotFound("工单不存在")
     if not ticket.withheld:
-        def mutate(t: TicketModel, now: float) -> list[Step]:
+        def mutate(t: Ticket, now: float) -> list[Step]:
             was_disclosed = is_disclosed(t)
             t.withheld = {"reason": reason, "by": user.user, "at": int(now)}
             disclosure_keys(t)

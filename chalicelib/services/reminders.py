@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..adapters import markers
-from ..adapters.models import TicketModel
+from ..adapters import keys
+from ..adapters.tickets_repo import Ticket
 from ..domain.ticket import DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
+from ..wiring import container
 from . import notify
-from .container import container
 from .sla_service import calendar, policies, to_local
 
 RUN_EVERY = 15 * 60
@@ -50,7 +50,7 @@ def _windows(now: float) -> list[tuple[str, float, float]]:
     return windows
 
 
-def _due_today(ticket: TicketModel, now: float) -> bool:
+def _due_today(ticket: Ticket, now: float) -> bool:
     """Is today (Asia/Shanghai) the last working day on or before the deadline, past 09:00?"""
     local_now = to_local(now)
     deadline_day = to_local(ticket.deadline_at).date()
@@ -58,14 +58,14 @@ def _due_today(ticket: TicketModel, now: float) -> bool:
     return local_now.date() == last and local_now.hour >= LAST_DAY_FROM_HOUR
 
 
-def _claim(ticket: TicketModel, which: str, now: float) -> bool:
+def _claim(ticket: Ticket, which: str, now: float) -> bool:
     """Write the send marker iff nobody has (or its TTL has passed): True means we send."""
     phase = "sign" if ticket.status == DISPATCHED else "reply"
-    key = f"remind#{ticket.ticket_id}#{phase}#{which}#{int(ticket.deadline_at)}"
-    return markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
+    key = keys.reminder(ticket.ticket_id, phase, which, int(ticket.deadline_at))
+    return container.markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
 
 
-def _text(ticket: TicketModel, which: str) -> notify.Message:
+def _text(ticket: Ticket, which: str) -> notify.Message:
     return notify.unit_reminder(ticket.code, ticket.deadline_at, ticket.status == DISPATCHED,
                                 last_day=which == "last")
 

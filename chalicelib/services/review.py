@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..adapters.models import TicketModel
-from ..adapters.tickets_repo import CursorCodec
+from ..adapters.tickets_repo import Ticket
 from ..domain import survey as rules
 from ..domain import workflow
 from ..domain.changes import Step
@@ -23,15 +22,11 @@ from ..domain.errors import Forbidden
 from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
 from ..observability import count
+from ..wiring import container
 from . import dispatch, staff, views
-from .container import container
 from .staff_auth import StaffUser
 
 _SCOPE = "reviews"
-
-
-def _codec() -> CursorCodec:
-    return CursorCodec(container.settings.token_secret)
 
 
 def list_pending(user: StaffUser, *, cursor: str | None, limit: str | None) -> dict:
@@ -40,14 +35,13 @@ def list_pending(user: StaffUser, *, cursor: str | None, limit: str | None) -> d
     if not (workflow.sees_all(user) or "leader" in user.roles):
         raise Forbidden("只有派单员或领导可以查看社会评议队列", code="role_required")
     size = page_size(limit)
-    start = _codec().decode(cursor, _SCOPE)
-    result = TicketModel.by_review.query("pending", limit=size, last_evaluated_key=start)
+    found, next_cursor = container.tickets.review_queue(size, cursor, _SCOPE)
     now = container.now()
-    items = [review_view(t, now) for t in result if workflow.can_see(user, t)]
-    return {"items": items, "cursor": _codec().encode(result.last_evaluated_key, _SCOPE)}
+    items = [review_view(t, now) for t in found if workflow.can_see(user, t)]
+    return {"items": items, "cursor": next_cursor}
 
 
-def review_view(t: TicketModel, now: float) -> dict:
+def review_view(t: Ticket, now: float) -> dict:
     view = views.staff_ticket(t, now)
     view["review"] = dict(t.review or {})
     view["evaluation"] = {"outcome": t.evaluation, "satisfaction": t.satisfaction,
@@ -63,7 +57,7 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
     body = staff.models.coerce(staff.models.ReviewDecision, body)     # typed at the edge
     reasonable, note = body.reasonable, body.note
 
-    def mutate(t: TicketModel, now: float) -> list[Step]:
+    def mutate(t: Ticket, now: float) -> list[Step]:
         review = dict(t.review or {})
         review.update({"status": "decided", "reasonable": reasonable, "note": note,
                        "decided_by": user.user, "decided_at": int(now)})
@@ -101,13 +95,13 @@ def decide(user: StaffUser, ticket_id: str, body: Any) -> dict:
 
 
 # ------------------------------------------------------------------ scores
-def evaluated(t: TicketModel) -> rules.Evaluated:
+def evaluated(t: Ticket) -> rules.Evaluated:
     return rules.Evaluated(unit_id=t.unit_id or "", evaluation=t.evaluation,
                            satisfaction=int(t.satisfaction) if t.satisfaction else None,
                            resolved=t.resolved, excluded=not counts_against_unit(t))
 
 
-def unit_scores(tickets: Iterable[TicketModel]) -> dict[str, rules.UnitScore]:
+def unit_scores(tickets: Iterable[Ticket]) -> dict[str, rules.UnitScore]:
     """Per-unit satisfaction of closed tickets; social review's exclusions and malicious callers'
     tickets left out, a merged matter counted once (its primary)."""
     return rules.unit_scores(evaluated(t) for t in tickets

@@ -7,15 +7,11 @@ import datetime as dt
 import threading
 import time
 
-from ..adapters import calendar_repo
-from ..adapters.models import RegistryModel
 from ..domain.calendar import SHANGHAI, WorkCalendar
 from ..domain.sla import PolicyBook, SlaPolicy
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 
-CALENDAR_PK = calendar_repo.CALENDAR_PK
-SLA_PK = "sla"
 _CACHE_SECONDS = 60.0
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, object]] = {}
@@ -46,12 +42,13 @@ def _unknown_year(year: int) -> None:
 
 def calendar() -> WorkCalendar:
     def build():
-        return WorkCalendar(calendar_repo.overrides(), on_unknown_year=_unknown_year)
+        return WorkCalendar(container.stored_settings.calendar_overrides(),
+                            on_unknown_year=_unknown_year)
     return _cached("calendar", build)
 
 
 def set_calendar_override(day: dt.date, working: bool, note: str = "") -> None:
-    calendar_repo.set_override(day, working, note, container.now())
+    container.stored_settings.set_calendar_override(day, working, note, container.now())
     clear_cache()
 
 
@@ -59,12 +56,12 @@ def policies() -> PolicyBook:
     def build():
         default = SlaPolicy.default()
         by_jurisdiction = {}
-        for item in RegistryModel.query(SLA_PK):
-            policy = SlaPolicy.from_dict(item.data or {})
-            if item.sk == "default":
+        for jurisdiction, data in container.stored_settings.sla_policies().items():
+            policy = SlaPolicy.from_dict(data)
+            if jurisdiction == "default":
                 default = policy
             else:
-                by_jurisdiction[item.sk] = policy
+                by_jurisdiction[jurisdiction] = policy
         return PolicyBook(default, by_jurisdiction)
     return _cached("policies", build)
 
@@ -78,7 +75,7 @@ def policy_for(region_code: str) -> SlaPolicy:
 
 def set_policy(jurisdiction: str, data: dict) -> SlaPolicy:
     policy = SlaPolicy.from_dict(data)
-    RegistryModel(SLA_PK, jurisdiction, data=policy.to_dict(), updated_at=container.now()).save()
+    container.stored_settings.save_sla_policy(jurisdiction, policy.to_dict(), container.now())
     clear_cache()
     return policy
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adapters import sms_records
 from ..adapters.sms import SmsError
 from ..adapters.sms_providers import DeliveryReceipt
 from ..domain.changes import Step
 from ..domain.messages import ESSENTIAL, Message
 from ..domain.ticket import SYSTEM
 from ..observability import count, logger
-from .container import container
+from ..wiring import container
 from .sla_service import to_local
 
 BACKOFF_BASE = 60                     # seconds: 1, 2, 4, 8 minutes ... capped
@@ -61,7 +60,8 @@ def _quota_allows(phone: str, message: Message, now: float) -> bool:
         return True
     cap = None if message.priority == ESSENTIAL else max(
         limit - container.settings.sms_quota_reserve, 0)
-    return sms_records.take_quota(phone, local_day(now), cap=cap, expires_at=now + 2 * 86400)
+    return container.sms_records.take_quota(phone, local_day(now), cap=cap,
+                                            expires_at=now + 2 * 86400)
 
 
 def should_retry(error: Exception, attempt: int, max_attempts: int) -> float | None:
@@ -87,7 +87,7 @@ def send_once(phone: str, message: Message, *, kind: str, attempt: int = 1,
         message_id = container.sms.send(phone, message)
     except Exception as exc:  # noqa: BLE001 - an SMS outage must not fail the step it reports
         if daily_quota() > 0:        # not sent: it does not count towards the day's quota
-            sms_records.give_back_quota(phone, local_day(now))
+            container.sms_records.give_back_quota(phone, local_day(now))
         code = exc.code if isinstance(exc, SmsError) else type(exc).__name__
         logger.exception("sms send failed", extra={"kind": kind, "phone": phone,
                                                    "template": message.name, "error": code,
@@ -101,7 +101,7 @@ def send_once(phone: str, message: Message, *, kind: str, attempt: int = 1,
         return Outcome(retry_in=retry_in)
     count("SmsSent", kind=kind)
     if getattr(container.sms, "receipts", False):
-        sms_records.save_outbound(message_id, _record(phone, message, kind, now), now)
+        container.sms_records.save_outbound(message_id, _record(phone, message, kind, now), now)
     return Outcome(message_id=message_id)
 
 
@@ -135,7 +135,7 @@ def _record(phone: str, message: Message, kind: str, now: float) -> dict:
 def annotate(message_id: str, data: dict) -> None:
     """Add what a caller knows about its SMS (the survey: its ticket and attempt)."""
     now = container.now()
-    sms_records.save_outbound(message_id, data, now)
+    container.sms_records.save_outbound(message_id, data, now)
 
 
 # ------------------------------------------------------------------ failures and receipts
@@ -149,7 +149,7 @@ def record_delivery_failure(*, phone: str | None, message: Message | None = None
     count("SmsDeliveryFailed", kind=kind, code=str(code or "unknown"))
     ticket_code = ticket_code or (message.params().get("code") if message else None)
     if not ticket_id and ticket_code:
-        ticket_id = sms_records.ticket_id_for_code(ticket_code)
+        ticket_id = container.sms_records.ticket_id_for_code(ticket_code)
     ticket = container.tickets.get(ticket_id) if ticket_id else None
     if ticket is None:
         return None
@@ -180,7 +180,7 @@ def record_receipt(receipt: DeliveryReceipt) -> bool:
     failed delivery goes on the ticket's timeline and into the metric. False: not ours."""
     now = container.now()
     status = "delivered" if receipt.delivered else "failed"
-    data = sms_records.update_outbound(receipt.message_id, {
+    data = container.sms_records.update_outbound(receipt.message_id, {
         "status": status, "provider": receipt.provider, "receipt_code": receipt.code,
         "receipt_description": receipt.description, "receipt_at": int(now)}, now)
     count("SmsReceipts", status=status)
@@ -193,9 +193,10 @@ def record_receipt(receipt: DeliveryReceipt) -> bool:
             message_id=receipt.message_id, ticket_id=data.get("ticket_id"),
             ticket_code=data.get("code"))
         if entry:
-            sms_records.update_outbound(receipt.message_id, {"timeline_entry": entry}, now)
+            container.sms_records.update_outbound(receipt.message_id,
+                                                  {"timeline_entry": entry}, now)
     return True
 
 
 def outbound_status(message_id: str) -> dict | None:
-    return sms_records.outbound(message_id, container.now())
+    return container.sms_records.outbound(message_id, container.now())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapters.models import TicketModel
+from ..adapters.tickets_repo import Ticket
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import Conflict, InvalidTransition, NotFound, ValidationError
@@ -28,8 +28,8 @@ from ..domain.ticket import (
 )
 from ..lazy import lazy
 from ..observability import count, logger
+from ..wiring import container
 from . import changes, dispatch, pool, views
-from .container import container
 from .idempotency import run_once
 from .sla_service import policy_for, to_local
 from .staff_auth import StaffUser
@@ -49,7 +49,7 @@ def _known_units(units, name: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- the one path for actions
-def _load_visible(user: StaffUser, ticket_id: str) -> TicketModel:
+def _load_visible(user: StaffUser, ticket_id: str) -> Ticket:
     if not isinstance(ticket_id, str) or len(ticket_id) != 26:
         raise NotFound("工单不存在")
     ticket = container.tickets.get(ticket_id)

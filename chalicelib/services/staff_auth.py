@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.errors import Unauthorized
+from ..wiring import container
 from .auth import TIME_CHECKS_BY_US, check_times
-from .container import container
 
 ROLES = frozenset({"handler", "dispatcher", "leader", "admin"})
 DEV_AUDIENCE = "minyi-staff"

@@ -11,23 +11,22 @@ Tickets the escalation sweep marked overdue at the top of their ladder are parke
 
 from __future__ import annotations
 
-from ..adapters.models import TicketModel
 from ..domain.escalation import parked_shard
 from ..observability import count, gauge
-from .container import container
+from ..wiring import container
 
 YELLOW_WINDOW = 86400
 
 
 def open_ticket_gauges(now: float | None = None) -> dict:
     now = container.now() if now is None else now
-    index = TicketModel.by_deadline
+    tickets = container.tickets
     red = yellow = 0
     for shard in range(container.settings.deadline_shards):
         key = f"D#{shard}"
-        red += index.count(key, TicketModel.deadline_at < now)
-        yellow += index.count(key, TicketModel.deadline_at.between(now, now + YELLOW_WINDOW))
-        red += index.count(parked_shard(key))
+        red += tickets.count_due(key, before=now)
+        yellow += tickets.count_due(key, between=(now, now + YELLOW_WINDOW))
+        red += tickets.count_due(parked_shard(key))
     for light, value in (("red", red), ("yellow", yellow)):
         gauge("OpenTickets", value, light=light)
     gauge("OverdueTickets", red)

@@ -4,29 +4,26 @@ that missed it and of every unit above it (seed 004), by the outbox when the swe
 
 from __future__ import annotations
 
-from ..adapters.models import RegistryModel, TicketModel
 from ..domain.ticket import OPEN_STATUSES
+from ..wiring import container
 from . import views
-from .container import container
-
-SUPERVISE_PK = "supervise#"
 
 
 def put(unit_id: str, ticket_id: str, code: str, data: dict, at: float) -> None:
     """One entry per (unit, ticket): a later miss of the same ticket refreshes it."""
-    RegistryModel(f"{SUPERVISE_PK}{unit_id}", ticket_id, updated_at=at, data={
+    container.supervision.put(unit_id, ticket_id, {
         "code": code, "since": int(at), "missed": data.get("missed"),
-        "from_unit": data.get("from_unit"), "to_unit": data.get("to_unit")}).save()
+        "from_unit": data.get("from_unit"), "to_unit": data.get("to_unit")}, at)
 
 
 def supervision_list(user, include_closed: bool = False) -> dict:
     """The user's unit's to-supervise list, most recent first, with each ticket's light."""
-    entries = list(RegistryModel.query(f"{SUPERVISE_PK}{user.unit_id}"))
-    tickets = {t.ticket_id: t for t in TicketModel.batch_get([e.sk for e in entries])}
+    entries = container.supervision.entries(user.unit_id)
+    tickets = container.tickets.get_many(e.ticket_id for e in entries)
     now = container.now()
     items = []
-    for entry in sorted(entries, key=lambda e: -(e.updated_at or 0)):
-        ticket = tickets.get(entry.sk)
+    for entry in sorted(entries, key=lambda e: -e.updated_at):
+        ticket = tickets.get(entry.ticket_id)
         if ticket is None or (not include_closed and ticket.status not in OPEN_STATUSES):
             continue
         view = views.staff_ticket(ticket, now)

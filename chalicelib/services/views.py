@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..adapters.models import TicketEventModel, TicketModel
+from ..adapters.tickets_repo import Ticket, TimelineEntry
 from ..domain.intake import mask_name, mask_phone
 from ..domain.lights import ticket_light
 from ..domain.ticket import OPEN_STATUSES, STATUS_LABELS_ZH
 from .sla_service import calendar, iso_local
 
 
-def light(ticket: TicketModel, now: float) -> str | None:
+def light(ticket: Ticket, now: float) -> str | None:
     """Traffic light (红黄绿灯), computed on every read, never stored: against the reply deadline
     (green on time, yellow when under 25% of the time or one working day is left, red overdue),
     and red as soon as any deadline of the ticket has passed (a missed sign-in too, and still
@@ -24,7 +24,7 @@ def light(ticket: TicketModel, now: float) -> str | None:
                         calendar=calendar())
 
 
-def event_view(event: TicketEventModel, *, staff: bool) -> dict:
+def event_view(event: TimelineEntry, *, staff: bool) -> dict:
     view = {"at": iso_local(event.at), "kind": event.kind}
     if event.text:
         view["text"] = event.text
@@ -46,7 +46,7 @@ def event_view(event: TicketEventModel, *, staff: bool) -> dict:
     return view
 
 
-def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
+def citizen_ticket(ticket: Ticket, now: float, timeline=None) -> dict:
     view = {
         "id": ticket.ticket_id,
         "code": ticket.code,
@@ -75,7 +75,7 @@ def citizen_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
     return view
 
 
-def staff_ticket(ticket: TicketModel, now: float, timeline=None) -> dict:
+def staff_ticket(ticket: Ticket, now: float, timeline=None) -> dict:
     """The staff view. An anonymous citizen's name and phone are masked for every staff role
     (handling units, co-units, leaders and the dispatch center alike: GB/T 33358 keeps the
     caller's details confidential on request); they stay stored, never shown by the staff API."""

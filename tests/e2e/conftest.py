@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from chalicelib import config
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 from scripts.local_stack import start_stack
 from tests.clock import clock_start
 

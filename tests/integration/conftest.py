@@ -198,8 +198,8 @@ def stack(aws):
     from chalicelib.adapters.provision import provision
     from chalicelib.adapters.sms import RecordingSms
     from chalicelib.services import dispatch, sla_service
-    from chalicelib.services.container import container
     from chalicelib.services.seed import seed
+    from chalicelib.wiring import container
 
     settings = config.reload()
     container.reset()

@@ -7,7 +7,7 @@ import datetime as dt
 
 from chalicelib.adapters.models import RegistryModel, TicketEventModel
 from chalicelib.services import measures
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 
 
 def day(n: int = 0) -> str:

@@ -9,8 +9,8 @@ from chalicelib.adapters.models import TicketEventModel, TicketModel
 from chalicelib.config import LOCAL_SMS_WEBHOOK_SECRETS
 from chalicelib.domain.ticket import Actor
 from chalicelib.services import intake, staff
-from chalicelib.services.container import container
 from chalicelib.services.staff_auth import StaffUser
+from chalicelib.wiring import container
 
 HONGQI = "369902001001"
 HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))

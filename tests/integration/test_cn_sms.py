@@ -29,7 +29,7 @@ def fake():
 
 def _use(monkeypatch, mode: str, fake, secret: dict, **env):
     from chalicelib import config
-    from chalicelib.services.container import container
+    from chalicelib.wiring import container
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     name = f"minyi/test/sms-{mode}-{next(_SECRETS)}"
     arn = sm.create_secret(Name=name, SecretString=json.dumps(secret))["ARN"]
@@ -61,7 +61,7 @@ def aliyun(monkeypatch, fake, key=None, **env):
 def _reset():
     yield
     from chalicelib import config
-    from chalicelib.services.container import container
+    from chalicelib.wiring import container
     config.reload()
     container.reset()
 

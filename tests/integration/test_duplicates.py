@@ -14,8 +14,8 @@ from chalicelib.adapters.models import TicketModel
 from chalicelib.domain.errors import Forbidden, InvalidTransition, ValidationError, VersionConflict
 from chalicelib.domain.ticket import Actor
 from chalicelib.services import callers, duplicates, intake, merging, review, staff, survey
-from chalicelib.services.container import container
 from chalicelib.services.staff_auth import StaffUser, issue_dev_token
+from chalicelib.wiring import container
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 

@@ -29,7 +29,7 @@ import app as app_module
 from chalicelib.adapters.models import RegistryModel, TicketModel
 from chalicelib.adapters.voice import RecordingVoiceCaller
 from chalicelib.services import survey
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from test_measures_counters import city_walk
 
 import app as app_module
 from chalicelib.services import measure_reports
-from chalicelib.services.container import container
 from chalicelib.services.staff_auth import issue_dev_token
+from chalicelib.wiring import container
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CITY_GOV_PHONE = "+8613907970001"

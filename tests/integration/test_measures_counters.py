@@ -71,7 +71,7 @@ def test_recompute_gives_the_same_counters(stack, no_escalation_timers):
     assert result["tickets"] == 3
     assert counters() == streamed
     # a counter damaged by hand is rebuilt
-    from chalicelib.services.container import container
+    from chalicelib.wiring import container
     container.client("dynamodb").update_item(
         TableName=measures.store()._registry,
         Key={"pk": {"S": f"m#unit#{day(1)}"}, "sk": {"S": "u-vil-hongqi"}},

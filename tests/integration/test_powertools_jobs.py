@@ -15,7 +15,7 @@ from chalicelib import config
 from chalicelib.adapters.models import TicketEventModel
 from chalicelib.adapters.streams import StreamReader
 from chalicelib.adapters.voice import RecordingVoiceCaller
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 from tests.logs import captured
 
 

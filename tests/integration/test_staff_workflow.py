@@ -18,8 +18,8 @@ from chalicelib.domain.errors import (
     VersionConflict,
 )
 from chalicelib.services import intake, staff
-from chalicelib.services.container import container
 from chalicelib.services.staff_auth import StaffUser
+from chalicelib.wiring import container
 
 HONGQI = "369902001001"          # 红旗社区
 VILLAGE_HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))

@@ -24,7 +24,7 @@ from chalicelib.adapters.models import RegistryModel
 from chalicelib.adapters.voice import RecordingVoiceCaller
 from chalicelib.domain.errors import InvalidTransition, NotFound, ValidationError
 from chalicelib.services import survey
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 

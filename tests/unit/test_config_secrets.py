@@ -16,7 +16,7 @@ import pytest
 from chalicelib import config
 from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import auth
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"MINYI_TOKEN_SECRET": "s" * 48,

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from chalicelib import config
 from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import staff_auth
-from chalicelib.services.container import container
+from chalicelib.wiring import container
 
 ISSUER = "https://idp.example.gov.cn/realms/minyi"
 CLIENT = "minyi-staff-app"

@@ -1,4 +1,4 @@
-"""The lifecycle audit queue (EventBridge -> SQS) and the reminder and gauge schedules. Thin."""
+"""The lifecycle audit queue (EventBridge -> SQS): every ticket event, logged. Thin."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ import json
 
 from chalice import Blueprint
 
-from ..adapters.topology import SCHEDULES, queue_name, resource_prefix
+from ..adapters.topology import queue_name, resource_prefix
 from ..config import settings
-from ..lazy import lazy
 from ..observability import logger
-
-reminders = lazy("chalicelib.services.reminders")
-stats = lazy("chalicelib.services.stats")
-
 
 bp = Blueprint(__name__)
 PREFIX = resource_prefix(settings.table_prefix)
@@ -31,13 +26,3 @@ def on_lifecycle(event):
         logger.info("ticket event", extra={"detail_type": detail_type,
                                            "ticket_id": detail.get("ticket_id"),
                                            "status": detail.get("status")})
-
-
-@bp.schedule(SCHEDULES["reminders"], name="reminders")
-def remind(event):
-    reminders.run()
-
-
-@bp.schedule(SCHEDULES["gauges"], name="gauges")
-def gauges(event):
-    stats.open_ticket_gauges()

@@ -1,5 +1,7 @@
-"""Wires adapters to services. Everything is built lazily on first use and can be replaced in
-tests (``container.override(sms=RecordingSms())``): the chalice-samples "injected clients" way."""
+"""The composition root: wires adapters to services. Everything is built lazily on first use and
+can be replaced in tests (``container.override(sms=RecordingSms())``, or in-memory fakes of the
+repositories in tests/services/): the chalice-samples "injected clients" way. Services take
+their adapters from here; nothing under ``services/`` builds a client or touches a table."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from .. import config
+from . import config
 
 _lambda_context: contextvars.ContextVar = contextvars.ContextVar("lambda_context",
                                                                 default=None)
@@ -71,7 +73,7 @@ class Container:
     @property
     def sms(self):
         def build():
-            from ..adapters.sms import RecordingSms, SnsSms
+            from .adapters.sms import RecordingSms, SnsSms
             s = self.settings
             if s.sms_mode == "record":
                 return RecordingSms(s.sms_sign_name)
@@ -84,7 +86,7 @@ class Container:
         return self._get("sms", build)
 
     def _cn_sms(self, s: config.Settings):
-        from ..domain import messages
+        from .domain import messages
         if not s.sms_secret_id:
             raise RuntimeError("a Chinese SMS provider needs MINYI_SMS_SECRET_ID (credentials)")
 
@@ -94,26 +96,19 @@ class Container:
         common = {"sign": s.sms_sign_name, "template_ids": s.sms_template_ids,
                   "endpoint": s.sms_endpoint or None}
         if s.sms_mode == "tencent":
-            from ..adapters.sms_tencent import TencentSms
+            from .adapters.sms_tencent import TencentSms
             rules = (messages.TENCENT_INDIVIDUAL if s.sms_account == "individual"
                      else messages.TENCENT_ORGANISATION)
             return TencentSms(credentials, app_id=s.sms_app_id, rules=rules,
                               region=s.sms_provider_region or "ap-guangzhou", **common)
-        from ..adapters.sms_aliyun import AliyunSms
+        from .adapters.sms_aliyun import AliyunSms
         return AliyunSms(credentials, **common)
-
-    @property
-    def secrets(self):
-        def build():
-            from ..adapters.secrets import Secrets
-            return Secrets(self.client("secretsmanager"))
-        return self._get("secrets", build)
 
     @property
     def voice(self):
         """The survey call adapter, or None when no voice channel is configured (SMS only)."""
         def build():
-            from ..adapters.voice import ConnectVoiceCaller, RecordingVoiceCaller
+            from .adapters.voice import ConnectVoiceCaller, RecordingVoiceCaller
             s = self.settings
             mode = s.voice_mode or ("connect" if s.connect_instance_id else "off")
             if mode == "record":
@@ -123,7 +118,7 @@ class Container:
                                           s.connect_contact_flow_id, s.connect_source_phone,
                                           s.connect_queue_id)
             if mode == "tencent":
-                from ..adapters.voice_tencent import TencentVoiceCaller
+                from .adapters.voice_tencent import TencentVoiceCaller
                 secret_id = s.voice_secret_id or s.sms_secret_id
                 return TencentVoiceCaller(
                     lambda: self.secrets.json(secret_id), app_id=s.voice_app_id,
@@ -138,7 +133,7 @@ class Container:
     @property
     def wechat(self):
         def build():
-            from ..adapters.wechat import FakeWeChatAuth, WeChatCode2Session
+            from .adapters.wechat import FakeWeChatAuth, WeChatCode2Session
             if self.settings.wechat_mode == "fake":
                 if not self.settings.is_local:
                     raise RuntimeError("the fake WeChat login is for the local stage only")
@@ -146,88 +141,59 @@ class Container:
             return WeChatCode2Session(self.settings.wechat_appid, self.settings.wechat_secret)
         return self._get("wechat", build)
 
-    @property
-    def uploads(self):
-        def build():
-            from ..adapters.storage import S3Uploads
-            return S3Uploads(self.client("s3"), self.settings.attachments_bucket)
-        return self._get("uploads", build)
+    def __getattr__(self, name: str):
+        """The adapters of :data:`ADAPTERS`, each built once, on first use."""
+        if name.startswith("_") or name not in ADAPTERS:
+            raise AttributeError(name)
+        module, cls, arguments = ADAPTERS[name]
 
-    @property
-    def counters(self):
         def build():
-            from ..adapters.measure_counters import CounterStore
-            return CounterStore(self.client("dynamodb"))
-        return self._get("counters", build)
-
-    @property
-    def hotspot_records(self):
-        def build():
-            from ..adapters.measure_counters import HotspotStore
-            return HotspotStore(self.client("dynamodb"))
-        return self._get("hotspot_records", build)
-
-    @property
-    def reports(self):
-        def build():
-            from ..adapters.reports_store import S3Reports
-            s = self.settings
-            return S3Reports(self.client("s3"), s.reports_bucket_name, s.report_link_seconds)
-        return self._get("reports", build)
-
-    @property
-    def tickets(self):
-        def build():
-            from ..adapters.tickets_repo import TicketRepository
-            return TicketRepository(self.settings.token_secret)
-        return self._get("tickets", build)
-
-    @property
-    def public(self):
-        def build():
-            from ..adapters.public_repo import PublicRepository
-            return PublicRepository(self.settings.token_secret)
-        return self._get("public", build)
-
-    @property
-    def registry(self):
-        def build():
-            from ..adapters.registry_repo import RegistryRepository
-            return RegistryRepository()
-        return self._get("registry", build)
-
-    @property
-    def reference(self):
-        def build():
-            from ..adapters.reference_repo import ReferenceRepository
-            return ReferenceRepository()
-        return self._get("reference", build)
-
-    @property
-    def sweeps(self):
-        def build():
-            from ..adapters.sweeps import StepFunctionsSweeps
-            return StepFunctionsSweeps(self.client("stepfunctions"),
-                                       self.settings.sweep_state_machine_arn)
-        return self._get("sweeps", build)
-
-    @property
-    def bus(self):
-        def build():
-            from ..adapters.eventbus import EventBridgeBus
-            return EventBridgeBus(self.client("events"), self.settings.event_bus)
-        return self._get("bus", build)
+            import importlib
+            found = importlib.import_module(f"{__package__}.adapters.{module}")
+            return found if cls is None else getattr(found, cls)(*arguments(self))
+        return self._get(name, build)
 
     @property
     def idempotency_store(self):
         def build():
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            from ..adapters.models import TTL_ATTRIBUTE
+            from .adapters.models import TTL_ATTRIBUTE
             return DynamoDBPersistenceLayer(
                 table_name=self.settings.table("ephemeral"), key_attr="pk",
                 expiry_attr=TTL_ATTRIBUTE, boto3_client=self.client("dynamodb"))
         return self._get("idempotency_store", build)
 
+
+def _none(c: Container) -> tuple:
+    return ()
+
+
+# name -> (module under adapters/, class, its constructor's arguments from the container); a
+# module of functions without state is its own adapter (class None)
+ADAPTERS: dict[str, tuple[str, str | None, Callable[[Container], tuple]]] = {
+    "secrets": ("secrets", "Secrets", lambda c: (c.client("secretsmanager"),)),
+    "uploads": ("storage", "S3Uploads", lambda c: (c.client("s3"), c.settings.attachments_bucket)),
+    "counters": ("measure_counters", "CounterStore", lambda c: (c.client("dynamodb"),)),
+    "hotspot_records": ("measure_counters", "HotspotStore", lambda c: (c.client("dynamodb"),)),
+    "reports": ("reports_store", "S3Reports", lambda c: (
+        c.client("s3"), c.settings.reports_bucket_name, c.settings.report_link_seconds)),
+    "tickets": ("tickets_repo", "TicketRepository", lambda c: (c.settings.token_secret,)),
+    "public": ("public_repo", "PublicRepository", lambda c: (c.settings.token_secret,)),
+    "campaigns": ("campaigns_repo", "CampaignRepository", lambda c: (c.settings.token_secret,)),
+    "sweeps": ("sweeps", "StepFunctionsSweeps", lambda c: (
+        c.client("stepfunctions"), c.settings.sweep_state_machine_arn)),
+    "bus": ("eventbus", "EventBridgeBus", lambda c: (c.client("events"), c.settings.event_bus)),
+    "registry": ("registry_repo", "RegistryRepository", _none),
+    "reference": ("reference_repo", "ReferenceRepository", _none),
+    "stored_settings": ("settings_repo", "SettingsRepository", _none),
+    "supervision": ("supervision_repo", "SupervisionRepository", _none),
+    "survey_registry": ("survey_repo", "SurveyRegistry", _none),
+    "classifier": ("classifier_store", "ClassifierStore", _none),
+    "markers": ("markers", None, _none),
+    "caller_index": ("duplicates_repo", None, _none),
+    "sms_records": ("sms_records", None, _none),
+    "rate_counters": ("counters", None, _none),
+}
 
 container = Container()

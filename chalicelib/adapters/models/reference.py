@@ -1,0 +1,63 @@
+"""Reference data: units, regions, categories, the duty list."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+from .base import _meta, index
+
+
+class UnitModel(Model):
+    Meta = _meta("units")
+
+    unit_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()                  # center | government | department | company
+    level = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute()
+    duty_phone = UnicodeAttribute(null=True)
+    path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
+
+    by_parent = index("by_parent", "parent_id")
+
+
+class RegionModel(Model):
+    Meta = _meta("regions")
+
+    region_code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    level = UnicodeAttribute()
+    parent_code = UnicodeAttribute(null=True)
+    full_name = UnicodeAttribute()
+    chain = ListAttribute(of=UnicodeAttribute, default=list)  # self, parent, ..., city
+
+    by_parent = index("by_parent", "parent_code")
+
+
+class CategoryModel(Model):
+    Meta = _meta("categories")
+
+    code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
+    level = NumberAttribute()
+    keywords = ListAttribute(of=UnicodeAttribute, default=list)
+    emergency = BooleanAttribute(default=False)
+    default_type = UnicodeAttribute(null=True)
+    position = NumberAttribute(default=0)
+
+
+class DutyRuleModel(Model):
+    Meta = _meta("duty_rules")
+
+    category = UnicodeAttribute(hash_key=True)
+    region_code = UnicodeAttribute(range_key=True)
+    lead = UnicodeAttribute()
+    co_units = ListAttribute(of=UnicodeAttribute, default=list)
