@@ -287,5 +287,5 @@ def pump_calls(operation: str, *, sms: bool | None = None, body: bytes | None = 
     return matches
 
 
-def wait_for(check, timeout: float = 30.0):
+def wait_for(check, timeout: float = 90.0):
     return eventually(check, timeout=timeout, interval=0.1)
