@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MAX_CLIENTS, MAX_SECONDS = 200, 600
+SMS_WAIT_SECONDS = 300          # how long the reconciliation waits for the outbox's SMS
 REGION = "369902001001"
 CATEGORIES = ["A1001", "A0101"]
 DESCRIPTIONS = ["小区物业不作为，楼道垃圾一周没人清理", "小区门口有人占道摆摊卖菜，影响通行",
@@ -169,8 +170,7 @@ async def reconcile(api: str, moto: str, stats: Stats, tokens: dict, prefix: str
     told = stats.told
     lost = sorted(set(told) - set(stored))
     untold = sorted(set(stored) - set(told))            # stored, no client was told: a dup
-    sms = sms_by_phone(moto)
-    missing_steps, missing_sms = [], []
+    missing_steps, codes = [], {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as s:
         sem = asyncio.Semaphore(8)
 
@@ -181,11 +181,21 @@ async def reconcile(api: str, moto: str, stats: Stats, tokens: dict, prefix: str
             kinds = [e["kind"] for e in view.get("timeline", [])]
             if "submitted" not in kinds or any(k not in kinds for k in t.steps):
                 missing_steps.append((t.ticket_id, t.steps, kinds))
-            if not any(view.get("code", "?") in m for m in sms.get(t.phone, [])):
-                missing_sms.append(t.ticket_id)
+            codes[t.ticket_id] = view.get("code", "?")
 
         await asyncio.gather(*(check(t) for t in told.values() if t.ticket_id in stored))
+    # the SMS are the outbox's (the pump reads the timeline stream): give it time to catch up
+    waited, started = 0.0, time.monotonic()
+    while True:
+        sms = sms_by_phone(moto)
+        missing_sms = [tid for tid, code in codes.items()
+                       if not any(code in m for m in sms.get(told[tid].phone, []))]
+        waited = time.monotonic() - started
+        if not missing_sms or waited > SMS_WAIT_SECONDS:
+            break
+        await asyncio.sleep(2)
     return {"told": len(told), "stored": len(stored), "lost": len(lost),
+            "sms_caught_up_after_s": round(waited, 1),
             "duplicated": len(untold) + stats.mismatched_replays,
             "without_their_steps_in_the_timeline": len(missing_steps),
             "without_their_sms": len(missing_sms), "examples": {

@@ -38,6 +38,17 @@ ERROR_SCHEMA = {
 }
 ERROR_RESPONSE = {"description": "The one error shape (see docs/api.md)",
                   "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+# Open311 GeoReport v2 answers in the format the path names (``.json`` or ``.xml``), its errors in
+# the spec's list shape; the gateway's own refusals (an unknown route) keep the one error shape
+OPEN311 = "/open311/"
+OPEN311_ERRORS = {"type": "array", "items": {
+    "type": "object", "required": ["code", "description"],
+    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+XML = {"schema": {"type": "string"}}
+# GET routes that also answer a file when the Accept header asks for one
+EXPORTS = {"/v1/staff/measures": ("text/csv",
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml"
+                                  ".sheet")}
 
 
 def _clean(schema: Any) -> Any:
@@ -107,13 +118,23 @@ def _operation(path: str, method: str, entry, schemas: set[str]) -> dict:
                              "content": {ct: {"schema": schema} for ct in content_types}}
     if entry.authorizer is not None:
         op["security"] = [{"staffBearer": []}]
-    op["responses"] = {
-        "2XX": {"description": "Success",
-                "content": {"application/json": {"schema": {}}}},
-        "4XX": ERROR_RESPONSE,
-        "5XX": ERROR_RESPONSE,
-    }
+    op["responses"] = _responses(path, method)
     return op
+
+
+def _responses(path: str, method: str) -> dict:
+    success = {"application/json": {"schema": {}}}
+    if path.startswith(OPEN311):
+        errors = {"description": "Open311's error list, in the asked format",
+                  "content": {"application/json": {"schema": {"oneOf": [
+                      OPEN311_ERRORS, {"$ref": REF.format(model="Error")}]}},
+                              "text/xml": XML}}
+        return {"2XX": {"description": "Success", "content": {**success, "text/xml": XML}},
+                "4XX": errors, "5XX": errors}
+    if method == "GET":
+        success.update({media: {"schema": {"type": "string"}} for media in EXPORTS.get(path, ())})
+    return {"2XX": {"description": "Success", "content": success},
+            "4XX": ERROR_RESPONSE, "5XX": ERROR_RESPONSE}
 
 
 def build(app) -> dict:

@@ -85,6 +85,24 @@ def _submission_marker(submitter: str, key: str, payload: dict) -> tuple[str, st
     return pk, digest.hexdigest()
 
 
+def _created_before(guard: tuple[str, str], now: float) -> dict | None:
+    """The ticket an earlier run of this submission committed (its marker), checked before
+    anything else: otherwise a retry after a crash past the commit would meet its own ticket as
+    a repeat request (重复件) and add a supplement to it."""
+    marker = container.markers.live(guard[0], now)
+    return _replay(marker.data or {}, guard, now) if marker is not None else None
+
+
+def _replay(data: dict, guard: tuple[str, str], now: float) -> dict:
+    if data.get("payload") != guard[1]:
+        raise IdempotencyConflict() from None
+    existing = container.tickets.get(data["ticket_id"])
+    logger.warning("duplicate submission stopped by its marker",
+                   extra={"ticket_id": existing.ticket_id})
+    count("DuplicateSubmissionsStopped")
+    return views.citizen_ticket(existing, now)
+
+
 def check_agent(agent_user) -> None:
     """Only the hotline center's dispatchers / agents enter requests for callers."""
     if "dispatcher" not in agent_user.roles:
@@ -109,6 +127,9 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
             agent: Actor | None, guard: tuple[str, str] | None = None) -> dict:
     repo = container.tickets
     now = container.now()
+    created = _created_before(guard, now) if guard else None
+    if created is not None:          # a retry of a submission that committed: replay it
+        return created
     repeat = duplicates.find_repeat(submission, citizen_id, now)      # 重复件
     if repeat.open is not None:
         return duplicates.attach_repeat(repeat, submission, citizen_id=citizen_id,
@@ -172,13 +193,7 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     try:
         changes.create(ticket, actor, steps, now, marker=marker)
     except DuplicateSubmission as dup:
-        if dup.data.get("payload") != guard[1]:
-            raise IdempotencyConflict() from None
-        existing = repo.get(dup.data["ticket_id"])
-        logger.warning("duplicate submission stopped by its marker",
-                       extra={"ticket_id": existing.ticket_id})
-        count("DuplicateSubmissionsStopped")
-        return views.citizen_ticket(existing, now)
+        return _replay(dup.data, guard, now)
     logger.info("ticket submitted", extra={"ticket_id": ticket.ticket_id, "code": code,
                                            "channel": channel, "phone": submission.phone})
     count("TicketsSubmitted", channel=channel, type=submission.type)

@@ -214,6 +214,9 @@ def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, mon
         submit(key="crash-key-0001")
     again = submit(key="crash-key-0001")
     assert count_items(TicketModel) == 1 and again["id"] == calls[0]
+    # the retry is the same submission replayed, not a repeat request (重复件) of its own ticket
+    assert not again.get("attached")
+    assert "supplement" not in [e.kind for e in TicketEventModel.query(calls[0])]
     with pytest.raises(IdempotencyConflict):
         submit(key="crash-key-0001", description="换了内容的另一次提交，应当被拒绝")
     assert count_items(TicketModel) == 1
