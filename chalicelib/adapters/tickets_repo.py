@@ -49,6 +49,15 @@ def new_event(ticket: TicketModel, kind: str, actor: Actor, now: float, *, text:
     )
 
 
+def _raise_if_marked(exc: TransactWriteError, marker: EphemeralModel | None) -> None:
+    """The transaction's marker (its first item) was already there: DuplicateSubmission."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    if marker is not None and reasons and reasons[0] is not None and \
+            reasons[0].code == "ConditionalCheckFailed":
+        existing = EphemeralModel.get(marker.pk, consistent_read=True)
+        raise DuplicateSubmission(existing.data or {}) from exc
+
+
 class DuplicateSubmission(Exception):
     """The submission this marker guards was already written (a retry after a crash)."""
 
@@ -115,30 +124,32 @@ class TicketRepository:
                 for event in events:
                     tx.save(event, condition=TicketEventModel.sk.does_not_exist())
         except TransactWriteError as exc:
-            reasons = getattr(exc, "cancellation_reasons", None) or []
-            if marker is not None and reasons and reasons[0] is not None and \
-                    reasons[0].code == "ConditionalCheckFailed":
-                existing = EphemeralModel.get(marker.pk, consistent_read=True)
-                raise DuplicateSubmission(existing.data or {}) from exc
+            _raise_if_marked(exc, marker)
             if _is_condition_failure(exc):
                 raise VersionConflict("工单已存在") from exc
             raise
 
-    def save(self, ticket: TicketModel, events: Iterable[TicketEventModel]) -> None:
+    def save(self, ticket: TicketModel, events: Iterable[TicketEventModel],
+             marker: EphemeralModel | None = None, now: float | None = None) -> None:
         """Write the ticket only if nobody changed it since it was read (its version), together
-        with its timeline entries. A lost race raises VersionConflict (HTTP 409)."""
-        self.save_all([(ticket, events)])
+        with its timeline entries. A lost race raises VersionConflict (HTTP 409). ``marker``: as
+        for :meth:`create` (a submission attached to an open ticket as a repeat request)."""
+        self.save_all([(ticket, events)], marker=marker, now=now)
 
-    def save_all(self, changes: Iterable[tuple[TicketModel, Iterable[TicketEventModel]]]) -> None:
+    def save_all(self, changes: Iterable[tuple[TicketModel, Iterable[TicketEventModel]]],
+                 marker: EphemeralModel | None = None, now: float | None = None) -> None:
         """Several tickets (e.g. a merge: the duplicate and its primary), each conditioned on
         its version, with their timeline entries, in one transaction: all or nothing."""
         try:
             with TransactWrite(connection=self.connection) as tx:
+                if marker is not None:
+                    tx.save(marker, condition=markers.free(now))
                 for ticket, events in changes:
                     tx.save(ticket)
                     for event in events:
                         tx.save(event, condition=TicketEventModel.sk.does_not_exist())
         except TransactWriteError as exc:
+            _raise_if_marked(exc, marker)
             if _is_condition_failure(exc):
                 raise VersionConflict() from exc
             raise

@@ -75,15 +75,16 @@ def _refresh(ticket: Ticket, now: float) -> None:
 
 
 def change(ticket: Ticket, actor: Actor, mutate: Mutation, *,
-           expected_version=None) -> Committed:
+           expected_version=None, marker: Marker | None = None) -> Committed:
     """Apply ``mutate`` to a ticket the caller loaded (and authorized) and commit it with its
-    timeline entries, conditioned on the version it was read at (a lost race: 409)."""
+    timeline entries, conditioned on the version it was read at (a lost race: 409); with
+    ``marker``, also a submission's marker (a repeat request attached: see tickets_repo)."""
     check_version(expected_version, ticket)
     now = container.now()
     steps = list(mutate(ticket, now))
     _refresh(ticket, now)
     entries = _entries(ticket, actor, steps, now, int(ticket.version or 0) + 1)
-    container.tickets.save(ticket, entries)
+    container.tickets.save(ticket, entries, marker=marker, now=now)
     return Committed(ticket, entries, now)
 
 

@@ -167,8 +167,10 @@ def find_repeat(submission: Submission, citizen_id: str, now: float) -> Repeat:
 
 
 def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, channel: str,
-                  agent: Actor | None, now: float) -> dict:
-    """The same matter, still open: added to that ticket as a supplement, not a new ticket."""
+                  agent: Actor | None, now: float, marker=None) -> dict:
+    """The same matter, still open: added to that ticket as a supplement, not a new ticket.
+    ``marker``: the submission's marker, committed with the supplement (so a retry of this
+    submission, or this submission racing its own first run, attaches nothing twice)."""
     t = container.tickets.get(found.open.ticket_id)
     if t is None or t.status not in OPEN_STATUSES:
         raise InvalidTransition("原工单状态已变化，请重新提交", code="repeat_target_changed")
@@ -184,7 +186,7 @@ def attach_repeat(found: Repeat, submission: Submission, *, citizen_id: str, cha
                      {"attachments": attachments, "repeat": True,
                       "similarity": found.similarity, "citizen_id": citizen_id,
                       "public": {"attachments": attachments, "repeat": True}}, channel=channel)]
-    done = changes.change(t, actor, mutate)     # the outbox tells the citizen (repeat_attached)
+    done = changes.change(t, actor, mutate, marker=marker)   # the outbox tells the citizen
     count("RepeatRequests", outcome="supplement")
     logger.info("repeat request attached", extra={"ticket_id": t.ticket_id, "channel": channel})
     view = views.committed(done, staff=False)

@@ -93,6 +93,15 @@ def _created_before(guard: tuple[str, str], now: float) -> dict | None:
     return _replay(marker.data or {}, guard, now) if marker is not None else None
 
 
+def _marker(guard: tuple[str, str] | None, ticket_id: str, now: float):
+    """The submission's marker, naming the ticket it created or was attached to."""
+    if not guard:
+        return None
+    return container.markers.new(guard[0],
+                                 expires_at=now + container.settings.idempotency_ttl_seconds,
+                                 data={"ticket_id": ticket_id, "payload": guard[1]})
+
+
 def _replay(data: dict, guard: tuple[str, str], now: float) -> dict:
     if data.get("payload") != guard[1]:
         raise IdempotencyConflict() from None
@@ -132,8 +141,14 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         return created
     repeat = duplicates.find_repeat(submission, citizen_id, now)      # 重复件
     if repeat.open is not None:
-        return duplicates.attach_repeat(repeat, submission, citizen_id=citizen_id,
-                                        channel=channel, agent=agent, now=now)
+        # the marker goes with the supplement: if this submission's own first run committed
+        # meanwhile (a stalled request and its retry at once), the attach fails and replays it
+        try:
+            return duplicates.attach_repeat(
+                repeat, submission, citizen_id=citizen_id, channel=channel, agent=agent,
+                now=now, marker=_marker(guard, repeat.open.ticket_id, now))
+        except DuplicateSubmission as dup:
+            return _replay(dup.data, guard, now)
     local_now = to_local(now)
     day = local_now.strftime("%y%m%d")
     code = ticket_code(day, repo.next_code_sequence(day))
@@ -185,13 +200,8 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     else:
         steps += dispatch.route_new(ticket, chain, now)
     steps += duplicates.prepare_new(ticket, repeat, now)
-    marker = None
-    if guard:
-        marker = container.markers.new(
-            guard[0], expires_at=now + container.settings.idempotency_ttl_seconds,
-            data={"ticket_id": ticket.ticket_id, "payload": guard[1]})
     try:
-        changes.create(ticket, actor, steps, now, marker=marker)
+        changes.create(ticket, actor, steps, now, marker=_marker(guard, ticket.ticket_id, now))
     except DuplicateSubmission as dup:
         return _replay(dup.data, guard, now)
     logger.info("ticket submitted", extra={"ticket_id": ticket.ticket_id, "code": code,

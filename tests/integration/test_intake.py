@@ -222,6 +222,35 @@ def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, mon
     assert count_items(TicketModel) == 1
 
 
+def test_a_retry_racing_its_stalled_first_run_attaches_nothing(stack, monkeypatch):
+    """A request stalls past its in-progress record; the client's retry runs meanwhile. The retry
+    reads no marker (the first run has not committed yet), then the first run commits, then the
+    retry looks for a repeat request (重复件) and finds the first run's own ticket. The marker
+    travels with the supplement, so the attach fails on it and the retry replays the ticket
+    (found by the fault tier: test_moto_frozen)."""
+    from chalicelib.services import changes, intake
+
+    real = changes.create
+    calls = []
+
+    def crash_once(ticket, *args, **kwargs):
+        done = real(ticket, *args, **kwargs)
+        calls.append(ticket.ticket_id)
+        if len(calls) == 1:
+            raise RuntimeError("Lambda timed out")      # Powertools drops its record
+        return done
+
+    monkeypatch.setattr(changes, "create", crash_once)
+    with pytest.raises(RuntimeError):
+        submit(key="race-key-0001")
+    # the retry's marker check ran before the first run's commit
+    monkeypatch.setattr(intake, "_created_before", lambda guard, now: None)
+    again = submit(key="race-key-0001")
+    assert count_items(TicketModel) == 1 and again["id"] == calls[0]
+    assert not again.get("attached")
+    assert "supplement" not in [e.kind for e in TicketEventModel.query(calls[0])]
+
+
 def test_routed_submission_sends_one_sms_naming_the_unit(stack):
     t = submit()
     texts = stack.sms.to("+8613812345678")

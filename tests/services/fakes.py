@@ -44,10 +44,10 @@ class FakeTickets:
     def create(self, ticket, events, marker=None, now=None) -> None:
         self._commit(ticket, list(events), new=True)
 
-    def save(self, ticket, events) -> None:
-        self.save_all([(ticket, events)])
+    def save(self, ticket, events, marker=None, now=None) -> None:
+        self.save_all([(ticket, events)], marker=marker, now=now)
 
-    def save_all(self, changes) -> None:
+    def save_all(self, changes, marker=None, now=None) -> None:
         changes = [(t, list(e)) for t, e in changes]
         for ticket, _ in changes:            # all or nothing
             stored = self.items.get(ticket.ticket_id)
