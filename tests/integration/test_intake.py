@@ -193,10 +193,10 @@ def test_upload_limits(stack, req, code):
     assert info.value.code == code
 
 
-def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, monkeypatch):
-    """The request commits its ticket, then dies before Powertools records the result (here:
-    the process dies right after the commit, so Powertools drops its in-progress record). The
-    retry runs the creation again; the marker in the ticket's own transaction stops it."""
+def crashed_after_commit(monkeypatch, key: str) -> list[str]:
+    """Submit with ``key``; the request commits its ticket, then dies before Powertools records
+    the result (so Powertools drops its in-progress record). Returns the ids of the tickets
+    ``changes.create`` commits, this one first."""
     from chalicelib.services import changes
 
     real = changes.create
@@ -211,7 +211,15 @@ def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, mon
 
     monkeypatch.setattr(changes, "create", crash_once)
     with pytest.raises(RuntimeError):
-        submit(key="crash-key-0001")
+        submit(key=key)
+    return calls
+
+
+def test_a_retry_after_a_crash_past_the_commit_makes_no_second_ticket(stack, monkeypatch):
+    """The request commits its ticket, then dies before Powertools records the result (here:
+    the process dies right after the commit, so Powertools drops its in-progress record). The
+    retry runs the creation again; the marker in the ticket's own transaction stops it."""
+    calls = crashed_after_commit(monkeypatch, "crash-key-0001")
     again = submit(key="crash-key-0001")
     assert count_items(TicketModel) == 1 and again["id"] == calls[0]
     # the retry is the same submission replayed, not a repeat request (重复件) of its own ticket
@@ -228,21 +236,9 @@ def test_a_retry_racing_its_stalled_first_run_attaches_nothing(stack, monkeypatc
     retry looks for a repeat request (重复件) and finds the first run's own ticket. The marker
     travels with the supplement, so the attach fails on it and the retry replays the ticket
     (found by the fault tier: test_moto_frozen)."""
-    from chalicelib.services import changes, intake
+    from chalicelib.services import intake
 
-    real = changes.create
-    calls = []
-
-    def crash_once(ticket, *args, **kwargs):
-        done = real(ticket, *args, **kwargs)
-        calls.append(ticket.ticket_id)
-        if len(calls) == 1:
-            raise RuntimeError("Lambda timed out")      # Powertools drops its record
-        return done
-
-    monkeypatch.setattr(changes, "create", crash_once)
-    with pytest.raises(RuntimeError):
-        submit(key="race-key-0001")
+    calls = crashed_after_commit(monkeypatch, "race-key-0001")
     # the retry's marker check ran before the first run's commit
     monkeypatch.setattr(intake, "_created_before", lambda guard, now: None)
     again = submit(key="race-key-0001")
