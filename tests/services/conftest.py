@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import pytest_socket
+from pynamodb.models import Model
 
 from chalicelib.adapters.sms import RecordingSms
 from chalicelib.domain.calendar import SHANGHAI
@@ -32,6 +33,19 @@ def no_network():
     pytest_socket.disable_socket()
     yield
     pytest_socket.enable_socket()
+
+
+class TableModelCalled(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def no_table_model(monkeypatch):
+    """A service that called a PynamoDB model (``Ticket.get``, ``ticket.save()``, a query)
+    instead of its repository fails here by name, not only by the refused socket."""
+    def refuse(cls):
+        raise TableModelCalled(f"a service called the table model {cls.__name__} directly")
+    monkeypatch.setattr(Model, "_get_connection", classmethod(refuse))
 
 
 class World:

@@ -41,3 +41,12 @@ def test_a_calendar_override_changes_the_working_days_at_once(world):
     sla_service.set_calendar_override(saturday, True, "调休")
     assert world.stored_settings.overrides == {saturday: True}
     assert sla_service.calendar().is_working_day(saturday)
+
+
+def test_the_tier_refuses_a_table_model_call(world):
+    """The guard itself: a direct model call inside the services tier fails by name."""
+    from chalicelib.adapters.tickets_repo import Ticket
+
+    from .conftest import TableModelCalled
+    with pytest.raises(TableModelCalled):
+        Ticket.get("01HZZZZZZZZZZZZZZZZZZZZZZZ")

@@ -66,3 +66,47 @@ def test_the_rule_sees_a_forbidden_import(tmp_path):
     fake.write_text("from ..adapters.models import TicketModel\nimport boto3\n")
     imports = _imports(fake, tmp_path / "chalicelib")
     assert "chalicelib.adapters.models" in imports and "boto3" in imports
+
+
+# what a PynamoDB model does with its table: a service asks a repository instead
+PERSISTENCE = {"save", "refresh", "delete", "query", "scan", "batch_get", "batch_write",
+               "create_table", "delete_table", "update_item", "get_item", "put_item"}
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _table_calls(source: str) -> list[str]:
+    """Calls of a table operation on anything but a repository of the composition root
+    (``container.tickets.save(...)``), and any call of a class imported from an adapter
+    (``Ticket.get(...)``, ``TimelineEntry.count(...)``)."""
+    tree = ast.parse(source)
+    from_adapters = {alias.asname or alias.name for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and "adapters" in (node.module or "")
+                     for alias in node.names if alias.name[:1].isupper()}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        if node.func.attr in PERSISTENCE and _root_name(receiver) != "container":
+            found.append(f"{ast.unparse(node.func)} (line {node.lineno})")
+        elif isinstance(receiver, ast.Name) and receiver.id in from_adapters \
+                and receiver.id[:1].isupper() and not node.func.attr[:1].isupper():
+            found.append(f"{ast.unparse(node.func)} (line {node.lineno})")
+    return found
+
+
+def test_services_call_no_table_operation():
+    found = {str(p.relative_to(ROOT)): calls for p in _modules(ROOT / "services")
+             if (calls := _table_calls(p.read_text(encoding="utf-8")))}
+    assert found == {}
+
+
+def test_the_rule_sees_a_table_call():
+    probe = ("from ..adapters.tickets_repo import Ticket\n"
+             "def f(t):\n    Ticket.get('x')\n    t.save()\n    container.tickets.save(t)\n")
+    assert _table_calls(probe) == ["Ticket.get (line 3)", "t.save (line 4)"]
