@@ -35,9 +35,8 @@ ACCESS_LOG_FORMAT = {
 class Api(Layer):
     def __init__(self, scope, construct_id: str, *, stage: StageConfig, sms_mode: str,
                  build_dir: Path, data: Data, messaging: Messaging, identity: Identity) -> None:
-        super().__init__(scope, construct_id)
-        self.stage, self.sms_mode = stage, sms_mode
-        self.data, self.messaging, self.identity = data, messaging, identity
+        super().__init__(scope, construct_id, stage=stage, sms_mode=sms_mode, data=data,
+                         messaging=messaging, identity=identity)
         stage_config = {
             "environment_variables": self.environment(),
             "manage_iam_role": False,

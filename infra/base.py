@@ -27,7 +27,13 @@ _MAX_ID_LEN = 255
 
 
 class Layer(Construct):
-    """A group of the stack's resources that is invisible in their logical ids."""
+    """A group of the stack's resources that is invisible in their logical ids; the layers
+    and settings it builds on (``stage=``, ``data=``, ...) become its attributes."""
+
+    def __init__(self, scope, construct_id: str, **parts) -> None:
+        super().__init__(scope, construct_id)
+        for name, value in parts.items():
+            setattr(self, name, value)
 
 
 class LayeredStack(Stack):

@@ -26,8 +26,7 @@ _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.Projec
 
 class Data(Layer):
     def __init__(self, scope, construct_id: str, *, stage: StageConfig) -> None:
-        super().__init__(scope, construct_id)
-        self.stage = stage
+        super().__init__(scope, construct_id, stage=stage)
         self.specs = {spec.short: spec for spec in definitions.tables()}
         self.tables = {short: self._table(spec) for short, spec in self.specs.items()}
         self.bucket, self.access_logs = self._attachments()

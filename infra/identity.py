@@ -30,8 +30,7 @@ CN_SMS_KEYS = {"tencent": ("secret_id", "secret_key"),
 class Identity(Layer):
     def __init__(self, scope, construct_id: str, *, stage: StageConfig, china: bool,
                  sms_mode: str, data: Data, messaging: Messaging) -> None:
-        super().__init__(scope, construct_id)
-        self.stage, self.china, self.sms_mode = stage, china, sms_mode
+        super().__init__(scope, construct_id, stage=stage, china=china, sms_mode=sms_mode)
         self.user_pool, self.staff_client = self._staff_pool()
         self.token_secret, self.wechat_secret = self._secrets()
         self.webhook_secret = self._webhook_secret()

@@ -29,8 +29,7 @@ OUTBOX_FAILED = "outbox-failed"             # the outbox's on-failure destinatio
 class Messaging(Layer):
     def __init__(self, scope, construct_id: str, *, stage: StageConfig, china: bool,
                  data: Data) -> None:
-        super().__init__(scope, construct_id)
-        self.stage, self.china, self.data = stage, china, data
+        super().__init__(scope, construct_id, stage=stage, china=china, data=data)
         self.key = self._key()
         self.bus = events.EventBus(self, "Bus", event_bus_name=stage.event_bus)
         self.bus.archive("Archive", archive_name=f"{stage.prefix}events",

@@ -58,8 +58,7 @@ class Monitoring(Layer):
 
     def __init__(self, scope, construct_id: str, *, stage: StageConfig, messaging: Messaging,
                  api: Api) -> None:
-        super().__init__(scope, construct_id)
-        self.stage, self.messaging, self.api = stage, messaging, api
+        super().__init__(scope, construct_id, stage=stage, messaging=messaging, api=api)
         self.alarms = self._alarms()
         self.dashboard = self._dashboard()
 

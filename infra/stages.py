@@ -92,48 +92,32 @@ class StageConfig:
         return f"minyi-{self.name}-"
 
     @property
-    def event_bus(self) -> str:
-        return f"minyi-{self.name}"
-
-    @property
     def stack_name(self) -> str:
+        """The stack's name, which is also the event bus's name and POWERTOOLS_SERVICE_NAME
+        (the metrics dimension that keeps dev and prod apart)."""
         return f"minyi-{self.name}"
 
-    @property
-    def service_name(self) -> str:
-        """POWERTOOLS_SERVICE_NAME: the metrics dimension that keeps dev and prod apart."""
-        return f"minyi-{self.name}"
+    event_bus = service_name = stack_name
 
 
+# The settings in which the stages differ, side by side (the rest are StageConfig's defaults).
+#                              dev          prod
+_BY_STAGE = {
+    "throttle_rate":              (20,         200),
+    "throttle_burst":             (40,         400),
+    "log_retention_days":         (30,         365),
+    "staff_mfa":                  ("OPTIONAL", "REQUIRED"),
+    "staff_threat_protection":    (False,      True),
+    "attachment_ia_days":         (90,         90),
+    "attachment_noncurrent_days": (7,          90),
+    "access_log_days":            (90,         365),
+    "event_archive_days":         (14,         365),
+    "api_5xx_threshold":          (10,         5),
+    "overdue_threshold":          (50,         20),
+}
 STAGES: dict[str, StageConfig] = {
-    "dev": StageConfig(
-        name="dev",
-        throttle_rate=20,
-        throttle_burst=40,
-        log_retention_days=30,
-        staff_mfa="OPTIONAL",
-        staff_threat_protection=False,
-        attachment_ia_days=90,
-        attachment_noncurrent_days=7,
-        access_log_days=90,
-        event_archive_days=14,
-        api_5xx_threshold=10,
-        overdue_threshold=50,
-    ),
-    "prod": StageConfig(
-        name="prod",
-        throttle_rate=200,
-        throttle_burst=400,
-        log_retention_days=365,
-        staff_mfa="REQUIRED",
-        staff_threat_protection=True,
-        attachment_ia_days=90,
-        attachment_noncurrent_days=90,
-        access_log_days=365,
-        event_archive_days=365,
-        api_5xx_threshold=5,
-        overdue_threshold=20,
-    ),
+    name: StageConfig(name=name, **{key: values[i] for key, values in _BY_STAGE.items()})
+    for i, name in enumerate(("dev", "prod"))
 }
 
 

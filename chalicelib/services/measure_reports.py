@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import xlsxwriter
 
@@ -29,54 +30,22 @@ SCOPE_ZH = {"unit": "单位", "place": "地区", "category": "分类"}
 LEVEL_ZH = {"village": "村/社区", "township": "乡镇/街道", "county": "县/区", "city": "市",
             "major": "大类", "minor": "小类"}
 
-# (sheet, [(header, where, name, kind)]): where = measures | counters | ranking | case_mix
-FAMILIES = (
-    ("五率两评价", [
-        ("热线中心及时受理率", "measures", "center_timely_acceptance", "rate"),
-        ("责任单位及时签收率", "measures", "unit_timely_signin", "rate"),
-        ("按期办结率", "measures", "on_time_completion", "rate"),
-        ("群众参与评价率", "measures", "evaluation_participation", "rate"),
-        ("网上受理占比", "measures", "online_share", "rate"),
-        ("对热线中心满意率", "measures", "center_satisfaction", "rate"),
-        ("对责任单位满意率", "measures", "unit_satisfaction", "rate"),
-    ]),
-    ("三率", [
-        ("响应率", "measures", "response_rate", "rate"),
-        ("解决率", "measures", "resolution_rate", "rate"),
-        ("满意率", "measures", "satisfaction_rate", "rate"),
-        ("综合得分", "measures", "composite", "rate"),
-        ("排名", "ranking", "rank", "int"),
-        ("较上期变化", "ranking", "change", "rate"),
-        ("难度调整后综合得分", "case_mix", "composite", "rate"),
-    ]),
-    ("办理效率", [
-        ("30分钟内首次联系率", "measures", "first_contact_30min", "rate"),
-        ("退单改派率", "measures", "redispatch_rate", "rate"),
-        ("延期率", "measures", "extension_rate", "rate"),
-        ("重办率", "measures", "reopen_rate", "rate"),
-        ("超期率", "measures", "overdue_rate", "rate"),
-        ("平均办理时长（工作日）", "measures", "avg_handling_working_days", "number"),
-        ("一次办结率", "measures", "first_time_resolution", "rate"),
-    ]),
-    ("工作量", [
-        ("受理量", "counters", "received", "int"),
-        ("交办量", "counters", "assigned", "int"),
-        ("签收量", "counters", "signed", "int"),
-        ("答复量", "counters", "replied", "int"),
-        ("按期答复量", "counters", "replied_on_time", "int"),
-        ("超期未办结量", "counters", "overdue_open", "int"),
-        ("办结量", "counters", "closed", "int"),
-        ("参评量", "counters", "evaluated", "int"),
-        ("满意量", "counters", "satisfied", "int"),
-        ("不计入考核量", "counters", "excluded", "int"),
-    ]),
-    ("批示", [
-        ("村级批示", "counters", "instr_village", "int"),
-        ("乡镇级批示", "counters", "instr_township", "int"),
-        ("县级批示", "counters", "instr_county", "int"),
-        ("市级批示", "counters", "instr_city", "int"),
-    ]),
-)
+# The report's columns (``domain/measures/report_columns.csv``): one sheet per measure family,
+# in file order; each column is (header, where, name, kind) with where = measures | counters |
+# ranking | case_mix and kind = rate | number | int.
+COLUMNS_FILE = Path(m.__file__).with_name("report_columns.csv")
+
+
+def _families(path: Path = COLUMNS_FILE) -> tuple:
+    sheets: dict[str, list] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            sheets.setdefault(row["sheet"], []).append(
+                (row["header"], row["where"], row["name"], row["kind"]))
+    return tuple(sheets.items())
+
+
+FAMILIES = _families()
 HEAD = ("统计周期", "编号", "名称", "层级")
 TOTAL = "合计"
 
