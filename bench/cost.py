@@ -78,6 +78,7 @@ class Tally:
         self.transitions = 0
         self.executions = 0
         self.invocations = 0          # outbox consumer batches
+        self.wru_by: dict[str, int] = {}   # "table" or "table/index" -> write units
 
     def add(self, counts, items: int, wru: int, app_ms: float, api: bool = True):
         self.api += int(api)
@@ -163,6 +164,9 @@ def run() -> dict:
             wall = (time.perf_counter() - t0) * 1000
             own = wall - sum(calls.seconds.values()) * 1000
             tally.add(calls.counts.copy(), sum(calls.items.values()), meter.total, own, api)
+            for (table, where), units in meter.units.items():
+                key = table if where == "table" else f"{table}/{where}"
+                tally.wru_by[key] = tally.wru_by.get(key, 0) + units
             city.clock.advance(300)
             return result
 
@@ -266,7 +270,9 @@ def _cost(t: Tally, messages: int) -> dict:
     }
     per_1000 = {k: round(v * 1000, 4) for k, v in per_ticket.items()}
     return {"per ticket": {"api_requests": t.api, "aws_calls": t.calls,
-                           "calls_by_service": t.by_service, "wru": t.wru, "items_read": t.items,
+                           "calls_by_service": t.by_service, "wru": t.wru,
+                           "wru_by_table": dict(sorted(t.wru_by.items(), key=lambda kv: -kv[1])),
+                           "items_read": t.items,
                            "events": t.events, "sqs_messages": messages,
                            "executions": t.executions, "transitions": t.transitions,
                            "lambda_invocations": invocations,
