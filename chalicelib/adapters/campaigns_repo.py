@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import TicketModel
-from .tickets_repo import CursorCodec
+from .tickets_repo import CursorCodec, full_tickets
 
 
 class CampaignRepository:
@@ -15,7 +15,7 @@ class CampaignRepository:
         start = self._cursors.decode(cursor, scope)
         result = TicketModel.by_campaign.query(campaign_id, scan_index_forward=False,
                                                limit=limit, last_evaluated_key=start)
-        items = list(result)
+        items = full_tickets(result)
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
     def count(self, campaign_id: str) -> int:

@@ -15,14 +15,16 @@ from pynamodb.exceptions import DoesNotExist
 from ..domain.ticket import OPEN_STATUSES
 from . import keys
 from .models import RegistryModel, TicketModel
-from .tickets_repo import CursorCodec
+from .tickets_repo import CursorCodec, full_tickets
 
 MALICIOUS_PK = keys.MALICIOUS_CALLER
 
 
 def _open_since(index, key: str, since: float) -> Iterator[TicketModel]:
-    return index.query(key, TicketModel.created_at >= int(since),
-                       filter_condition=TicketModel.status.is_in(*sorted(OPEN_STATUSES)))
+    """Open tickets of one partition created since ``since``: the keys-only index gives the
+    ids, the tickets are read by id and the closed ones left out."""
+    entries = index.query(key, TicketModel.created_at >= int(since))
+    return (t for t in full_tickets(entries) if t.status in OPEN_STATUSES)
 
 
 def open_near(cell_keys: Iterable[str], place_key: str | None,
@@ -40,7 +42,7 @@ def by_phone(phone_key: str, limit: int, cursor: str | None, codec: CursorCodec)
     start = codec.decode(cursor, scope)
     result = TicketModel.by_phone.query(phone_key, scan_index_forward=False, limit=limit,
                                         last_evaluated_key=start)
-    items = list(result)
+    items = full_tickets(result)
     return items, codec.encode(result.last_evaluated_key, scope)
 
 

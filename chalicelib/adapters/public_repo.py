@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..domain.disclosure import FEED, Filters
 from .models import TicketModel
-from .tickets_repo import CursorCodec
+from .tickets_repo import CursorCodec, full_tickets
 
 
 class PublicRepository:
@@ -43,7 +43,7 @@ class PublicRepository:
         result = index.query(key, range_condition, filter_condition=condition,
                              scan_index_forward=not newest_first, limit=limit,
                              last_evaluated_key=start)
-        items = list(result)
+        items = full_tickets(result)     # the index holds keys, category and status
         next_cursor = self._cursors.encode(result.last_evaluated_key, scope) \
             if len(items) >= limit else None
         return items, next_cursor

@@ -174,11 +174,15 @@ class TicketRepository:
     def timeline(self, ticket_id: str) -> list[TicketEventModel]:
         return list(TicketEventModel.query(ticket_id, consistent_read=True))
 
-    def _page(self, scope: str, cursor: str | None, index, key: str, **kwargs):
-        """One page of an index query and the signed cursor of the next."""
+    def _page(self, scope: str, cursor: str | None, index, key: str, *, full: bool = False,
+              **kwargs):
+        """One page of an index query and the signed cursor of the next; ``full``: the index
+        holds keys only, and the page's tickets are read by id."""
         result = index.query(key, last_evaluated_key=self._cursors.decode(cursor, scope),
                              **kwargs)
         items = list(result)
+        if full:
+            items = full_tickets(items)
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
     def citizen_tickets(self, citizen_id: str, limit: int, cursor: str | None):
@@ -228,15 +232,25 @@ class TicketRepository:
 
     def recent_by_phone(self, phone_key: str, limit: int) -> list[TicketModel]:
         """A number's newest tickets (any channel), newest first."""
-        return list(TicketModel.by_phone.query(phone_key, scan_index_forward=False, limit=limit))
+        return full_tickets(TicketModel.by_phone.query(phone_key, scan_index_forward=False,
+                                                       limit=limit))
 
     def review_queue(self, limit: int, cursor: str | None, scope: str):
         """Tickets awaiting social review, oldest first, a page at a time."""
-        return self._page(scope, cursor, TicketModel.by_review, "pending", limit=limit)
+        return self._page(scope, cursor, TicketModel.by_review, "pending", limit=limit,
+                          full=True)
 
     def get_many(self, ticket_ids: Iterable[str]) -> dict[str, TicketModel]:
         ids = list(dict.fromkeys(ticket_ids))
         return {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
+
+
+def full_tickets(entries: Iterable[TicketModel]) -> list[TicketModel]:
+    """The whole tickets of index entries (keys, or a few projected attributes), in the
+    entries' order, with one BatchGetItem per 100; a ticket deleted in between is left out."""
+    ids = list(dict.fromkeys(entry.ticket_id for entry in entries))
+    found = {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 # --- records services build or receive ---------------------------------------------------------

@@ -68,7 +68,8 @@ def test_only_dynamodb_sdk_tasks_no_waits_no_lambda() -> None:
     definition = json.loads((STATEMACHINES_DIR / "sweep.asl.json").read_text())
     resources = sorted({s["Resource"] for _, s in _tasks(definition["States"])})
     assert resources == ["arn:aws:states:::aws-sdk:dynamodb:query",
-                         "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems"]
+                         "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems",
+                         "arn:aws:states:::dynamodb:getItem"]     # the due ticket's plan
     assert not [s for s in _all_states(definition["States"]) if s["Type"] == "Wait"]
     apply = dict(_tasks(definition["States"]))["ApplyStep"]
     update = apply["Parameters"]["TransactItems"][0]["Update"]

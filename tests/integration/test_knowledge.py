@@ -158,6 +158,8 @@ def test_suggestion_campaigns_group_and_count_apart(stack, client):
     owner = StaffUser("h_twp_hongqi_xu", "u-twp-hongqi", frozenset({"handler"}))
     listed = campaigns.suggestions(owner, campaign["id"], None, None)
     assert {t["id"] for t in listed["items"]} == ids
+    # the list shows the suggestions themselves (the index holds their keys only)
+    assert all(t["description"] and t["status"] for t in listed["items"])
     assert campaigns.summary(owner, campaign["id"])["counts"] == {"suggestions": 3}
     with pytest.raises(Forbidden):
         campaigns.suggestions(UNIT, campaign["id"], None, None)

@@ -34,8 +34,12 @@ STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
     "escalations", "duplicate_candidates", "merged_reporters", "repeat_of", "malicious_caller")
 
 
-# what the escalation sweep reads (plus what the reminder job reads off the same index)
-DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "esc_plan", "status", "unit_id", "code")
+# what the public feed's filters (category, status) test on the disclosure indexes
+DISCLOSURE_FILTER_ATTRIBUTES = ("category", "status")
+
+# what the escalation sweep reads off the deadline index (plus what the reminder job reads); the
+# plan itself (esc_plan, several KB) is read by id when a step is due: statemachines/sweep.asl.json
+DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "status", "unit_id", "code")
 
 
 class LocationMap(MapAttribute):
@@ -148,22 +152,30 @@ class TicketModel(Model):
     # survey job reads each due ticket again by id, so the index holds keys only.
     by_callback = index("by_callback", "callback_shard", "callback_at",
                         projection=KeysOnlyProjection())
+    # The indexes below hold keys only (the disclosure feeds: and what their filters test):
+    # each list reads its page's tickets by id (``tickets_repo.full_tickets``), so a ticket
+    # change writes these indexes only when a key (or a filtered attribute) changes, not with
+    # every version of the whole item.
     # Tickets waiting for social review (社会评议), oldest first (sparse: only while pending).
-    by_review = index("by_review", "review_queue", "review_at")
+    by_review = index("by_review", "review_queue", "review_at", projection=KeysOnlyProjection())
     # Tickets by (category, H3 cell), newest first: the neighbours of a report are a query
     # per cell of its k-ring (sparse: only tickets with a category and a location).
-    by_dup_cell = index("by_dup_cell", "dup_cell", "created_at")
+    by_dup_cell = index("by_dup_cell", "dup_cell", "created_at", projection=KeysOnlyProjection())
     # Tickets by (category, village), newest first (sparse: only tickets with a category).
-    by_dup_place = index("by_dup_place", "dup_place", "created_at")
+    by_dup_place = index("by_dup_place", "dup_place", "created_at",
+                         projection=KeysOnlyProjection())
     # A caller's tickets by the HMAC of their phone number, newest first.
-    by_phone = index("by_phone", "phone_key", "created_at")
+    by_phone = index("by_phone", "phone_key", "created_at", projection=KeysOnlyProjection())
     # Tickets disclosed to the public (三公开), newest first (sparse: only consented tickets
     # that nobody withheld have ``pub_feed``).
-    by_disclosure = index("by_disclosure", "pub_feed", "pub_at")
+    by_disclosure = index("by_disclosure", "pub_feed", "pub_at",
+                          projection=IncludeProjection(list(DISCLOSURE_FILTER_ATTRIBUTES)))
     # Disclosed tickets of one township, newest first (sparse like ``by_disclosure``).
-    by_disclosure_place = index("by_disclosure_place", "pub_township", "pub_at")
+    by_disclosure_place = index("by_disclosure_place", "pub_township", "pub_at",
+                                projection=IncludeProjection(list(DISCLOSURE_FILTER_ATTRIBUTES)))
     # Suggestions submitted under a topic campaign (人民建议征集), newest first (sparse).
-    by_campaign = index("by_campaign", "campaign_id", "created_at")
+    by_campaign = index("by_campaign", "campaign_id", "created_at",
+                        projection=KeysOnlyProjection())
     # A unit's open tickets of one status by their next deadline: the queue's ``?status=``
     # filter is a key condition (``begins_with(status_deadline, "<status>#")``), so a page
     # reads only tickets of that status (sparse: open tickets only, like
