@@ -53,6 +53,10 @@ class Effect:
     name: str            # sms | event | supervise | survey | learn
     recipient: str       # a phone, a unit, "bus", ...
     run: Callable[[], object]
+    # False: the effect is applied once by its own conditional write (the measures' counters
+    # with their marker in one transaction, the classifier's lesson once per ticket), so no
+    # lease marker is claimed for it (2 write units an entry saved)
+    guarded: bool = True
 
 
 class Entry:
@@ -85,7 +89,7 @@ class Entry:
 # ------------------------------------------------------------------ what an entry means
 def effects(entry: Entry) -> list[Effect]:
     # the measures' counters (issue 12): every entry counts, once (services/measures.py)
-    out: list[Effect] = [Effect("measures", "counters", lambda: _measure(entry))]
+    out: list[Effect] = [Effect("measures", "counters", lambda: _measure(entry), guarded=False)]
     kind, data, snap = entry.kind, entry.data, entry.snap
     types = DETAIL_TYPES.get(kind, ())
     if kind == "escalated" and data.get("auto"):
@@ -120,7 +124,7 @@ def effects(entry: Entry) -> list[Effect]:
             unit(snap.get("unit_id"), lambda: notify.unit_new_ticket(
                 code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
         if data.get("learn") and snap.get("category"):
-            out.append(Effect("learn", "classifier", lambda: _learn(entry)))
+            out.append(Effect("learn", "classifier", lambda: _learn(entry), guarded=False))
     elif kind == "escalated" and data.get("manual"):
         citizen(lambda: notify.redispatched(code, name(data.get("to_unit"))))
         unit(data.get("to_unit"), lambda: notify.unit_new_ticket(
@@ -202,9 +206,9 @@ def _share_reply(entry: Entry) -> None:
         merging.share_reply(entry.ticket)
 
 
-def _measure(entry: Entry) -> None:
+def _measure(entry: Entry) -> bool:
     from . import measures
-    measures.apply_timeline_entry(entry.event.serialize())
+    return measures.apply_timeline_entry(entry.event.serialize())   # False: applied before
 
 
 def _screen(entry: Entry) -> None:
@@ -227,6 +231,8 @@ def _deliver_survey(entry: Entry) -> None:
 
 # ------------------------------------------------------------------ once per entry x effect
 def _once(entry: Entry, effect: Effect) -> str:
+    if not effect.guarded:
+        return "sent" if effect.run() is not False else "done"
     key = keys.effect(entry.key, effect.name, effect.recipient)
     now = container.now()
     if not container.markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
