@@ -132,6 +132,10 @@ class CallCounter:
         # objects with before(service, op, params, context) / after(service, op, context,
         # failed): e.g. _wru.WriteMeter, which prices each write
         self.observers: list = []
+        # wall seconds the bench itself spent inside measured code: paused sections (set-up,
+        # stream reads) and observers (the write meter's item reads); not the app's time
+        self.overhead = 0.0
+        self._in_observer = False
         self._active = True
         self._installed = False
 
@@ -164,9 +168,8 @@ class CallCounter:
         key = (model.service_model.service_name, model.name, _tables(params))
         with self._lock:
             self.counts[key] += 1
-        for observer in self.observers:
-            if context is not None:
-                observer.before(key[0], key[1], params, context)
+        if context is not None:
+            self._observe("before", key[0], key[1], params, context)
         if context is not None:
             context[self._KEY] = key
             context[self._T0] = time.perf_counter()
@@ -183,8 +186,7 @@ class CallCounter:
             error = type(exception).__name__
         elif http_response is not None and http_response.status_code >= 300:
             error = (parsed or {}).get("Error", {}).get("Code") or str(http_response.status_code)
-        for observer in self.observers:
-            observer.after(key[0], key[1], context, bool(error))
+        self._observe("after", key[0], key[1], context, bool(error))
         items = _items_read(parsed) if parsed and not error else 0
         with self._lock:
             self.seconds[key] += elapsed
@@ -194,8 +196,18 @@ class CallCounter:
             if error:
                 self.errors[key + (error,)] += 1
 
+    def _observe(self, hook: str, *args) -> None:
+        t0, self._in_observer = time.perf_counter(), True
+        try:
+            for observer in self.observers:
+                getattr(observer, hook)(*args)
+        finally:
+            self._in_observer = False
+            self.overhead += time.perf_counter() - t0
+
     def reset(self) -> None:
         with self._lock:
+            self.overhead = 0.0
             self.items.clear()
             self.counts.clear()
             self.seconds.clear()
@@ -212,10 +224,13 @@ class CallCounter:
     def paused(self) -> Iterator[None]:
         """Don't count what runs inside (setup, checks between measured calls)."""
         previous, self._active = self._active, False
+        t0, counted = time.perf_counter(), previous and not self._in_observer
         try:
             yield
         finally:
             self._active = previous
+            if counted:
+                self.overhead += time.perf_counter() - t0
 
     @property
     def total(self) -> int:

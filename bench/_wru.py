@@ -130,6 +130,14 @@ class WriteMeter:
                     out.append((table, {k: source[k] for k in keys}, 1))
         return out
 
+    def price_transaction(self, table: str, old: dict | None, new: dict | None) -> int:
+        """The units of one item written inside a transaction by something this meter does not
+        see (the sweep state machine's task, run by moto itself): the same rules."""
+        schema = self.schema.of(table)
+        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+        return 2 * _units(size) + sum(gsi_units(old, new, gsi, schema["keys"])
+                                      for gsi in schema["gsis"])
+
     def before(self, service: str, op: str, params: dict, context: dict) -> None:
         if service != "dynamodb" or op not in self.WRITES:
             return

@@ -1,32 +1,33 @@
 """AWS cost per 1,000 tickets (SMS excluded), from measured calls, write and read units, events
-and state transitions, at list prices, for a ticket handled on time and one that climbs four
-levels.
+and the escalation sweep's work, at list prices, for a ticket handled on time and one that climbs
+four levels; and the sweep's fixed monthly cost.
 
-    .venv/bin/python bench/cost.py          # one command; re-run it after the escalation sweep
+    .venv/bin/python bench/cost.py
 
-In-process moto, the demo city (SMS recorded in memory: not an AWS cost here). Per ticket:
-
-The timeline stream's consumer (the outbox: SMS, events, escalation timers) is drained after each
-step and counted: its calls, and one Lambda invocation per batch (reading the stream is free
-for Lambda triggers and is not counted).
+In-process moto executing the sweep state machine, the demo city (SMS recorded in memory: not an
+AWS cost here). Per ticket:
 
 - on time: a citizen's categorized submission (routed to 红旗社区), sign-in, a phone contact,
   the reply;
-- four levels: the submission, then nobody signs: the escalation state machine moves it
-  village -> township -> county -> city and marks it overdue at the top; the city unit signs
-  and replies. The machine's own writes are replayed here as the same UpdateItem/PutItem/
-  PutEvents calls its definition makes (statemachines/escalation.asl.json), so their units are
-  measured on the real items; its state transitions are counted on the definition (below).
+- four levels: the submission, then nobody signs: four sweeps (statemachines/sweep.asl.json, run
+  by moto at each due deadline) move it village -> township -> county -> city and mark it
+  overdue at the top; the city unit signs and replies. Each sweep step's transaction is priced
+  from the ticket and timeline items before and after it (moto runs it, not botocore), and its
+  reads (the index entry, the plan's GetItem) are counted; its Step Functions cost is the
+  marginal duration of the shared Express execution (SWEEP_STEP_S per step).
+
+The timeline stream's consumer (the outbox: SMS, events, measure counters, learning) is drained
+after each step and counted: its calls, and one Lambda invocation per batch (reading the stream
+is free for Lambda triggers and is not counted).
 
 Measured per scenario: API requests, AWS calls by service, DynamoDB write units (bench/_wru.py
-prices each write from the item before and after it and the real index projections), items read
-(read units taken as 1 per item: an upper bound, every item here is under 4 KB), EventBridge
-entries, Step Functions executions. Lambda: one invocation per API request and per SQS message
-the rules delivered (batch of 1, the worst case); duration = the app's measured own time + 10 ms
-per AWS call (an in-region round trip, assumed), at the functions' 512 MB. SQS: each delivered
-message is 3 requests (send by EventBridge, receive, delete). Consumers' own AWS work (SMS,
-supervision entries) is not included: the supervision list is being rebuilt (issue 9).
-"""
+prices each write from the item before and after it and the real index projections), by table
+and index, items read (read units taken as 1 per item: an upper bound), EventBridge entries.
+Lambda: one invocation per API request and per SQS message the rules delivered (batch of 1, the
+worst case); duration = the app's measured own time (the bench's own reads and the time inside
+AWS calls subtracted) + 10 ms per AWS call (an in-region round trip, assumed), at the
+functions' 512 MB. SQS: each delivered message is 3 requests (send by EventBridge, receive,
+delete)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ import time
 import _harness  # noqa: F401  (first: environment, call counter)
 from _harness import calls, demo_city, quiet_stdout
 from _wru import WriteMeter
+from escalation import transitions
 
 # List prices, us-east-1, USD, as published on the AWS pricing pages (DynamoDB on-demand after
 # the 2024-11-01 reduction). Recorded 2026-12-02 from those pages as last known here; check
@@ -46,21 +48,20 @@ PRICES = {
     "api_gateway_rest_request": 3.50 / 1e6,
     "dynamodb_wru": 0.625 / 1e6, "dynamodb_rru": 0.125 / 1e6,
     "stepfunctions_transition": 0.025 / 1e3,
+    "stepfunctions_express_request": 1.00 / 1e6, "stepfunctions_express_gb_second": 0.00001667,
     "eventbridge_event": 1.00 / 1e6,
     "sqs_request": 0.40 / 1e6,
 }
 LAMBDA_GB = 0.5
 CALL_MS = 10.0
 
-# Step Functions standard transitions, counted on statemachines/escalation.asl.json:
-TRANSITIONS_START = 4        # Init, HasNextStep, SelectStep, WaitUntilDue
-TRANSITIONS_ESCALATE = 15    # GetTicket .. PublishEscalation, NextStep, HasNextStep, SelectStep,
-#                              WaitUntilDue (AfterRead, IsStillDue, CheckStatus, IsStatusOpen,
-#                              ConvertUnitPath, StampEscalation, EncodeTimelineData, Escalate,
-#                              RecordTimeline)
-TRANSITIONS_PER_PATH_UNIT = 1  # ConvertUnitPath's Map: one AsAttributeValue per unit in the path
-TRANSITIONS_TOP = 10         # GetTicket, AfterRead, IsStillDue, CheckStatus, IsStatusOpen,
-#                              MarkOverdue, PublishOverdue, NextStep, HasNextStep, PlanCompleted
+# The sweep runs as an EXPRESS machine (infra; docs/escalation-asl.md): billed per execution
+# and per GB-second (64 MB steps), not per transition. An escalation step adds a GetItem and a
+# transaction to the execution that runs anyway every minute: SWEEP_STEP_S of its duration.
+SWEEP_GB = 0.0625
+SWEEP_STEP_S = 0.1
+SWEEPS_PER_MONTH = 60 * 24 * 30
+SHARDS = 8
 
 BODY = {"type": "complaint", "description": "小区物业不作为，楼道垃圾一周没人清理",
         "region_code": "369902001001", "phone": "13812345678", "category": "A1001"}
@@ -90,7 +91,6 @@ class Tally:
             self.by_service[service] = self.by_service.get(service, 0) + n
             if (service, op) == ("stepfunctions", "StartExecution"):
                 self.executions += n
-                self.transitions += n * TRANSITIONS_START
 
 
 def _entries_observer(tally_ref: dict):
@@ -105,21 +105,19 @@ def _entries_observer(tally_ref: dict):
 
 
 def run() -> dict:
-    with demo_city(sms="record") as city:
+    with demo_city(sms="record", execute_state_machines=True) as city:
         import boto3
 
         from chalicelib import config
         from chalicelib.adapters.models import TicketModel
-        from chalicelib.services import intake, staff
+        from chalicelib.services import escalation, intake, staff
         from chalicelib.services.staff_auth import StaffUser
-        from chalicelib.wiring import container
 
         meter = WriteMeter()
         current: dict = {}
         calls.observers.append(_entries_observer(current))
         settings = config.settings
         ddb = boto3.client("dynamodb", region_name=settings.region)
-        events_client = boto3.client("events", region_name=settings.region)
         sqs = boto3.client("sqs", region_name=settings.region)
 
         def queued() -> int:
@@ -162,17 +160,24 @@ def run() -> dict:
                 result = fn()
                 drain_outbox(tally)
             wall = (time.perf_counter() - t0) * 1000
-            own = wall - sum(calls.seconds.values()) * 1000
-            tally.add(calls.counts.copy(), sum(calls.items.values()), meter.total, own, api)
+            own = wall - (sum(calls.seconds.values()) + calls.overhead) * 1000
+            # the sweep's own writes and reads (inside moto, not botocore calls)
+            extra_wru, extra_items = result if not api and isinstance(result, tuple) else (0, 0)
+            tally.add(calls.counts.copy(), sum(calls.items.values()) + extra_items,
+                      meter.total + extra_wru, own, api)
             for (table, where), units in meter.units.items():
                 key = table if where == "table" else f"{table}/{where}"
                 tally.wru_by[key] = tally.wru_by.get(key, 0) + units
             city.clock.advance(300)
             return result
 
-        with quiet_stdout():
-            intake.submit(dict(BODY), citizen_id="wx:warm", channel="wechat",
-                          idempotency_key="k-cost-warm")
+        with quiet_stdout():        # warm-up (imports, caches): a ticket handled to its reply
+            warm = intake.submit(dict(BODY), citizen_id="wx:warm", channel="wechat",
+                                 idempotency_key="k-cost-warm")["id"]
+            warm_unit = TicketModel.get(warm).unit_id
+            warm_handler = StaffUser("h_warm", warm_unit, frozenset({"handler"}))
+            staff.perform(warm_handler, warm, "sign", {})
+            staff.perform(warm_handler, warm, "reply", {"text": "已处理", "grade": "A"})
             drain_outbox(Tally())
         base_messages = queued()
 
@@ -194,56 +199,46 @@ def run() -> dict:
         current["t"] = climb
         t2 = step(climb, lambda: intake.submit(dict(BODY), citizen_id="wx:c2", channel="wechat",
                                                idempotency_key="k-cost-00002"))["id"]
-        table = settings.table("tickets")
-        events_table = settings.table("events")
+        sfn = boto3.client("stepfunctions", region_name=settings.region)
+        tickets_table, events_table = settings.table("tickets"), settings.table("events")
+        with calls.paused():
+            empty = escalation.sweep_now(city.clock())     # a sweep that finds nothing
+            base, _ = transitions(sfn, empty.execution_arn)
 
-        def escalate(rev_step: int):
-            item = TicketModel.get(t2, consistent_read=True)
-            parent = container.reference.unit(item.unit_id).parent_id
-            unit = container.reference.unit(parent)
-            now = int(city.clock())
-            ddb.get_item(TableName=table, Key={"ticket_id": {"S": t2}}, ConsistentRead=True)
-            ddb.update_item(
-                TableName=table, Key={"ticket_id": {"S": t2}},
-                UpdateExpression="SET unit_id = :to, open_unit = :to, #level = :lv, "
-                                 "unit_path = :path, sign_due_at = :d, due_at = :d, "
-                                 "deadline_at = :d, overdue = :true, escalated_at = :now, "
-                                 "escalations = list_append(if_not_exists(escalations, :e), "
-                                 ":entry) ADD version :one",
-                ExpressionAttributeNames={"#level": "level"},
-                ExpressionAttributeValues={
-                    ":to": {"S": unit.unit_id}, ":lv": {"S": unit.level},
-                    ":path": {"L": [{"S": u} for u in unit.path]},
-                    ":d": {"N": str(now + 86400)}, ":true": {"BOOL": True},
-                    ":now": {"S": str(now)}, ":e": {"L": []}, ":one": {"N": "1"},
-                    ":entry": {"L": [{"M": {"step": {"N": str(rev_step)},
-                                            "from": {"S": item.unit_id},
-                                            "to": {"S": unit.unit_id}}}]}})
-            ddb.put_item(TableName=events_table, Item={
-                "ticket_id": {"S": t2}, "sk": {"S": f"{now}#esc-1-{rev_step}"},
-                "at": {"N": str(now)}, "kind": {"S": "escalated"}, "actor": {"S": "system"},
-                "citizen_visible": {"BOOL": True},
-                "data": {"S": json.dumps({"from": item.unit_id, "to": unit.unit_id})}})
-            events_client.put_events(Entries=[
-                {"Source": "minyi", "DetailType": kind, "EventBusName": settings.event_bus,
-                 "Detail": json.dumps({"ticket_id": t2, "step": rev_step})}
-                for kind in ("TicketOverdue", "TicketEscalated")])
-            climb.transitions += TRANSITIONS_ESCALATE + len(unit.path) * TRANSITIONS_PER_PATH_UNIT
+        def raw_item(table: str, key: dict) -> dict | None:
+            with calls.paused():
+                return ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
 
-        for k in range(1, 4):
-            step(climb, lambda k=k: escalate(k), api=False)
+        def timeline_items() -> list[dict]:
+            with calls.paused():
+                return ddb.query(TableName=events_table, ConsistentRead=True,
+                                 KeyConditionExpression="ticket_id = :t",
+                                 ExpressionAttributeValues={":t": {"S": t2}})["Items"]
 
-        def top():
-            ddb.get_item(TableName=table, Key={"ticket_id": {"S": t2}}, ConsistentRead=True)
-            ddb.update_item(TableName=table, Key={"ticket_id": {"S": t2}},
-                            UpdateExpression="SET overdue = :true ADD version :one",
-                            ExpressionAttributeValues={":true": {"BOOL": True},
-                                                       ":one": {"N": "1"}})
-            events_client.put_events(Entries=[{
-                "Source": "minyi", "DetailType": "TicketOverdue",
-                "EventBusName": settings.event_bus, "Detail": json.dumps({"ticket_id": t2})}])
-            climb.transitions += TRANSITIONS_TOP
-        step(climb, top, api=False)
+        def sweep_step():
+            """The next due step of the climb, applied by the sweep state machine itself (moto
+            executes it): its transitions above an empty sweep's, and its one transaction
+            (ticket update + timeline entry) priced from the items before and after, as
+            bench/_wru.py prices the app's writes (moto's own calls are not botocore's)."""
+            key = {"ticket_id": {"S": t2}}
+            old = raw_item(tickets_table, key)
+            before = {e["sk"]["S"] for e in timeline_items()}
+            city.clock.t = max(city.clock.t, int(old["deadline_at"]["N"]))
+            with calls.paused():
+                rep = escalation.sweep_now(city.clock.t)
+                n, _ = transitions(sfn, rep.execution_arn)
+            assert rep.escalated == [t2], rep
+            climb.transitions += n - base
+            new = raw_item(tickets_table, key)
+            added = [e for e in timeline_items() if e["sk"]["S"] not in before]
+            units = meter.price_transaction(tickets_table, old, new) + sum(
+                meter.price_transaction(events_table, None, e) for e in added)
+            climb.wru_by["sweep transactions"] = climb.wru_by.get("sweep transactions", 0) + units
+            # the due ticket's index entry (from the sweep's query) and its plan (GetItem)
+            return units, 2
+
+        for _ in range(4):       # village -> township -> county -> city, then overdue at the top
+            step(climb, sweep_step, api=False)
         held_by = TicketModel.get(t2).unit_id
         city_handler = StaffUser("h_city", held_by, frozenset({"handler"}))
         step(climb, lambda: staff.perform(city_handler, t2, "sign", {}))
@@ -264,7 +259,9 @@ def _cost(t: Tally, messages: int) -> dict:
         + duration_s * LAMBDA_GB * p["lambda_gb_second"],
         "dynamodb_writes": t.wru * p["dynamodb_wru"],
         "dynamodb_reads": t.items * p["dynamodb_rru"],
-        "stepfunctions": t.transitions * p["stepfunctions_transition"],
+        # marginal duration of the shared sweep: one step per escalation (transitions / 5)
+        "stepfunctions": (t.transitions / 5) * SWEEP_STEP_S * SWEEP_GB
+        * p["stepfunctions_express_gb_second"],
         "eventbridge": t.events * p["eventbridge_event"],
         "sqs": 3 * messages * p["sqs_request"],
     }
@@ -280,9 +277,27 @@ def _cost(t: Tally, messages: int) -> dict:
             "usd_per_1000": per_1000, "usd_per_1000_total": round(sum(per_1000.values()), 4)}
 
 
+def sweep_monthly() -> dict:
+    """The sweep's fixed cost, whatever the number of tickets: a scheduled Lambda starts one
+    Express execution a minute, which queries each shard (an empty Query reads 1 unit at the
+    most) for about a second."""
+    p = PRICES
+    usd = {
+        "lambda": SWEEPS_PER_MONTH * (p["lambda_request"] + 0.05 * LAMBDA_GB
+                                      * p["lambda_gb_second"]),
+        "stepfunctions": SWEEPS_PER_MONTH * (p["stepfunctions_express_request"]
+                                             + 1.0 * SWEEP_GB
+                                             * p["stepfunctions_express_gb_second"]),
+        "dynamodb_reads": SWEEPS_PER_MONTH * SHARDS * p["dynamodb_rru"],
+    }
+    return {"usd_per_month": {k: round(v, 3) for k, v in usd.items()},
+            "usd_per_month_total": round(sum(usd.values()), 3)}
+
+
 def main() -> None:
     result = run()
-    print(json.dumps({"prices": PRICES, **result}, ensure_ascii=False, indent=1))
+    print(json.dumps({"prices": PRICES, **result, "sweep, fixed": sweep_monthly()},
+                     ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

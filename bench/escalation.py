@@ -88,7 +88,7 @@ def main() -> None:
           f"{extra / max(escalations, 1):.2f}")
     print("per escalation step, by state: " + ", ".join(
         f"{k} {v / max(escalations, 1):.2f}" for k, v in sorted(per_state.items())
-        if k in ("DecodeStep", "ApplyStep", "Applied", "Skipped")))
+        if k in ("ReadPlan", "HasPlan", "DecodeStep", "ApplyStep", "Applied", "Skipped")))
 
 
 if __name__ == "__main__":
