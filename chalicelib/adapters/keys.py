@@ -15,6 +15,7 @@ CALENDAR = "calendar"                       # sk = ISO day: an admin override of
 CALENDAR_NOTICE = "calendar-notice"         # sk = year: a State Council notice applied
 SLA = "sla"                                 # sk = jurisdiction ("default" for all)
 SUPERVISE = "supervise#"                    # + unit id; sk = ticket id: the to-supervise list
+SUPERVISED = "supervised#"                  # + unit id; sk = ticket id: closed ones, moved there
 SURVEY_OPEN = "survey#open"                 # sk = phone: the ticket whose survey is open
 OPTOUT = "optout"                           # sk = phone: never surveyed again
 MALICIOUS_CALLER = "caller#malicious"       # sk = phone key
@@ -33,6 +34,10 @@ VOICE_CALL = "voicecall#"                   # + provider call id
 
 def supervise(unit_id: str) -> str:
     return f"{SUPERVISE}{unit_id}"
+
+
+def supervised(unit_id: str) -> str:
+    return f"{SUPERVISED}{unit_id}"
 
 
 def measure_counters(scope: str, day: str) -> str:

@@ -75,7 +75,7 @@ class PublicListQuery(Page, PeriodQuery):
     status: Param
 
 
-class SupervisionQuery(Query):
+class SupervisionQuery(Page):
     all: Annotated[str | None, Field(default=None, description="1 or true: closed ones too")]
 
 

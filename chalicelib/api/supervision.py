@@ -15,5 +15,8 @@ bp = audiences.staff
 @route(bp, "/supervision", methods=["GET"], authorizer=staff_authorizer,
        query="SupervisionQuery")
 def supervision():
-    include_closed = query_param(bp.current_request, "all") in ("1", "true")
-    return supervision_service.supervision_list(current_staff(), include_closed=include_closed)
+    request = bp.current_request
+    include_closed = query_param(request, "all") in ("1", "true")
+    return supervision_service.supervision_list(
+        current_staff(), include_closed=include_closed, limit=query_param(request, "limit"),
+        cursor=query_param(request, "cursor"))

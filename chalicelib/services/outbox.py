@@ -42,6 +42,7 @@ DETAIL_TYPES = {
     "overdue": ("TicketOverdue",),
 }
 AUTO_ESCALATION_TYPES = ("TicketOverdue", "TicketEscalated")
+ENDED = ("closed", "rejected", "merged", "withdrawn")       # the entries that end a ticket
 
 
 class EffectBusy(RuntimeError):
@@ -91,6 +92,9 @@ def effects(entry: Entry) -> list[Effect]:
     # the measures' counters (issue 12): every entry counts, once (services/measures.py)
     out: list[Effect] = [Effect("measures", "counters", lambda: _measure(entry), guarded=False)]
     kind, data, snap = entry.kind, entry.data, entry.snap
+    if kind in ENDED:        # off the to-supervise lists (moving an entry twice changes nothing)
+        out.append(Effect("unsupervise", "lists", lambda: supervision.forget(
+            entry.event.ticket_id, entry.event.at), guarded=False))
     types = DETAIL_TYPES.get(kind, ())
     if kind == "escalated" and data.get("auto"):
         types = AUTO_ESCALATION_TYPES

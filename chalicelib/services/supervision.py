@@ -4,6 +4,7 @@ that missed it and of every unit above it (seed 004), by the outbox when the swe
 
 from __future__ import annotations
 
+from ..domain.paging import page_size
 from ..domain.ticket import OPEN_STATUSES
 from ..wiring import container
 from . import views
@@ -16,17 +17,32 @@ def put(unit_id: str, ticket_id: str, code: str, data: dict, at: float) -> None:
         "from_unit": data.get("from_unit"), "to_unit": data.get("to_unit")}, at)
 
 
-def supervision_list(user, include_closed: bool = False) -> dict:
-    """The user's unit's to-supervise list, most recent first, with each ticket's light."""
-    entries = container.supervision.entries(user.unit_id)
+def supervision_list(user, include_closed: bool = False, limit: str | None = None,
+                     cursor: str | None = None) -> dict:
+    """A page of the user's unit's to-supervise list, most recent miss first, with each
+    ticket's light; ``include_closed``: the closed ones follow. Only the page's tickets are
+    read."""
+    entries, next_cursor = container.supervision.page(user.unit_id, page_size(limit), cursor,
+                                                      include_closed)
     tickets = container.tickets.get_many(e.ticket_id for e in entries)
     now = container.now()
     items = []
-    for entry in sorted(entries, key=lambda e: -e.updated_at):
+    for entry in entries:
         ticket = tickets.get(entry.ticket_id)
         if ticket is None or (not include_closed and ticket.status not in OPEN_STATUSES):
             continue
         view = views.staff_ticket(ticket, now)
         view["supervision"] = entry.data
         items.append(view)
-    return {"unit": user.unit_id, "items": items}
+    return {"unit": user.unit_id, "items": items, "cursor": next_cursor}
+
+
+def forget(ticket_id: str, at: float) -> int:
+    """The ticket closed: off the live list of every unit it was put on (the units of the
+    chains its sweep entries named), onto their closed ones."""
+    units: list[str] = []
+    for item in container.tickets.timeline(ticket_id):
+        data = item.data or {}
+        if item.kind in ("escalated", "overdue") and not data.get("manual"):
+            units += [u for u in data.get("chain") or [] if u not in units]
+    return container.supervision.archive(units, ticket_id, at) if units else 0

@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.adapters.models import RegistryModel, TicketEventModel, TicketModel
 from chalicelib.domain.errors import InvalidTransition, VersionConflict
-from chalicelib.services import escalation, intake, staff, supervision, views
+from chalicelib.services import citizen, escalation, intake, staff, supervision, views
 from chalicelib.services.staff_auth import StaffUser
 
 HONGQI = "369902001001"
@@ -96,6 +96,18 @@ def test_nobody_signs_ticket_climbs_the_ladder_then_is_marked_overdue(stack):
     listing = supervision.supervision_list(StaffUser("x", "u-gov-zhangshui",
                                                      frozenset({"leader"})))
     assert tid in [i["id"] for i in listing["items"]]
+    # the citizen withdraws it: the outbox takes it off every level's live list (which so holds
+    # open tickets only, however many a unit has had); the closed ones still list it
+    citizen.withdraw("wx:esc", tid, {"reason": "已自行解决"})
+    stack.outbox.drain()
+    for unit in LADDER:
+        with pytest.raises(RegistryModel.DoesNotExist):
+            RegistryModel.get(f"supervise#{unit}", tid)
+        assert RegistryModel.get(f"supervised#{unit}", tid).data["closed_at"]
+    leader = StaffUser("x", "u-gov-zhangshui", frozenset({"leader"}))
+    assert supervision.supervision_list(leader)["items"] == []
+    closed = supervision.supervision_list(leader, include_closed=True)["items"]
+    assert [i["id"] for i in closed] == [tid] and closed[0]["status"] == "withdrawn"
 
 
 def test_replied_in_time_is_never_touched_by_a_sweep(stack):

@@ -23,6 +23,7 @@ class FakeTickets:
         self.items: dict = {}
         self.timelines: dict[str, list] = {}
         self.writes = 0
+        self.reads_by_id = 0            # tickets read by get/get_many
 
     def add(self, ticket_id: str, **fields):
         """A ticket as a test fixture (stored at version 1)."""
@@ -57,6 +58,7 @@ class FakeTickets:
             self._commit(ticket, entries, new=False)
 
     def get(self, ticket_id: str):
+        self.reads_by_id += 1
         stored = self.items.get(ticket_id)
         if stored is None:
             return None
@@ -91,8 +93,26 @@ class FakeSupervision:
     def put(self, unit_id, ticket_id, data, at) -> None:
         self.rows[(unit_id, ticket_id)] = SupervisionEntry(ticket_id, dict(data), float(at))
 
+    closed: dict = field(default_factory=dict)
+
     def entries(self, unit_id) -> list[SupervisionEntry]:
         return [e for (u, _), e in self.rows.items() if u == unit_id]
+
+    def archive(self, unit_ids, ticket_id, at) -> int:
+        moved = [u for u in unit_ids if (u, ticket_id) in self.rows]
+        for u in moved:
+            self.closed[(u, ticket_id)] = self.rows.pop((u, ticket_id))
+        return len(moved)
+
+    def page(self, unit_id, limit, cursor, include_closed=False):
+        """The same order as the repository's; the cursor is a plain offset."""
+        live = sorted(self.entries(unit_id), key=lambda e: (-e.updated_at, e.ticket_id))
+        done = sorted((e for (u, _), e in self.closed.items() if u == unit_id),
+                      key=lambda e: e.ticket_id, reverse=True)
+        rows = live + (done if include_closed else [])
+        start = int(cursor or 0)
+        end = start + limit
+        return rows[start:end], (str(end) if end < len(rows) else None)
 
 
 @dataclass
