@@ -16,8 +16,12 @@ Measured, each from a cold cache:
 - gauges: ``stats.open_ticket_gauges()`` (the 15-minute job);
 - classifier build: ``dispatch.classifier()`` after ``reset_classifier()`` (a cold start).
 
-The supervision list (services/overdue.py) is being rebuilt by the lead (issue 9) and is not
-measured here. Items read = ScannedCount of each Query/Scan (COUNT queries included) + items
+- supervision list: ``supervision.supervision_list`` for 红旗's township leader, 20 a page,
+  page after page; 2% of the closed tickets had gone overdue (their entries on their village's
+  and 红旗's closed lists, where ``supervision.forget`` moved them), the 20 red tickets are on
+  the live list.
+
+Items read = ScannedCount of each Query/Scan (COUNT queries included) + items
 returned by GetItem/BatchGetItem. The last line prints each ratio (items at the largest N over
 items at the smallest).
 """
@@ -34,6 +38,7 @@ from _harness import calls, demo_city, quiet_stdout
 DAY = 86400
 HONGQI_UNIT = "u-vil-hongqi"
 HONGQI = "369902001001"
+HONGQI_TOWNSHIP = "u-twp-hongqi"
 
 
 def _villages(city) -> list[tuple[str, str]]:
@@ -72,7 +77,8 @@ def _ticket(i: int, now: float, status: str, unit: str, region: str, deadline: f
 
 
 def populate(n: int, now: float, rng: random.Random) -> None:
-    from chalicelib.adapters.models import TicketModel
+    from chalicelib.adapters import keys
+    from chalicelib.adapters.models import RegistryModel, TicketModel
 
     villages = _villages(None)
     with calls.paused(), TicketModel.batch_write() as batch:
@@ -83,6 +89,22 @@ def populate(n: int, now: float, rng: random.Random) -> None:
                                    now + rng.uniform(10, 60) * DAY))
             else:
                 batch.save(_ticket(i, now, "closed", unit, region, None))
+    # the to-supervise lists: 2% of the closed tickets had gone overdue, and their entries moved
+    # to the units' closed lists when they closed (services/supervision.forget); the 20 red
+    # tickets of 红旗社区 are on its live list and its township's
+    with calls.paused(), RegistryModel.batch_write() as batch:
+        for i in range(0, n, 50):
+            if i % 5 != 0:                 # a closed one: on its village's and 红旗's lists
+                unit, _ = villages[i % len(villages)]
+                for on in (unit, HONGQI_TOWNSHIP):
+                    batch.save(RegistryModel(keys.supervised(on), f"T{i:09d}",
+                                             updated_at=now - DAY,
+                                             data={"missed": "sign", "closed_at": int(now)}))
+        for k in range(20):
+            for unit in (HONGQI_UNIT, HONGQI_TOWNSHIP):
+                batch.save(RegistryModel(keys.supervise(unit), f"T{n + k:09d}",
+                                         updated_at=now - k, data={"missed": "reply"}))
+    with calls.paused(), TicketModel.batch_write() as batch:
         base = n
         for k in range(20):                # the same work at every size
             batch.save(_ticket(base + k, now, "accepted", HONGQI_UNIT, HONGQI,
@@ -115,7 +137,7 @@ def measure(label: str, work) -> dict:
 def run(n: int) -> dict:
     rng = random.Random(16)
     with demo_city(sms="record") as city:
-        from chalicelib.services import dispatch, staff, stats
+        from chalicelib.services import dispatch, staff, stats, supervision
         from chalicelib.services.staff_auth import StaffUser
         from chalicelib.wiring import container
 
@@ -146,6 +168,19 @@ def run(n: int) -> dict:
         assert len(seen) == 20, len(seen)
         out["queue ?status=dispatched"] = q
         out["gauges job"] = measure("gauges", stats.open_ticket_gauges)
+        leader = StaffUser("l_twp_hongqi", HONGQI_TOWNSHIP, frozenset({"leader"}))
+        listed: list[str] = []
+
+        def supervision_pages():
+            cursor = None
+            while True:
+                page = supervision.supervision_list(leader, limit="20", cursor=cursor)
+                listed.extend(i["id"] for i in page["items"])
+                cursor = page["cursor"]
+                if not cursor:
+                    break
+        out["supervision list"] = measure("supervision", supervision_pages)
+        assert len(listed) == 20, len(listed)
 
         def build():
             dispatch.reset_classifier()
@@ -157,6 +192,12 @@ def run(n: int) -> dict:
 
 
 def main() -> None:
+    # moto's own per-item costs (serializing every attribute, copying whole tables before each
+    # transaction) would make populating 100,000 tickets take hours: the same patches as the
+    # integration tier (scripts/moto_fast.py; tests/unit/test_moto_fast.py keeps them exact)
+    from scripts.moto_fast import patch_serializer, patch_transactions
+    patch_serializer()
+    patch_transactions()
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     args = parser.parse_args()
