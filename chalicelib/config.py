@@ -42,128 +42,116 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def env(name: str, default: str = ""):
+    """A setting read from the environment when :class:`Settings` is built."""
+    return field(default_factory=lambda: _env(name, default))
+
+
+def env_int(name: str, default: int):
+    return field(default_factory=lambda: _int(name, default))
+
+
+def env_float(name: str, default: str):
+    return field(default_factory=lambda: float(_env(name, default)))
+
+
 @dataclass(frozen=True)
 class Settings:
-    stage: str = field(default_factory=lambda: _env("MINYI_STAGE", "local"))
-    region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "us-east-1"))
-    table_prefix: str = field(default_factory=lambda: _env("MINYI_TABLE_PREFIX", "minyi-local-"))
+    stage: str = env("MINYI_STAGE", "local")
+    region: str = env("AWS_DEFAULT_REGION", "us-east-1")
+    table_prefix: str = env("MINYI_TABLE_PREFIX", "minyi-local-")
     # secrets: the local fallbacks apply on the local/test stages only (check_secrets)
-    token_secret: str = field(default_factory=lambda: _env("MINYI_TOKEN_SECRET"))
-    token_ttl_seconds: int = field(default_factory=lambda: _int("MINYI_TOKEN_TTL", 7200))
-    staff_token_secret: str = field(default_factory=lambda: _env("MINYI_STAFF_TOKEN_SECRET"))
-    staff_issuer: str = field(default_factory=lambda: _env("MINYI_STAFF_ISSUER", "minyi-dev"))
-    staff_jwks_url: str = field(default_factory=lambda: _env("MINYI_STAFF_JWKS_URL", ""))
-    staff_audience: str = field(default_factory=lambda: _env("MINYI_STAFF_AUDIENCE", ""))
+    token_secret: str = env("MINYI_TOKEN_SECRET")
+    token_ttl_seconds: int = env_int("MINYI_TOKEN_TTL", 7200)
+    staff_token_secret: str = env("MINYI_STAFF_TOKEN_SECRET")
+    staff_issuer: str = env("MINYI_STAFF_ISSUER", "minyi-dev")
+    staff_jwks_url: str = env("MINYI_STAFF_JWKS_URL", "")
+    staff_audience: str = env("MINYI_STAFF_AUDIENCE", "")
     # which claims of the OIDC issuer's tokens carry the roles, the unit, the user and the name:
     # a claim name, or a dotted path into nested claims (Keycloak: realm_access.roles)
-    oidc_roles_claim: str = field(
-        default_factory=lambda: _env("MINYI_OIDC_ROLES_CLAIM", "cognito:groups"))
-    oidc_unit_claim: str = field(
-        default_factory=lambda: _env("MINYI_OIDC_UNIT_CLAIM", "custom:unit"))
-    oidc_user_claim: str = field(
-        default_factory=lambda: _env("MINYI_OIDC_USER_CLAIM", "username"))
-    oidc_name_claim: str = field(default_factory=lambda: _env("MINYI_OIDC_NAME_CLAIM", "name"))
-    wechat_mode: str = field(default_factory=lambda: _env("MINYI_WECHAT_MODE", "fake"))
-    wechat_appid: str = field(default_factory=lambda: _env("MINYI_WECHAT_APPID", ""))
-    wechat_secret: str = field(default_factory=lambda: _env("MINYI_WECHAT_SECRET", ""))
-    sms_mode: str = field(default_factory=lambda: _env("MINYI_SMS_MODE", "sns"))
-    sms_sender_id: str = field(default_factory=lambda: _env("MINYI_SMS_SENDER_ID", "12345"))
-    sms_sign_name: str = field(default_factory=lambda: _env("MINYI_SMS_SIGN_NAME", "12345"))
+    oidc_roles_claim: str = env("MINYI_OIDC_ROLES_CLAIM", "cognito:groups")
+    oidc_unit_claim: str = env("MINYI_OIDC_UNIT_CLAIM", "custom:unit")
+    oidc_user_claim: str = env("MINYI_OIDC_USER_CLAIM", "username")
+    oidc_name_claim: str = env("MINYI_OIDC_NAME_CLAIM", "name")
+    wechat_mode: str = env("MINYI_WECHAT_MODE", "fake")
+    wechat_appid: str = env("MINYI_WECHAT_APPID", "")
+    wechat_secret: str = env("MINYI_WECHAT_SECRET", "")
+    sms_mode: str = env("MINYI_SMS_MODE", "sns")
+    sms_sender_id: str = env("MINYI_SMS_SENDER_ID", "12345")
+    sms_sign_name: str = env("MINYI_SMS_SIGN_NAME", "12345")
     # Chinese SMS providers (MINYI_SMS_MODE tencent | aliyun): credentials in Secrets Manager,
     # the approved template id/code of each catalogue template (chalicelib/domain/messages.py)
-    sms_secret_id: str = field(default_factory=lambda: _env("MINYI_SMS_SECRET_ID", ""))
-    sms_app_id: str = field(default_factory=lambda: _env("MINYI_SMS_APP_ID", ""))
-    sms_provider_region: str = field(default_factory=lambda: _env("MINYI_SMS_REGION", ""))
-    sms_template_ids_json: str = field(
-        default_factory=lambda: _env("MINYI_SMS_TEMPLATE_IDS", ""))   # {"accepted": "1234567"}
-    sms_endpoint: str = field(default_factory=lambda: _env("MINYI_SMS_ENDPOINT", ""))
+    sms_secret_id: str = env("MINYI_SMS_SECRET_ID", "")
+    sms_app_id: str = env("MINYI_SMS_APP_ID", "")
+    sms_provider_region: str = env("MINYI_SMS_REGION", "")
+    sms_template_ids_json: str = env("MINYI_SMS_TEMPLATE_IDS", "")   # {"accepted": "1234567"}
+    sms_endpoint: str = env("MINYI_SMS_ENDPOINT", "")
     sms_daily_quota: int | None = field(    # per number per local day; unset: provider default
         default_factory=lambda: _int("MINYI_SMS_DAILY_QUOTA", -1) if _env(
             "MINYI_SMS_DAILY_QUOTA") else None)
-    sms_quota_reserve: int = field(default_factory=lambda: _int("MINYI_SMS_QUOTA_RESERVE", 2))
+    sms_quota_reserve: int = env_int("MINYI_SMS_QUOTA_RESERVE", 2)
     sms_account: str = field(         # Tencent: organisation | individual (12 chars a variable)
         default_factory=lambda: _env("MINYI_SMS_ACCOUNT", "organisation"))
-    attachments_bucket: str = field(
-        default_factory=lambda: _env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
-    )
-    event_bus: str = field(default_factory=lambda: _env("MINYI_EVENT_BUS", "minyi-local"))
-    sweep_state_machine_arn: str = field(
-        default_factory=lambda: _env("MINYI_SWEEP_SM_ARN", "")
-    )
+    attachments_bucket: str = env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
+    event_bus: str = env("MINYI_EVENT_BUS", "minyi-local")
+    sweep_state_machine_arn: str = env("MINYI_SWEEP_SM_ARN", "")
     # the timeline table's stream (the outbox); a placeholder until provisioned/deployed (infra
     # points the event source mapping at the real stream)
-    timeline_stream_arn: str = field(default_factory=lambda: _env(
+    timeline_stream_arn: str = env(
         "MINYI_TIMELINE_STREAM_ARN",
-        "arn:aws:dynamodb:placeholder:000000000000:table/minyi-timeline/stream/not-provisioned"))
-    sweep_page_size: int = field(default_factory=lambda: _int("MINYI_SWEEP_PAGE_SIZE", 10))
-    sweep_max_pages: int = field(default_factory=lambda: _int("MINYI_SWEEP_MAX_PAGES", 5))
-    alert_topic_arn: str = field(default_factory=lambda: _env("MINYI_ALERT_TOPIC_ARN", ""))
-    idempotency_ttl_seconds: int = field(
-        default_factory=lambda: _int("MINYI_IDEMPOTENCY_TTL", 24 * 3600)
-    )
-    demo_sla_seconds: int = field(default_factory=lambda: _int("DEMO_SLA_SECONDS", 0))
+        "arn:aws:dynamodb:placeholder:000000000000:table/minyi-timeline/stream/not-provisioned")
+    sweep_page_size: int = env_int("MINYI_SWEEP_PAGE_SIZE", 10)
+    sweep_max_pages: int = env_int("MINYI_SWEEP_MAX_PAGES", 5)
+    alert_topic_arn: str = env("MINYI_ALERT_TOPIC_ARN", "")
+    idempotency_ttl_seconds: int = env_int("MINYI_IDEMPOTENCY_TTL", 24 * 3600)
+    demo_sla_seconds: int = env_int("DEMO_SLA_SECONDS", 0)
     # local/test stages only: the app's clock runs this far from the real one (the e2e tier
     # lives in an explicit week, a year back or ahead in CI; see tests/clock.py)
-    clock_offset_seconds: int = field(
-        default_factory=lambda: _int("MINYI_CLOCK_OFFSET_SECONDS", 0))
-    deadline_shards: int = field(default_factory=lambda: _int("MINYI_DEADLINE_SHARDS", 8))
-    classify_threshold: float = field(
-        default_factory=lambda: float(_env("MINYI_CLASSIFY_THRESHOLD", "0.5"))
-    )
-    callback_delay_seconds: int = field(
-        default_factory=lambda: _int("MINYI_CALLBACK_DELAY", 2 * 3600)
-    )
+    clock_offset_seconds: int = env_int("MINYI_CLOCK_OFFSET_SECONDS", 0)
+    deadline_shards: int = env_int("MINYI_DEADLINE_SHARDS", 8)
+    classify_threshold: float = env_float("MINYI_CLASSIFY_THRESHOLD", "0.5")
+    callback_delay_seconds: int = env_int("MINYI_CALLBACK_DELAY", 2 * 3600)
     metrics_disabled: bool = field(
         default_factory=lambda: _env("POWERTOOLS_METRICS_DISABLED", "false").lower() == "true"
     )
-    center_unit: str = field(default_factory=lambda: _env("MINYI_CENTER_UNIT", "u-center"))
-    service_name: str = field(default_factory=lambda: _env("POWERTOOLS_SERVICE_NAME", "minyi"))
+    center_unit: str = env("MINYI_CENTER_UNIT", "u-center")
+    service_name: str = env("POWERTOOLS_SERVICE_NAME", "minyi")
     # callback surveys (回访), evaluation, reopening, social review: services/survey.py
-    survey_max_attempts: int = field(
-        default_factory=lambda: _int("MINYI_SURVEY_MAX_ATTEMPTS", 3))
-    survey_start_hour: int = field(default_factory=lambda: _int("MINYI_SURVEY_START_HOUR", 8))
-    survey_end_hour: int = field(default_factory=lambda: _int("MINYI_SURVEY_END_HOUR", 21))
-    survey_batch: int = field(default_factory=lambda: _int("MINYI_SURVEY_BATCH", 200))
-    survey_busy_retry_seconds: int = field(
-        default_factory=lambda: _int("MINYI_SURVEY_BUSY_RETRY", 3600))
-    max_reopen: int = field(default_factory=lambda: _int("MINYI_MAX_REOPEN", 2))
-    sms_webhook_secrets: str = field(
-        default_factory=lambda: _env("MINYI_SMS_WEBHOOK_SECRETS", ""))   # {"tencent": "..."}
-    sms_default_region: str = field(
-        default_factory=lambda: _env("MINYI_SMS_DEFAULT_REGION", "369900000000"))
-    sms_default_type: str = field(default_factory=lambda: _env("MINYI_SMS_DEFAULT_TYPE", "help"))
-    sms_supplement_window_seconds: int = field(
-        default_factory=lambda: _int("MINYI_SMS_SUPPLEMENT_WINDOW", 3 * 86400))
-    inbound_dedupe_ttl_seconds: int = field(
-        default_factory=lambda: _int("MINYI_INBOUND_DEDUPE_TTL", 7 * 86400))
-    voice_mode: str = field(default_factory=lambda: _env("MINYI_VOICE_MODE", ""))
+    survey_max_attempts: int = env_int("MINYI_SURVEY_MAX_ATTEMPTS", 3)
+    survey_start_hour: int = env_int("MINYI_SURVEY_START_HOUR", 8)
+    survey_end_hour: int = env_int("MINYI_SURVEY_END_HOUR", 21)
+    survey_batch: int = env_int("MINYI_SURVEY_BATCH", 200)
+    survey_busy_retry_seconds: int = env_int("MINYI_SURVEY_BUSY_RETRY", 3600)
+    max_reopen: int = env_int("MINYI_MAX_REOPEN", 2)
+    sms_webhook_secrets: str = env("MINYI_SMS_WEBHOOK_SECRETS", "")   # {"tencent": "..."}
+    sms_default_region: str = env("MINYI_SMS_DEFAULT_REGION", "369900000000")
+    sms_default_type: str = env("MINYI_SMS_DEFAULT_TYPE", "help")
+    sms_supplement_window_seconds: int = env_int("MINYI_SMS_SUPPLEMENT_WINDOW", 3 * 86400)
+    inbound_dedupe_ttl_seconds: int = env_int("MINYI_INBOUND_DEDUPE_TTL", 7 * 86400)
+    voice_mode: str = env("MINYI_VOICE_MODE", "")
     # survey calls through Tencent Cloud VMS (MINYI_VOICE_MODE=tencent): credentials from the
     # SMS provider's secret unless MINYI_VOICE_SECRET_ID names another
-    voice_secret_id: str = field(default_factory=lambda: _env("MINYI_VOICE_SECRET_ID", ""))
-    voice_app_id: str = field(default_factory=lambda: _env("MINYI_VOICE_APP_ID", ""))
-    voice_template_id: str = field(default_factory=lambda: _env("MINYI_VOICE_TEMPLATE_ID", ""))
-    voice_endpoint: str = field(default_factory=lambda: _env("MINYI_VOICE_ENDPOINT", ""))
-    connect_instance_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_INSTANCE_ID", ""))
-    connect_contact_flow_id: str = field(
-        default_factory=lambda: _env("MINYI_CONNECT_CONTACT_FLOW_ID", ""))
-    connect_source_phone: str = field(
-        default_factory=lambda: _env("MINYI_CONNECT_SOURCE_PHONE", ""))
-    connect_queue_id: str = field(default_factory=lambda: _env("MINYI_CONNECT_QUEUE_ID", ""))
+    voice_secret_id: str = env("MINYI_VOICE_SECRET_ID", "")
+    voice_app_id: str = env("MINYI_VOICE_APP_ID", "")
+    voice_template_id: str = env("MINYI_VOICE_TEMPLATE_ID", "")
+    voice_endpoint: str = env("MINYI_VOICE_ENDPOINT", "")
+    connect_instance_id: str = env("MINYI_CONNECT_INSTANCE_ID", "")
+    connect_contact_flow_id: str = env("MINYI_CONNECT_CONTACT_FLOW_ID", "")
+    connect_source_phone: str = env("MINYI_CONNECT_SOURCE_PHONE", "")
+    connect_queue_id: str = env("MINYI_CONNECT_QUEUE_ID", "")
     # duplicates (并单候选) and repeat requests (重复件): domain/duplicates.py
-    dup_radius_m: float = field(default_factory=lambda: float(_env("MINYI_DUP_RADIUS_M", "500")))
-    dup_window_days: int = field(default_factory=lambda: _int("MINYI_DUP_WINDOW_DAYS", 30))
-    dup_text_threshold: float = field(
-        default_factory=lambda: float(_env("MINYI_DUP_TEXT_THRESHOLD", "0.6")))
-    dup_repeat_threshold: float = field(
-        default_factory=lambda: float(_env("MINYI_REPEAT_TEXT_THRESHOLD", "0.6")))
-    dup_h3_resolution: int = field(default_factory=lambda: _int("MINYI_DUP_H3_RESOLUTION", 7))
-    phone_key_secret: str = field(default_factory=lambda: _env("MINYI_PHONE_KEY_SECRET", ""))
+    dup_radius_m: float = env_float("MINYI_DUP_RADIUS_M", "500")
+    dup_window_days: int = env_int("MINYI_DUP_WINDOW_DAYS", 30)
+    dup_text_threshold: float = env_float("MINYI_DUP_TEXT_THRESHOLD", "0.6")
+    dup_repeat_threshold: float = env_float("MINYI_REPEAT_TEXT_THRESHOLD", "0.6")
+    dup_h3_resolution: int = env_int("MINYI_DUP_H3_RESOLUTION", 7)
+    phone_key_secret: str = env("MINYI_PHONE_KEY_SECRET", "")
     # public face (issue 14): tracking-by-code guesses per code and per client IP in a window,
     # how long a public page may be cached, the knowledge base's reminder lead time
-    track_limit_per_code: int = field(default_factory=lambda: _int("MINYI_TRACK_LIMIT_CODE", 5))
-    track_limit_per_ip: int = field(default_factory=lambda: _int("MINYI_TRACK_LIMIT_IP", 30))
-    track_window_seconds: int = field(default_factory=lambda: _int("MINYI_TRACK_WINDOW", 3600))
-    public_cache_seconds: int = field(default_factory=lambda: _int("MINYI_PUBLIC_CACHE", 60))
+    track_limit_per_code: int = env_int("MINYI_TRACK_LIMIT_CODE", 5)
+    track_limit_per_ip: int = env_int("MINYI_TRACK_LIMIT_IP", 30)
+    track_window_seconds: int = env_int("MINYI_TRACK_WINDOW", 3600)
+    public_cache_seconds: int = env_int("MINYI_PUBLIC_CACHE", 60)
     in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
     def __post_init__(self):
@@ -206,13 +194,11 @@ class Settings:
                               + "; ".join(missing))
 
     # measures, reports, hotspots (issue 12): docs/measures.md
-    measure_weights_raw: str = field(
-        default_factory=lambda: _env("MINYI_MEASURE_WEIGHTS", "30/35/35"))
-    hotspot_rules_raw: str = field(default_factory=lambda: _env("MINYI_HOTSPOT_RULES", ""))
-    reports_bucket: str = field(default_factory=lambda: _env("MINYI_REPORTS_BUCKET", ""))
-    report_link_seconds: int = field(
-        default_factory=lambda: _int("MINYI_REPORT_LINK_SECONDS", 7 * 86400))
-    digest_hour: int = field(default_factory=lambda: _int("MINYI_DIGEST_HOUR", 9))
+    measure_weights_raw: str = env("MINYI_MEASURE_WEIGHTS", "30/35/35")
+    hotspot_rules_raw: str = env("MINYI_HOTSPOT_RULES", "")
+    reports_bucket: str = env("MINYI_REPORTS_BUCKET", "")
+    report_link_seconds: int = env_int("MINYI_REPORT_LINK_SECONDS", 7 * 86400)
+    digest_hour: int = env_int("MINYI_DIGEST_HOUR", 9)
 
     @property
     def measure_weights(self) -> tuple[float, float, float]:
