@@ -9,6 +9,7 @@ from chalicelib.api import (  # noqa: F401
     citizen,
     duplicates,
     evaluation,
+    followup,
     http,
     knowledge,
     open311,
@@ -26,6 +27,7 @@ from chalicelib.jobs import (
     gauges,
     inbound,
     lifecycle,
+    orders,
     outbox,
     reminders,
     survey,
@@ -54,3 +56,4 @@ app.register_blueprint(calendar.bp)
 app.register_blueprint(escalation.bp)
 app.register_blueprint(knowledge_jobs.bp)
 app.register_blueprint(measure_jobs.bp)
+app.register_blueprint(orders.bp)

@@ -123,6 +123,11 @@ class Settings:
     survey_batch: int = env_int("MINYI_SURVEY_BATCH", 200)
     survey_busy_retry_seconds: int = env_int("MINYI_SURVEY_BUSY_RETRY", 3600)
     max_reopen: int = env_int("MINYI_MAX_REOPEN", 2)
+    # issue 15: supervision orders, co-units, dispatch objections (services/orders.py, ...)
+    order_response_days: int = env_int("MINYI_ORDER_RESPONSE_DAYS", 3)      # working days
+    co_unit_idle_hours: int = env_int("MINYI_CO_UNIT_IDLE_HOURS", 24)
+    objection_decide_hours: int = env_int("MINYI_OBJECTION_DECIDE_HOURS", 24)
+    objection_proposal_threshold: int = env_int("MINYI_OBJECTION_PROPOSAL_THRESHOLD", 3)
     sms_webhook_secrets: str = env("MINYI_SMS_WEBHOOK_SECRETS", "")   # {"tencent": "..."}
     sms_default_region: str = env("MINYI_SMS_DEFAULT_REGION", "369900000000")
     sms_default_type: str = env("MINYI_SMS_DEFAULT_TYPE", "help")

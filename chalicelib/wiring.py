@@ -195,6 +195,7 @@ ADAPTERS: dict[str, tuple[str, str | None, Callable[[Container], tuple]]] = {
     "caller_index": ("duplicates_repo", None, _none),
     "sms_records": ("sms_records", None, _none),
     "rate_counters": ("counters", None, _none),
+    "work_index": ("work_repo", "WorkIndex", _none),
 }
 
 container = Container()

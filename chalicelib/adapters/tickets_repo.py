@@ -33,7 +33,7 @@ def iso_ms(ts: float) -> str:
 
 def new_event(ticket: TicketModel, kind: str, actor: Actor, now: float, *, text: str | None = None,
               data: dict | None = None, channel: str | None = None, visible: bool = True,
-              index: int = 0) -> TicketEventModel:
+              index: int = 0, feed: str | None = None) -> TicketEventModel:
     """A timeline entry for the ticket's next version (``sk`` unique per ticket version)."""
     next_version = (ticket.version or 0) + 1
     suffix = f"v{next_version:06d}" + (f".{index}" if index else "")
@@ -46,6 +46,7 @@ def new_event(ticket: TicketModel, kind: str, actor: Actor, now: float, *, text:
     return TicketEventModel(
         ticket.ticket_id, f"{iso_ms(now)}#{suffix}", at=now, kind=kind, actor=actor_str,
         actor_unit=actor.unit_id, channel=channel, text=text, data=data, citizen_visible=visible,
+        feed=feed,
     )
 
 

@@ -68,6 +68,7 @@ SCHEDULES = {
     "surveys": "rate(10 minutes)",
     "kb_expiry": "rate(1 day)",
     "measures": "rate(1 hour)",        # reports, hotspots, pool digest, 三率 gauges
+    "orders": "rate(15 minutes)",      # supervision orders' response deadlines (jobs/orders.py)
 }
 
 

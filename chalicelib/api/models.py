@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from . import models_citizen, models_staff
+from . import models_citizen, models_staff, models_work
 from .models_base import REQUIRED, Body, Query, coerce, parse
 from .models_citizen import UPLOAD_TYPES
 from .models_staff import ACTIONS
@@ -75,6 +75,11 @@ class PublicListQuery(Page, PeriodQuery):
     status: Param
 
 
+class LevelQuery(Query):
+    level: Annotated[str | None, Field(default=None, description="village, township, county "
+                                       "or city (default: the user's own level)")]
+
+
 class SupervisionQuery(Page):
     all: Annotated[str | None, Field(default=None, description="1 or true: closed ones too")]
 
@@ -88,7 +93,7 @@ def query(model: type[Query], params: dict | None) -> Any:
 def model(name: str) -> type[BaseModel]:
     """A model by its name (routes name their models without importing them)."""
     for found in (globals().get(name), getattr(models_citizen, name, None),
-                  getattr(models_staff, name, None)):
+                  getattr(models_staff, name, None), getattr(models_work, name, None)):
         if isinstance(found, type) and issubclass(found, BaseModel):
             return found
     raise KeyError(name)

@@ -26,6 +26,21 @@ MAX_PLAN = 1000
 
 
 VERSION = checked(version, int)     # the last field of every action: checked after the others
+MAX_ORDER_DAYS = 30                 # a supervision order's response time, in working days
+
+
+def int_between(low: int, high: int, code: str, required: bool = False):
+    def check(value: Any, name: str) -> int | None:
+        if value is None:
+            if required:
+                raise ValidationError(f"缺少必填项：{name}", field=name, code="missing_field")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(f"{name} 应为 {low}-{high} 的整数", field=name, code=code)
+        return value
+    return check
+
+
 
 
 class Action(Body):
@@ -115,9 +130,18 @@ class Reject(Action):
 
 
 class Note(Action):
-    """A leader's supervision order (督办) or instruction (批示)."""
+    """A leader's instruction (批示)."""
 
     note: Text(1000)
+    version: VERSION
+
+
+class Supervise(Action):
+    """A supervision order (督办): the unit answers in writing within ``days`` working days."""
+
+    note: Text(1000)
+    days: checked(int_between(1, MAX_ORDER_DAYS, "invalid_days"), int, minimum=1,
+                  maximum=MAX_ORDER_DAYS)
     version: VERSION
 
 
@@ -195,6 +219,6 @@ class Withhold(Body):
 ACTIONS: dict[str, type[Action]] = {
     "sign": Sign, "contact": Contact, "reply": Reply, "extension": Extension,
     "extension/decision": ExtensionDecision, "return": Reasoned, "co-units": CoUnits,
-    "escalate": Reasoned, "dispatch": Dispatch, "reject": Reject, "supervise": Note,
+    "escalate": Reasoned, "dispatch": Dispatch, "reject": Reject, "supervise": Supervise,
     "instruction": Note,
 }

@@ -82,7 +82,7 @@ ACTION_PATHS = ("sign", "contact", "reply", "extension", "extension/decision", "
 ACTION_MODELS = {
     "sign": "Sign", "contact": "Contact", "reply": "Reply", "extension": "Extension",
     "extension/decision": "ExtensionDecision", "return": "Reasoned", "co-units": "CoUnits",
-    "escalate": "Reasoned", "dispatch": "Dispatch", "reject": "Reject", "supervise": "Note",
+    "escalate": "Reasoned", "dispatch": "Dispatch", "reject": "Reject", "supervise": "Supervise",
     "instruction": "Note",
 }
 

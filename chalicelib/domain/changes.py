@@ -66,6 +66,20 @@ KINDS: dict[str, str] = {
     "withheld": "不予公开",
     # the monitoring pool (工单监测池, services/pool.py)
     "pool_closed": "监测池销号",
+    # supervision orders and instructions (services/orders.py)
+    "supervision_response": "督办回复",
+    "supervision_closed": "督办办结",
+    "supervision_stepped_up": "督办逾期，升级督办",
+    "instruction_followed": "批示落实情况",
+    # co-unit tasks (协办, services/co_units.py)
+    "co_unit_signed": "协办单位签收",
+    "co_unit_replied": "协办单位回复",
+    "co_unit_rated": "主办单位评价协办",
+    # dispatch objections (派单异议, services/objections.py)
+    "objection": "派单异议",
+    "objection_decided": "派单异议处理结果",
+    # SMS-born tickets get their place (services/sms_place.py)
+    "place_set": "确定诉求地点",
 }
 
 
@@ -80,6 +94,8 @@ class Step:
     ``visible``: shown on the citizen's timeline (``data["public"]`` is what the citizen sees of
     ``data``). ``channel``: the channel the step came in by, if any. ``actor``: who took this
     step when it is not the change's actor (the router, within a citizen's submission).
+    ``feed``: a list across tickets this entry belongs to (the timeline's sparse ``by_feed``
+    index: a level's instructions, the dispatch objections).
     """
 
     kind: str
@@ -88,6 +104,7 @@ class Step:
     visible: bool = True
     channel: str | None = None
     actor: Actor | None = None
+    feed: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -41,6 +41,7 @@ class TicketLike(Protocol):
 LEAD = "lead"                   # only the lead unit's staff
 JURISDICTION = "jurisdiction"   # the lead unit or a unit above it (a leader's subtree)
 ANY = "any"                     # anyone with the role (dispatchers act city-wide)
+CO_UNIT = "co_unit"             # only a co-unit's (协办) staff
 
 ROLE_LABELS_ZH = {"handler": "承办人员", "dispatcher": "派单员", "leader": "领导/督办人",
                   "admin": "管理员"}
@@ -55,6 +56,7 @@ class Rule:
 
 
 _WORKING = frozenset({DISPATCHED, ACCEPTED})
+_FOLLOWED = frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED, REPLIED})
 RULES: dict[str, Rule] = {
     "sign": Rule("签收", frozenset({DISPATCHED}), frozenset({"handler"}), LEAD),
     "contact": Rule("登记联系诉求人", frozenset({ACCEPTED}), frozenset({"handler"}), LEAD),
@@ -78,6 +80,19 @@ RULES: dict[str, Rule] = {
     # a leader of the unit (or above) closes a C/D ticket out of the monitoring pool (销号)
     "pool_close": Rule("监测池销号", frozenset({DISPATCHED, ACCEPTED, REPLIED, CLOSED, IN_REVIEW}),
                        frozenset({"leader"}), JURISDICTION),
+    # supervision orders (督办): the lead unit answers in writing, a leader closes it out
+    "supervision_response": Rule("答复督办", _FOLLOWED, frozenset({"handler"}), LEAD),
+    "supervision_close": Rule("督办办结", _FOLLOWED | {CLOSED, IN_REVIEW},
+                              frozenset({"leader"}), JURISDICTION),
+    "instruction_follow_up": Rule("报告批示落实情况", _FOLLOWED | {CLOSED},
+                                  frozenset({"handler"}), LEAD),
+    # co-units (协办): their own task; the lead rates their contribution
+    "co_sign": Rule("协办签收", _WORKING, frozenset({"handler"}), CO_UNIT),
+    "co_reply": Rule("提交协办意见", _WORKING, frozenset({"handler"}), CO_UNIT),
+    "co_rate": Rule("评价协办单位", _WORKING | {REPLIED}, frozenset({"handler"}), LEAD),
+    # dispatch objections (派单异议, 国办函〔2025〕66号)
+    "objection": Rule("提出派单异议", _WORKING, frozenset({"handler"}), LEAD),
+    "objection_decision": Rule("处理派单异议", _WORKING, frozenset({"dispatcher"}), ANY),
 }
 
 # Plain-language reasons for the refusals people actually run into.
@@ -125,6 +140,8 @@ def authorize(user: StaffLike, ticket: TicketLike, action: str) -> Rule:
         raise Forbidden(f"只有{needed}可以{rule.label_zh}", code="role_required")
     if rule.scope == LEAD and not is_lead(user, ticket):
         raise Forbidden(f"只有主办单位可以{rule.label_zh}", code="not_lead_unit")
+    if rule.scope == CO_UNIT and user.unit_id not in (ticket.co_units or []):
+        raise Forbidden(f"只有协办单位可以{rule.label_zh}", code="not_co_unit")
     if rule.scope == JURISDICTION and not (is_lead(user, ticket) or in_jurisdiction(user, ticket)):
         raise Forbidden(f"该工单不在您的管辖范围内，不能{rule.label_zh}",
                         code="not_in_jurisdiction")
@@ -134,3 +151,9 @@ def authorize(user: StaffLike, ticket: TicketLike, action: str) -> Rule:
             f"不能{rule.label_zh}")
         raise InvalidTransition(why)
     return rule
+
+
+def check_order_holder(user: StaffLike, holder_path) -> None:
+    """Only the unit that holds a supervision order (督办), or a unit above it, closes it out."""
+    if user.unit_id not in (holder_path or []):
+        raise Forbidden("只有督办单位或其上级可以办结该督办", code="not_order_holder")

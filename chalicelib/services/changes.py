@@ -62,7 +62,7 @@ def _entries(ticket: Ticket, actor: Actor, steps: Sequence[Step], now: float,
     snap = snapshot(ticket, version)
     return [new_event(ticket, step.kind, step.actor or actor, now, text=step.text,
                       data={**step.data, "snap": snap}, channel=step.channel,
-                      visible=step.visible, index=i)
+                      visible=step.visible, index=i, feed=step.feed)
             for i, step in enumerate(steps)]
 
 

@@ -29,7 +29,7 @@ from ..domain.ticket import (
 from ..lazy import lazy
 from ..observability import count, logger
 from ..wiring import container
-from . import changes, dispatch, pool, views
+from . import changes, dispatch, orders, pool, views
 from .idempotency import run_once
 from .sla_service import policy_for, to_local
 from .staff_auth import StaffUser
@@ -37,6 +37,7 @@ from .staff_auth import StaffUser
 MAX_EXTENSION_DAYS = 60
 
 models = lazy("chalicelib.api.models")       # the typed request bodies (pydantic)
+work = lazy("chalicelib.services.work")      # issue 15's follow-up work on the ticket view
 
 
 # ---------------------------------------------------------------- reference checks
@@ -185,6 +186,7 @@ def return_ticket(user, ticket_id, body):
         dispatch.to_review(t, "returned", now)
         t.status = RETURNED
         t.co_units = []
+        t.co_tasks = None
         t.signed_at = None
         count("TicketsReturned")
         return [Step("returned", reason, {"from_unit": from_unit}, visible=False)]
@@ -199,6 +201,9 @@ def add_co_units(user, ticket_id, body):
         if not added:
             raise ValidationError("没有新的协办单位", field="units", code="nothing_to_add")
         t.co_units = list(t.co_units or []) + added
+        # each co-unit's own task (协办) starts now (services/co_units.py)
+        t.co_tasks = {**(t.co_tasks or {}), **{u: {"status": "invited", "since": int(now)}
+                                               for u in added}}
         # only the units this request brought in are told (services/outbox.py)
         return [Step("co_units_added", None, {"units": added}, visible=False)]
     return _act(user, ticket_id, "co_units", body, mutate)
@@ -260,25 +265,13 @@ def reject(user, ticket_id, body):
 
 # ---------------------------------------------------------------- leaders
 def supervise(user, ticket_id, body):
-    note = body.note
-
-    def mutate(t, now):
-        t.supervised = True
-        count("SupervisionOrders")
-        return [Step("supervised", note, {"leader_unit": user.unit_id}, visible=False)]
-    return _act(user, ticket_id, "supervise", body, mutate)
+    """督办 with a response deadline (services/orders.py)."""
+    return orders.supervise(user, ticket_id, body)
 
 
 def instruct(user, ticket_id, body):
-    note = body.note
-
-    def mutate(t, now):
-        unit = container.reference.unit(user.unit_id)
-        level = unit.level if unit else "unknown"
-        count("Instructions", level=level)
-        return [Step("instruction", note, {"leader_unit": user.unit_id, "level": level},
-                     visible=False)]
-    return _act(user, ticket_id, "instruction", body, mutate)
+    """批示, counted per level with its follow-up (services/orders.py)."""
+    return orders.instruct(user, ticket_id, body)
 
 
 ACTIONS = {
@@ -292,7 +285,9 @@ ACTIONS = {
 # ---------------------------------------------------------------- reads
 def get_ticket(user: StaffUser, ticket_id: str) -> dict:
     ticket = _load_visible(user, ticket_id)
-    return views.staff_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
+    view = views.staff_ticket(ticket, container.now(), container.tickets.timeline(ticket_id))
+    view.update(work.staff_view_extra(ticket))   # orders, instructions, co-units, objection
+    return view
 
 
 def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str | None,

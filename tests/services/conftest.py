@@ -22,6 +22,7 @@ from .fakes import (
     FakeSupervision,
     FakeSurveyRegistry,
     FakeTickets,
+    FakeWorkIndex,
 )
 
 # a Tuesday, 10:00 in Shanghai: inside the survey window, an ordinary working day
@@ -58,6 +59,7 @@ class World:
         self.reference = FakeReference()
         self.sms = RecordingSms()
         self.markers = FakeMarkers()
+        self.work_index = FakeWorkIndex(self.tickets)
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -70,6 +72,7 @@ def world():
     container.override(tickets=w.tickets, supervision=w.supervision,
                        survey_registry=w.survey_registry, stored_settings=w.stored_settings,
                        reference=w.reference, sms=w.sms, markers=w.markers, voice=None,
+                       work_index=w.work_index,
                        clock=lambda: w.now)
     sla_service.clear_cache()
     yield w

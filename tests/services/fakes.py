@@ -10,7 +10,13 @@ from types import SimpleNamespace
 from chalicelib.adapters.supervision_repo import SupervisionEntry
 from chalicelib.adapters.survey_repo import OpenSurvey
 from chalicelib.adapters.tickets_repo import new_ticket
-from chalicelib.domain.catalog import DATA_DIR, load_demo_city, region_chain, unit_ladder
+from chalicelib.domain.catalog import (
+    DATA_DIR,
+    load_categories,
+    load_demo_city,
+    region_chain,
+    unit_ladder,
+)
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.escalation import PARKED_PREFIX
 
@@ -182,8 +188,16 @@ class FakeReference:
                                              duty_phone=u.duty_phone)
                        for u in units}
 
+        self._categories = {c.code: c for c in load_categories()}
+
     def region(self, code):
         return self._regions.get(code)
+
+    def regions(self):
+        return dict(self._regions)
+
+    def category(self, code):
+        return self._categories.get(code)
 
     def units(self):
         return self._units
@@ -230,3 +244,22 @@ class FakeMarkers:
         if held is None or held[0] < now:
             return None
         return SimpleNamespace(pk=key, data=held[1])
+
+
+class FakeWorkIndex:
+    """adapters/work_repo.WorkIndex over the fake tickets: the sparse order-deadline index and
+    the timeline feeds, read off what the fake repository holds."""
+
+    def __init__(self, tickets: FakeTickets):
+        self.tickets = tickets
+
+    def orders_due(self, now, limit):
+        due = sorted((t for t in self.tickets.items.values() if t.order_watch == "open"
+                      and t.order_due_at is not None and t.order_due_at <= int(now)),
+                     key=lambda t: t.order_due_at)
+        return [self.tickets.get(t.ticket_id) for t in due[:limit]]
+
+    def feed(self, name, since, limit):
+        found = [e for entries in self.tickets.timelines.values() for e in entries
+                 if e.feed == name and e.at >= since]
+        return sorted(found, key=lambda e: -e.at)[:limit]

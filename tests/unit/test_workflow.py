@@ -58,6 +58,19 @@ EXPECTED = {
     # 销号 of a C/D ticket in the monitoring pool, by a leader of the unit or above
     "pool_close": ({"leader@jurisdiction"},
                    {"dispatched", "accepted", "replied", "closed", "in_review"}),
+    # issue 15: supervision orders, instructions' follow-up, co-unit tasks, objections
+    "supervision_response": ({"handler@lead"},
+                             {"submitted", "dispatched", "accepted", "returned", "replied"}),
+    "supervision_close": ({"leader@jurisdiction"},
+                          {"submitted", "dispatched", "accepted", "returned", "replied",
+                           "closed", "in_review"}),
+    "instruction_follow_up": ({"handler@lead"}, {"submitted", "dispatched", "accepted",
+                                                 "returned", "replied", "closed"}),
+    "co_sign": ({"co_handler"}, {"dispatched", "accepted"}),
+    "co_reply": ({"co_handler"}, {"dispatched", "accepted"}),
+    "co_rate": ({"handler@lead"}, {"dispatched", "accepted", "replied"}),
+    "objection": ({"handler@lead"}, {"dispatched", "accepted"}),
+    "objection_decision": ({"dispatcher"}, {"dispatched", "accepted"}),
 }
 USERS = {
     "handler@lead": HANDLER, "dispatcher": DISPATCHER, "leader@jurisdiction": COUNTY_LEADER,

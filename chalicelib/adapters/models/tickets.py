@@ -133,6 +133,14 @@ class TicketModel(Model):
     # sparse key of by_unit_status: "<status>#<deadline_at, 10 digits>" while open
     status_deadline = UnicodeAttribute(null=True)
     pool = JSONAttribute(null=True)                      # monitoring pool close-out (销号)
+    # issue 15: supervision orders (督办), instructions (批示), co-unit tasks (协办), dispatch
+    # objections (派单异议); services/orders.py, co_units.py, objections.py
+    sup_order = JSONAttribute(null=True)                 # the current supervision order
+    order_watch = UnicodeAttribute(null=True)            # sparse: "open" while a response is due
+    order_due_at = NumberAttribute(null=True)            # the order's response deadline
+    instructions = JSONAttribute(null=True)              # [{id, level, note, follow_up, ...}]
+    co_tasks = JSONAttribute(null=True)                  # {unit id: {status, reply, rating}}
+    objection = JSONAttribute(null=True)                 # the latest dispatch objection
 
     # A citizen's tickets, newest first.
     by_citizen = index("by_citizen", "citizen_id", "created_at",
@@ -184,6 +192,10 @@ class TicketModel(Model):
     # changes, not on every change.
     by_unit_status = index("by_unit_status", "open_unit", "status_deadline",
                            projection=KeysOnlyProjection(), range_type=UnicodeAttribute)
+    # Supervision orders (督办) awaiting the unit's written response, by deadline (sparse: only
+    # while a response is due; services/orders.py steps a missed one up a level).
+    by_order_due = index("by_order_due", "order_watch", "order_due_at",
+                         projection=KeysOnlyProjection())
 
 
 class TicketEventModel(Model):
@@ -205,3 +217,8 @@ class TicketEventModel(Model):
     text = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
     citizen_visible = BooleanAttribute(default=True)
+    feed = UnicodeAttribute(null=True)                   # sparse: a list this entry belongs to
+
+    # Entries of one kind across tickets, oldest first (sparse: ``Step.feed``): a level's
+    # instructions (``instruction#<level>``), dispatch objections (``objection``).
+    by_feed = index("by_feed", "feed", "at")
