@@ -85,6 +85,12 @@ class FakeTickets:
             return sum(1 for t in on_shard if between[0] <= t.deadline_at <= between[1])
         return len(on_shard)
 
+    def unit_open_tickets(self, unit_id: str, limit: int, cursor=None, filter_condition=None):
+        """The sparse ``by_unit_deadline`` index: a unit's open tickets, soonest first."""
+        found = sorted((t for t in self.items.values() if t.open_unit == unit_id),
+                       key=lambda t: t.deadline_at or 0)
+        return [self.get(t.ticket_id) for t in found[:limit]], None
+
     def due_callbacks(self, shard: str, now: float, limit: int):
         due = sorted((t for t in self.items.values() if t.callback_shard == shard
                       and t.callback_at is not None and t.callback_at <= int(now)),
