@@ -88,8 +88,8 @@ def close(user, ticket_id, body):
     accept, note, days = body.accept, body.note, body.days
 
     def mutate(t, now):
-        holder = (t.sup_order or {}).get("holder")
-        workflow.check_order_holder(user, _path(holder))
+        if t.sup_order:                 # no order at all: domain/orders says so (409)
+            workflow.check_order_holder(user, _path(t.sup_order["holder"]))
         t.sup_order = orders.close(t.sup_order, accept=accept, by=user.user, note=note, now=now,
                                    due_at=_due(now, days))
         _index(t)
