@@ -147,11 +147,16 @@ def route_new(ticket: Ticket, region_chain: list[str], now: float) -> list[Step]
             "public": {"unit": unit.name if unit else decision.unit_id}})
         count("TicketsRouted", outcome="rule")
     else:
-        to_review(ticket, decision.reason, now)
-        step = Step("review_queued", actor=ROUTER, visible=False, data={
-            "queue": "dispatch", "reason": decision.reason, "suggested": ticket.category,
-            "confidence": ticket.category_confidence})
+        step = hold(ticket, decision.reason, now, suggested=ticket.category,
+                    confidence=ticket.category_confidence)
         count("TicketsRouted", outcome=decision.reason)
     logger.info("ticket routed", extra={"ticket_id": ticket.ticket_id, "unit": ticket.unit_id,
                                         "reason": decision.reason})
     return [step]
+
+
+def hold(ticket: Ticket, reason: str, now: float, **data) -> Step:
+    """Into the dispatch center's review queue (研判) for ``reason``; the router's step."""
+    to_review(ticket, reason, now)
+    return Step("review_queued", actor=ROUTER, visible=False,
+                data={"queue": "dispatch", "reason": reason, **data})

@@ -9,7 +9,9 @@ is not lost. Then:
 - a digit or an answer word, with a survey open for the number: the survey's answer;
 - anything else with a survey open: kept on that ticket's timeline, and one clarifying SMS;
 - with no survey open: a supplement to the number's newest open ticket (quoted by its code, or
-  recent), else a new ticket through the normal intake (channel ``sms``, citizen ``tel:<E.164>``).
+  recent), else a new ticket through the normal intake (channel ``sms``, citizen ``tel:<E.164>``);
+  a ticket whose text names no place waits in the review queue and the citizen is asked for the
+  community; the reply that names one sets it (services/sms_place.py).
 
 A clarifying SMS goes out at most once a day per number, so an auto-responder can't loop.
 """
@@ -38,7 +40,7 @@ from ..domain.intake import normalize_phone
 from ..domain.ticket import FINAL_STATUSES, MAX_SUPPLEMENT, Actor, is_valid_code
 from ..observability import count, logger
 from ..wiring import container
-from . import changes, notify, sms_delivery, survey
+from . import changes, notify, sms_delivery, sms_place, survey
 
 MIN_DESCRIPTION = 5
 _CODE_RE = re.compile(r"(?<!\d)\d{13}(?!\d)")
@@ -150,6 +152,9 @@ def _act(sms: InboundSms, phone: str) -> str:
         survey.clarify_once(phone, notify.no_open_survey())
         return "no_open_survey"
     target = _supplement_target(phone, text)
+    if target is not None and sms_place.waiting(target) and \
+            sms_place.set_place(container.tickets.get(target.ticket_id), text, source):
+        return "place_set"                  # the reply to the SMS that asked for the place
     if target is not None:
         _supplement(target, text[:MAX_SUPPLEMENT], source)   # the outbox confirms it by SMS
         return "supplement"
@@ -209,8 +214,13 @@ def _new_ticket(phone: str, text: str, sms: InboundSms) -> dict:
     category = container.reference.category(suggestion.category) if suggestion.category else None
     ticket_type = (category.default_type if category and category.default_type
                    else s.sms_default_type)
-    body = {"type": ticket_type, "description": text[:4000], "region_code": s.sms_default_region,
-            "phone": phone}
+    place = sms_place.find(text)            # a place named in the text, else held for one
+    body = {"type": ticket_type, "description": text[:4000],
+            "region_code": place.code if place else s.sms_default_region, "phone": phone}
     digest = hashlib.sha256(f"{sms.provider}:{sms.message_id}".encode()).hexdigest()[:40]
-    return intake.submit(body, citizen_id=f"tel:{phone}", channel="sms",
-                         idempotency_key=f"sms:{sms.provider}:{digest}")
+    created = intake.submit(body, citizen_id=f"tel:{phone}", channel="sms",
+                            idempotency_key=f"sms:{sms.provider}:{digest}",
+                            review=None if place else sms_place.NO_PLACE)
+    if place is None and not created.get("attached"):
+        sms_place.ask(phone, created["code"])
+    return created

@@ -53,11 +53,12 @@ def validate(body: Submission | dict, citizen_id: str) -> tuple[Submission, obje
 
 
 def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotency_key: str | None,
-           agent: Actor | None = None) -> dict:
+           agent: Actor | None = None, review: str | None = None) -> dict:
     """Create a ticket once per (submitter, Idempotency-Key). Returns the citizen's view.
 
     The same key with the same body returns the first result; with a different body it is a 409.
-    Everything a client can get wrong is checked before anything is written.
+    Everything a client can get wrong is checked before anything is written. ``review``: route
+    nothing yet, hold the ticket in the review queue for this reason (an SMS with no place).
     """
     check_key(idempotency_key)
     submission, _region, _category = validate(body, citizen_id)
@@ -66,7 +67,7 @@ def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotenc
     guard = _submission_marker(submitter, idempotency_key, payload)
     return run_once("submit", submitter, idempotency_key, payload,
                     lambda: _create(submission, citizen_id=citizen_id, channel=channel,
-                                    agent=agent, guard=guard))
+                                    agent=agent, guard=guard, review=review))
 
 
 def _kb_entry(submission: Submission):
@@ -133,7 +134,8 @@ def submit_for_caller(body: Submission | dict, agent_user, idempotency_key: str 
 
 
 def _create(submission: Submission, *, citizen_id: str, channel: str,
-            agent: Actor | None, guard: tuple[str, str] | None = None) -> dict:
+            agent: Actor | None, guard: tuple[str, str] | None = None,
+            review: str | None = None) -> dict:
     repo = container.tickets
     now = container.now()
     created = _created_before(guard, now) if guard else None
@@ -197,6 +199,8 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         from . import kb
         steps.append(kb.answered(ticket, answered_by, now))
         public.disclosure_keys(ticket)
+    elif review:                        # routing waits (an SMS with no place: sms_place)
+        steps.append(dispatch.hold(ticket, review, now))
     else:
         steps += dispatch.route_new(ticket, chain, now)
     steps += duplicates.prepare_new(ticket, repeat, now)

@@ -88,6 +88,10 @@ def no_open_survey() -> Message:
     return m.NoOpenSurvey()
 
 
+def ask_place(code: str) -> Message:
+    return m.AskPlace(code)
+
+
 def too_short() -> Message:
     return m.TooShort()
 

@@ -182,3 +182,30 @@ def test_unclear_replies_get_one_clarifying_sms_and_stay_on_the_timeline(stack, 
     assert list(TicketModel.by_citizen.query("tel:+8613955550002")) == []
     assert any("没有待评价" in s for s in stack.sms.to("+8613955550002"))
 
+
+
+def test_an_sms_with_no_place_waits_in_review_until_the_citizen_names_one(stack, client):
+    """Issue 15 point 11: never routed on a guess; asked once; the reply sets the place."""
+    text = "菜市场门口的路灯坏了一个多月，晚上很黑，请尽快修理"
+    sns(client, "13955550002", text, message_id="eum-place-1")
+    [mine] = list(TicketModel.by_citizen.query("tel:+8613955550002"))
+    t = ticket(mine.ticket_id)
+    assert (t.status, t.unit_id, t.route_reason) == ("submitted", "u-center", "no_place")
+    asked = [s for s in stack.sms.to("+8613955550002") if "社区（村）" in s]
+    assert len(asked) == 1 and t.code in asked[0]
+
+    tencent(client, "13955550002", "在樟木村村口", at=1795400100)
+    t = ticket(t.ticket_id)
+    assert t.region_code == "369902101201"                  # 樟木村, from the region catalog
+    assert t.route_reason != "no_place"
+    [placed] = events(t.ticket_id, "place_set")
+    assert placed.citizen_visible and placed.data["public"] == {"place": "樟木村"}
+    assert events(t.ticket_id, "supplement") == []
+
+
+def test_an_sms_that_names_its_place_is_filed_there_at_once(stack, client):
+    sns(client, "13955550003", "红旗社区菜市场门口的路灯坏了，请尽快修理", message_id="eum-place-2")
+    [mine] = list(TicketModel.by_citizen.query("tel:+8613955550003"))
+    t = ticket(mine.ticket_id)
+    assert t.region_code == "369902001001" and t.route_reason != "no_place"
+    assert not [s for s in stack.sms.to("+8613955550003") if "社区（村）" in s]
