@@ -181,7 +181,9 @@ class Identity(Layer):
             # and reads them; it can never change or remove one
             iam.PolicyStatement(
                 sid="TimelineAppendOnly", actions=TIMELINE_ACTIONS,
-                resources=[table.table_arn for table, spec in tables if spec.stream]),
+                resources=[arn for table, spec in tables if spec.stream
+                           for arn in [table.table_arn] + (
+                               [f"{table.table_arn}/index/*"] if spec.gsis else [])]),
             iam.PolicyStatement(
                 sid="TimelineStream", actions=["dynamodb:DescribeStream",
                                                "dynamodb:GetRecords",
