@@ -36,7 +36,7 @@ STEP_LABELS = {  # kinds of domain.changes.KINDS (and older entries' kinds) for 
     "supplement": "补充材料", "extension_requested": "申请延期", "extension_rejected": "延期未批准",
     "co_units_added": "增加协办单位", "review_queued": "进入研判或社会评议",
     "review_decided": "社会评议结论", "instruction": "领导批示", "overdue": "超期督办",
-    "rejected": "不予受理", "withdrawn": "已撤回",
+    "rejected": "不予受理", "withdrawn": "已撤回", "place_set": "确定诉求地点",
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
