@@ -200,6 +200,10 @@ def supervised(code: str) -> Message:
     return m.UnitSupervised(code)
 
 
+def order_stepped_up(code: str) -> Message:
+    return m.UnitOrderSteppedUp(code)
+
+
 def unit_reminder(code: str, due_at: float, sign_phase: bool, last_day: bool) -> Message:
     phase = "签收" if sign_phase else "答复"
     if last_day:

@@ -19,6 +19,7 @@ from ..domain.errors import Forbidden, ValidationError, VersionConflict
 from ..domain.ticket import LEVELS, OPEN_STATUSES, REPLIED, SYSTEM
 from ..observability import count, logger
 from ..wiring import container
+from . import changes
 from .sla_service import calendar, iso_local, to_local
 
 WATCH_BATCH = 100
@@ -192,7 +193,6 @@ def watch(now: float | None = None) -> dict:
             skipped.append(ticket.ticket_id)        # a stale index entry: changed since
             continue
         try:
-            from . import changes
             changes.change(ticket, SYSTEM, lambda t, at: _step_up(t, at))
         except VersionConflict:
             skipped.append(ticket.ticket_id)        # someone acted meanwhile: next run sees it
@@ -220,7 +220,8 @@ def _step_up(t, now: float) -> list[Step]:
     text = (f"督办逾期未答复，已升级由{to}督办" if parent
             else "督办逾期未答复，已是最高层级，列为挂牌督办")
     return [Step("supervision_stepped_up", text, {
-        "order": order["id"], "from_unit": order["holder"], "to_unit": parent,
+        "order": order["id"], "missed": "supervision", "from_unit": order["holder"],
+        "to_unit": parent,
         "to_level": t.sup_order["level"], "missed_due_at": order["due_at"],
         "due_at": t.sup_order["due_at"], "top": parent is None}, visible=False)]
 

@@ -169,6 +169,11 @@ def effects(entry: Entry) -> list[Effect]:
         citizen(lambda: notify.rejected(code, data.get("channel", "")))
     elif kind == "supervised":
         unit(snap.get("unit_id"), lambda: notify.supervised(code))
+    elif kind == "supervision_stepped_up" and data.get("to_unit"):   # services/orders.py
+        holder = data["to_unit"]
+        out.append(Effect("supervise", holder, lambda: supervision.put(
+            holder, entry.event.ticket_id, code, data, entry.event.at)))
+        unit(holder, lambda: notify.order_stepped_up(code))
     elif kind == "deadline_moved":      # the State Council's notice applied (calendar_notice)
         unit(snap.get("unit_id"), lambda: notify.unit_deadline_moved(code, snap.get(
             "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at")))

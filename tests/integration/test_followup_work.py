@@ -64,6 +64,12 @@ def test_a_missed_supervision_order_steps_up_off_the_order_index(stack, client):
     kinds = [e.kind for e in TicketEventModel.query(tid)]
     assert kinds[-1] == "supervision_stepped_up"
     assert orders.watch()["stepped_up"] == []
+    county = stack.container.reference.unit("u-gov-zhangshui")
+    told = [s for s in stack.sms.to(county.duty_phone) if "已升级由贵单位督办" in s]
+    assert len(told) == 1                       # the outbox tells the new holder, once
+    status, listing = _get(client, COUNTY_LEADER, "supervision")
+    [item] = [i for i in listing["items"] if i["id"] == tid]
+    assert item["supervision"]["missed"] == "supervision"   # on its to-supervise list
 
     status, _ = _post(client, HANDLER, f"tickets/{tid}/supervision/response",
                       {"text": "已清理并建立保洁制度"})

@@ -81,7 +81,7 @@ from .citizen import (  # noqa: F401 - the catalogue's one import path
     TooShort,
     Unmerged,
 )
-from .place import AskPlace  # noqa: F401 - the catalogue's one import path
+from .followup import AskPlace, UnitOrderSteppedUp  # noqa: F401 - the catalogue's one import
 from .unit import (  # noqa: F401 - the catalogue's one import path
     HotspotAlert,
     PoolDigest,
