@@ -45,4 +45,6 @@ def forget(ticket_id: str, at: float) -> int:
         data = item.data or {}
         if item.kind in ("escalated", "overdue") and not data.get("manual"):
             units += [u for u in data.get("chain") or [] if u not in units]
+        if item.kind == "supervision_stepped_up" and data.get("to_unit") not in (None, *units):
+            units.append(data["to_unit"])     # a missed supervision order's new holder
     return container.supervision.archive(units, ticket_id, at) if units else 0

@@ -11,7 +11,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.adapters.models import TicketEventModel, TicketModel
-from chalicelib.services import intake, orders
+from chalicelib.services import citizen, intake, orders
 from chalicelib.services.staff_auth import issue_dev_token
 
 HONGQI = "369902001001"
@@ -82,6 +82,11 @@ def test_a_missed_supervision_order_steps_up_off_the_order_index(stack, client):
     status, view = _get(client, COUNTY_LEADER, f"tickets/{tid}")
     assert view["supervision_order"]["status"] == "closed"
     assert TicketModel.get(tid).order_watch is None
+
+    citizen.withdraw("wx:c1", tid, {"reason": "已解决"})     # the ticket ends: off the list
+    stack.sms.to(county.duty_phone)                          # (lets the outbox catch up)
+    live, _ = stack.container.supervision.page("u-gov-zhangshui", 50, None, False)
+    assert tid not in [e.ticket_id for e in live]            # moved to the closed list
 
 
 def test_instructions_and_objections_are_read_off_the_feeds(stack, client):
