@@ -9,9 +9,8 @@ steps are scoped to the ticket's co-units, the rating to the lead unit)."""
 
 from __future__ import annotations
 
-from ..domain import workflow
 from ..domain.changes import Step
-from ..domain.errors import InvalidTransition, NotFound, ValidationError
+from ..domain.errors import InvalidTransition, ValidationError
 from ..observability import count
 from ..wiring import container
 from .sla_service import iso_local
@@ -110,13 +109,9 @@ def task_views(t, now: float) -> list[dict]:
 def idle(user, unit: str | None) -> dict:
     """A lead unit's open tickets whose co-units have not acted (the dispatch center, a leader
     above the unit, or the unit itself)."""
+    from .staff import check_unit_view
     unit_id = unit or user.unit_id
-    target = container.reference.unit(unit_id)
-    if target is None:
-        raise ValidationError("未知的单位", field="unit", code="unknown_unit")
-    if unit_id != user.unit_id and not workflow.sees_all(user) and not (
-            "leader" in user.roles and user.unit_id in (target.path or [])):
-        raise NotFound("未找到该单位的工单", code="not_found")
+    check_unit_view(user, unit_id, "未找到该单位的工单")
     page, _ = container.tickets.unit_open_tickets(unit_id, IDLE_PAGE, None)
     ids = [t.ticket_id for t in page if t.co_units]
     now = container.now()

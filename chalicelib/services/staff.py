@@ -290,6 +290,16 @@ def get_ticket(user: StaffUser, ticket_id: str) -> dict:
     return view
 
 
+def check_unit_view(user: StaffUser, unit_id: str, not_found: str) -> None:
+    """A unit's lists: its own staff, the dispatch center, a leader of the unit or above."""
+    target = container.reference.unit(unit_id)
+    if target is None:
+        raise ValidationError("未知的单位", field="unit", code="unknown_unit")
+    if unit_id != user.unit_id and not workflow.sees_all(user) and not (
+            "leader" in user.roles and user.unit_id in (target.path or [])):
+        raise NotFound(not_found, code="not_found")
+
+
 def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str | None,
           unit: str | None, limit: str | None) -> dict:
     """A unit's open tickets, soonest deadline first, each with its light."""
@@ -301,12 +311,7 @@ def queue(user: StaffUser, *, status: str | None, light: str | None, cursor: str
                               code="invalid_light")
     size = page_size(limit)
     unit_id = unit or user.unit_id      # a dispatcher's own unit is the center: the review queue
-    target = container.reference.unit(unit_id)
-    if target is None:
-        raise ValidationError("未知的单位", field="unit", code="unknown_unit")
-    if unit_id != user.unit_id and not workflow.sees_all(user) and not (
-            "leader" in user.roles and user.unit_id in (target.path or [])):
-        raise NotFound("未找到该单位的工单队列", code="not_found")
+    check_unit_view(user, unit_id, "未找到该单位的工单队列")
     if status:
         items, next_cursor = container.tickets.unit_open_tickets_with_status(
             unit_id, status, size, cursor)
