@@ -11,6 +11,7 @@ center's lists read only objections, never the tickets at large.
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from ..domain.changes import Step
 from ..domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
@@ -87,6 +88,17 @@ def decide(user, ticket_id, body):
     return _act(user, ticket_id, "objection_decision", body, mutate)
 
 
+def duty_list_unit(category: str | None, region_code: str | None) -> str | None:
+    """The lead unit the duty list names today for this category × place (what a proposal
+    would change), or None."""
+    if not category or not region_code:
+        return None
+    region = container.reference.region(region_code)
+    chain = list(region.chain) if region else [region_code]
+    probe = SimpleNamespace(category=category, category_source=None, category_confidence=None)
+    return dispatch.decide(probe, chain).unit_id
+
+
 def _center_only(user) -> None:
     if not (user.roles & {"dispatcher", "admin"}):
         raise Forbidden("只有派单中心可以查看派单异议", code="role_required")
@@ -112,6 +124,7 @@ def pending(user) -> dict:
         items.append({"ticket_id": t.ticket_id, "code": t.code, "unit_id": o["unit_id"],
                       "unit": container.reference.unit_name(o["unit_id"]),
                       "category": o.get("category"), "region_code": o.get("region_code"),
+                      "duty_list_unit": duty_list_unit(o.get("category"), o.get("region_code")),
                       "clause": o["clause"], "reason": o["reason"], "at": iso_local(o["at"]),
                       "decide_by": iso_local(o["decide_by"]), "late": now > o["decide_by"],
                       "version": t.version})
@@ -137,7 +150,8 @@ def proposals(user) -> dict:
         unit = container.reference.unit_name(unit_id)
         items.append({
             "category": category, "region_code": region, "unit_id": unit_id,
-            "objections": len(found), "tickets": sorted({e.ticket_id for e in found}),
+            "duty_list_unit": duty_list_unit(category, region), "objections": len(found),
+            "tickets": sorted({e.ticket_id for e in found}),
             "clauses": sorted({(e.data or {}).get("clause") for e in found} - {None}),
             "last_at": iso_local(max(e.at for e in found)),
             "proposal": f"{unit}对「{cat.name if cat else category}」在"

@@ -107,6 +107,8 @@ def test_instructions_and_objections_are_read_off_the_feeds(stack, client):
     status, proposals = _get(client, DISPATCHER, "duty-proposals")
     [item] = proposals["items"]
     assert (item["category"], item["region_code"], item["objections"]) == ("A1001", HONGQI, 3)
+    assert item["duty_list_unit"] == "u-vil-hongqi"       # the rule a change would touch
+    assert pending["items"][0]["duty_list_unit"] == "u-vil-hongqi"
 
     status, _ = _post(client, DISPATCHER, f"tickets/{ids[0]}/objection/decision",
                       {"uphold": True, "unit_id": "u-twp-hongqi"})

@@ -195,6 +195,9 @@ class FakeReference:
                        for u in units}
 
         self._categories = {c.code: c for c in load_categories()}
+        self._rules = {(r["category"], r["region"]): SimpleNamespace(
+            category=r["category"], region_code=r["region"], lead=r["lead"],
+            co_units=list(r["co_units"])) for r in rules}
 
     def region(self, code):
         return self._regions.get(code)
@@ -204,6 +207,9 @@ class FakeReference:
 
     def category(self, code):
         return self._categories.get(code)
+
+    def categories(self):
+        return dict(self._categories)
 
     def units(self):
         return self._units
@@ -216,7 +222,7 @@ class FakeReference:
         return unit.name if unit else (unit_id or "")
 
     def duty_rules(self, keys) -> dict:
-        return {}
+        return {k: self._rules[k] for k in keys if k in self._rules}
 
     def clear(self) -> None:
         pass

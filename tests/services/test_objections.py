@@ -93,4 +93,5 @@ def test_repeated_objections_propose_a_duty_list_change(world):
     assert (item["category"], item["region_code"], item["unit_id"], item["objections"]) == (
         "A01", "369902001001", "u-vil-hongqi", 3)
     assert item["clauses"] == [CLAUSE]
+    assert item["duty_list_unit"] == "u-zs-cgj"          # the rule the change would touch
     assert "建议核查并调整职责清单" in item["proposal"] and "红旗社区" in item["proposal"]
