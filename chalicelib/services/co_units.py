@@ -9,14 +9,18 @@ steps are scoped to the ticket's co-units, the rating to the lead unit)."""
 
 from __future__ import annotations
 
+from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.errors import InvalidTransition, ValidationError
+from ..domain.ticket import OPEN_STATUSES
 from ..observability import count
 from ..wiring import container
+from .dispatch import CO_UNITS_FEED
 from .sla_service import iso_local
 
 INVITED, SIGNED, REPLIED = "invited", "signed", "replied"
 IDLE_PAGE = 100
+IDLE_FEED_DAYS = 60
 
 
 def tasks(t) -> dict[str, dict]:
@@ -107,18 +111,25 @@ def task_views(t, now: float) -> list[dict]:
 
 
 def idle(user, unit: str | None) -> dict:
-    """A lead unit's open tickets whose co-units have not acted (the dispatch center, a leader
-    above the unit, or the unit itself)."""
+    """Open tickets whose co-units have not acted: a lead unit's (the unit itself, a leader
+    above it, the dispatch center), or, for the dispatch center without ``unit``, the whole
+    city's (the tickets co-units were brought into lately, off the ``co_units`` feed)."""
     from .staff import check_unit_view
-    unit_id = unit or user.unit_id
-    check_unit_view(user, unit_id, "未找到该单位的工单")
-    page, _ = container.tickets.unit_open_tickets(unit_id, IDLE_PAGE, None)
-    ids = [t.ticket_id for t in page if t.co_units]
     now = container.now()
+    if unit is None and workflow.sees_all(user):
+        unit_id = None
+        since = now - IDLE_FEED_DAYS * 86400
+        ids = [e.ticket_id for e in container.work_index.feed(CO_UNITS_FEED, since, 1000)]
+    else:
+        unit_id = unit or user.unit_id
+        check_unit_view(user, unit_id, "未找到该单位的工单")
+        page, _ = container.tickets.unit_open_tickets(unit_id, IDLE_PAGE, None)
+        ids = [t.ticket_id for t in page if t.co_units]
     items = []
     for t in container.tickets.get_many(ids).values():
-        stuck = [v for v in task_views(t, now) if v["idle"]]
+        stuck = [v for v in task_views(t, now) if v["idle"]] if t.status in OPEN_STATUSES \
+            else []
         if stuck:
             items.append({"ticket_id": t.ticket_id, "code": t.code, "status": t.status,
-                          "idle_co_units": stuck})
+                          "unit_id": t.unit_id, "idle_co_units": stuck})
     return {"unit": unit_id, "count": len(items), "items": items}

@@ -123,6 +123,7 @@ def to_review(ticket: Ticket, reason: str, now: float) -> None:
 
 
 ROUTER = Actor("system", "router")
+CO_UNITS_FEED = "co_units"      # a step that brings in co-units (协办): services/co_units.py
 
 
 def route_new(ticket: Ticket, region_chain: list[str], now: float) -> list[Step]:
@@ -144,7 +145,8 @@ def route_new(ticket: Ticket, region_chain: list[str], now: float) -> list[Step]
             "unit_id": decision.unit_id, "co_units": list(decision.co_units),
             "reason": decision.reason, "category": ticket.category, "by": "router",
             "confidence": ticket.category_confidence,
-            "public": {"unit": unit.name if unit else decision.unit_id}})
+            "public": {"unit": unit.name if unit else decision.unit_id}},
+            feed=CO_UNITS_FEED if decision.co_units else None)
         count("TicketsRouted", outcome="rule")
     else:
         step = hold(ticket, decision.reason, now, suggested=ticket.category,

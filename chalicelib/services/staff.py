@@ -205,7 +205,8 @@ def add_co_units(user, ticket_id, body):
         t.co_tasks = {**(t.co_tasks or {}), **{u: {"status": "invited", "since": int(now)}
                                                for u in added}}
         # only the units this request brought in are told (services/outbox.py)
-        return [Step("co_units_added", None, {"units": added}, visible=False)]
+        return [Step("co_units_added", None, {"units": added}, visible=False,
+                     feed=dispatch.CO_UNITS_FEED)]
     return _act(user, ticket_id, "co_units", body, mutate)
 
 
@@ -248,7 +249,7 @@ def dispatch_ticket(user, ticket_id, body):
         return [Step("dispatched", f"已派至{name}", {
             "unit_id": unit_id, "co_units": co_units, "by": "dispatcher",
             "redispatch": redispatch, "learn": learn, "category": t.category,
-            "public": {"unit": name}})]
+            "public": {"unit": name}}, feed=dispatch.CO_UNITS_FEED if co_units else None)]
     return _act(user, ticket_id, "dispatch", body, mutate)
 
 

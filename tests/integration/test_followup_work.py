@@ -115,3 +115,18 @@ def test_instructions_and_objections_are_read_off_the_feeds(stack, client):
     assert status == 200
     assert TicketModel.get(ids[0]).unit_id == "u-twp-hongqi"
     assert _get(client, DISPATCHER, "objections")[1]["count"] == 2
+
+
+def test_a_co_unit_the_router_brought_in_that_never_acts_shows_city_wide(stack, client):
+    body = {"type": "complaint", "description": "红旗街道辖区内共享单车乱停放堵塞人行道",
+            "region_code": HONGQI, "phone": "13800001111", "category": "A0101"}
+    tid = intake.submit(body, citizen_id="wx:co", channel="wechat",
+                        idempotency_key="followup-co")["id"]
+    t = TicketModel.get(tid)
+    assert (t.unit_id, list(t.co_units)) == ("u-twp-hongqi", ["u-zs-cgj"])   # the duty list
+    assert _get(client, DISPATCHER, "co-units/idle")[1]["items"] == []
+    stack.clock.advance(25 * 3600)
+    status, listing = _get(client, DISPATCHER, "co-units/idle")
+    assert status == 200
+    assert [(i["ticket_id"], [c["unit_id"] for c in i["idle_co_units"]])
+            for i in listing["items"]] == [(tid, ["u-zs-cgj"])]

@@ -70,6 +70,8 @@ def test_a_co_unit_that_never_acts_is_visible_to_the_dispatcher(world):
     [item] = listing["items"]
     assert item["ticket_id"] == TID
     assert [t["unit_id"] for t in item["idle_co_units"]] == ["u-zs-scj"]
+    city = co_units.idle(DISPATCHER, None)                 # the whole city's, off the feed
+    assert [(i["ticket_id"], i["unit_id"]) for i in city["items"]] == [(TID, "u-vil-hongqi")]
     view = staff.get_ticket(DISPATCHER, TID)
     assert {t["unit_id"]: t["idle"] for t in view["co_unit_tasks"]} == {
         "u-zs-cgj": False, "u-zs-scj": True}
