@@ -90,8 +90,8 @@ class Settings:
         default_factory=lambda: _int("MINYI_SMS_DAILY_QUOTA", -1) if _env(
             "MINYI_SMS_DAILY_QUOTA") else None)
     sms_quota_reserve: int = env_int("MINYI_SMS_QUOTA_RESERVE", 2)
-    sms_account: str = field(         # Tencent: organisation | individual (12 chars a variable)
-        default_factory=lambda: _env("MINYI_SMS_ACCOUNT", "organisation"))
+    # Tencent: organisation | individual (12 characters a variable)
+    sms_account: str = env("MINYI_SMS_ACCOUNT", "organisation")
     attachments_bucket: str = env("MINYI_ATTACHMENTS_BUCKET", "minyi-local-attachments")
     event_bus: str = env("MINYI_EVENT_BUS", "minyi-local")
     sweep_state_machine_arn: str = env("MINYI_SWEEP_SM_ARN", "")

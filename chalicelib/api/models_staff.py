@@ -152,10 +152,14 @@ class PoolClose(Action):
     version: VERSION
 
 
-class ReviewDecision(Action):
-    """The social review's decision (社会评议)."""
+class Decision(Action):
+    """A yes-or-no decision on a ticket: the body is required."""
 
     optional_body: ClassVar[bool] = False
+
+
+class ReviewDecision(Decision):
+    """The social review's decision (社会评议)."""
 
     reasonable: checked(_strict_bool("{name} 应为 true（诉求合理）或 false（诉求不合理）"), bool,
                         required=True)

@@ -1,10 +1,10 @@
 """Request models of issue 15's follow-up work: supervision orders (督办), instructions (批示),
 co-unit tasks (协办), dispatch objections (派单异议) (see ``api/models.py``)."""
 
-from typing import Any, ClassVar
+from typing import Any
 
 from .models_base import Text, _strict_bool, checked
-from .models_staff import MAX_ORDER_DAYS, VERSION, Action, int_between
+from .models_staff import MAX_ORDER_DAYS, VERSION, Action, Decision, int_between
 
 
 def _default_true(value: Any, name: str) -> bool:
@@ -44,10 +44,8 @@ class CoSign(Action):
     version: VERSION
 
 
-class CoRate(Action):
+class CoRate(Decision):
     """The lead unit rates a co-unit's contribution, 1 (poor) to 5 (excellent)."""
-
-    optional_body: ClassVar[bool] = False
 
     unit_id: Text(64)
     rating: checked(int_between(1, 5, "invalid_rating", True), int, required=True, minimum=1,
@@ -64,10 +62,8 @@ class Objection(Action):
     version: VERSION
 
 
-class ObjectionDecision(Action):
+class ObjectionDecision(Decision):
     """The dispatch center upholds (and may redispatch to ``unit_id``) or rejects."""
-
-    optional_body: ClassVar[bool] = False
 
     uphold: checked(_strict_bool("{name} 应为 true（异议成立）或 false（异议不成立）"), bool,
                     required=True)
