@@ -115,24 +115,27 @@ def effects(entry: Entry) -> list[Effect]:
 
     name = container.reference.unit_name
     code = entry.code
+    region = snap.get("region_code")
     if kind == "submitted":
         out.append(Effect("screen", "duplicates", lambda: _screen(entry)))
         routed = snap.get("unit_id") if snap.get("status") == "dispatched" else None
         citizen(lambda: notify.accepted(code, snap.get("due_at"),
-                                        name(routed) if routed else None))
+                                        name(routed) if routed else None, region))
     elif kind == "dispatched":
         if data.get("by") == "dispatcher":
             text = notify.redispatched if data.get("redispatch") else notify.dispatched
             citizen(lambda: text(code, name(data["unit_id"])))
         if snap.get("status") == "dispatched":
             unit(snap.get("unit_id"), lambda: notify.unit_new_ticket(
-                code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
+                code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
+                region))
         if data.get("learn") and snap.get("category"):
             out.append(Effect("learn", "classifier", lambda: _learn(entry), guarded=False))
     elif kind == "escalated" and data.get("manual"):
         citizen(lambda: notify.redispatched(code, name(data.get("to_unit"))))
         unit(data.get("to_unit"), lambda: notify.unit_new_ticket(
-            code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
+            code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
+                region))
     elif kind in ("escalated", "overdue"):
         late = name(data.get("from_unit"))
         missed = data.get("missed")
@@ -143,7 +146,8 @@ def effects(entry: Entry) -> list[Effect]:
             unit(unit_id, lambda: notify.unit_overdue(code, late, missed), effect="sms-overdue")
         if kind == "escalated" and data.get("to_unit"):
             unit(data["to_unit"], lambda: notify.unit_escalated(code, data.get(
-                "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at")))
+                "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at"),
+                region))
     elif kind == "replied":
         if data.get("via_code"):             # a merged reporter, through the primary's reply
             citizen(lambda: notify.merged_replied(code, data["via_code"]))
@@ -159,7 +163,7 @@ def effects(entry: Entry) -> list[Effect]:
     elif kind == "supplement" and data.get("repeat"):
         citizen(lambda: notify.repeat_attached(code))
     elif kind == "extended":
-        citizen(lambda: notify.extended(code, data.get("due_at")))
+        citizen(lambda: notify.extended(code, data.get("due_at"), region))
     elif kind == "returned":
         citizen(lambda: notify.returned(code))
     elif kind == "co_units_added":
@@ -171,7 +175,8 @@ def effects(entry: Entry) -> list[Effect]:
         unit(snap.get("unit_id"), lambda: notify.supervised(code))
     elif kind == "deadline_moved":      # the State Council's notice applied (calendar_notice)
         unit(snap.get("unit_id"), lambda: notify.unit_deadline_moved(code, snap.get(
-            "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at")))
+            "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at"),
+            region))
     elif kind == "closed":
         if data.get("reason") == "satisfied":
             citizen(lambda: notify.evaluated_closed(code))

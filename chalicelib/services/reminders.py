@@ -67,7 +67,7 @@ def _claim(ticket: Ticket, which: str, now: float) -> bool:
 
 def _text(ticket: Ticket, which: str) -> notify.Message:
     return notify.unit_reminder(ticket.code, ticket.deadline_at, ticket.status == DISPATCHED,
-                                last_day=which == "last")
+                                last_day=which == "last", region=ticket.region_code)
 
 
 def run(now: float | None = None) -> RunReport:

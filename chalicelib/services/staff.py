@@ -232,11 +232,13 @@ def dispatch_ticket(user, ticket_id, body):
         redispatch = t.status == RETURNED
         learn = bool(category and category != t.category)
         if learn:
+            was_emergency = bool(t.emergency)
             t.category = category
             t.category_source = "dispatcher"
             t.category_confidence = None
             cat = container.reference.category(category)
             t.emergency = bool(cat and cat.emergency)
+            dispatch.follow_category(t, was_emergency, now)
         dispatch.assign(t, unit_id, co_units, now)
         t.route_reason = "dispatcher"
         name = container.reference.unit_name(unit_id)
