@@ -26,6 +26,7 @@ from functools import cached_property
 
 from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import Ticket, TimelineEntry
+from ..domain.catalog import duty_phones
 from ..observability import count, logger
 from ..wiring import container
 from . import notify, sms_delivery, supervision
@@ -109,9 +110,11 @@ def effects(entry: Entry) -> list[Effect]:
             out.append(Effect("sms", t.phone, lambda: _sms(t.phone, text_of(), kind)))
 
     def unit(unit_id: str | None, text_of: Callable[[], str], effect: str = "sms") -> None:
+        """Every duty contact of the unit is told at once (seed 004), each once: the effect's
+        marker is per entry and recipient."""
         u = container.reference.unit(unit_id) if unit_id else None
-        if u is not None and u.duty_phone:
-            out.append(Effect(effect, u.duty_phone, lambda: _sms(u.duty_phone, text_of(), kind)))
+        for phone in duty_phones(u):
+            out.append(Effect(effect, phone, lambda p=phone: _sms(p, text_of(), kind)))
 
     name = container.reference.unit_name
     code = entry.code

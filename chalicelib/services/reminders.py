@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
+from ..domain.catalog import duty_phones
 from ..domain.ticket import DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
 from ..wiring import container
@@ -91,8 +92,8 @@ def run(now: float | None = None) -> RunReport:
                     report.duplicates += 1
                     continue
                 unit = container.reference.unit(ticket.unit_id)
-                notify.send_now(unit.duty_phone if unit else None, _text(ticket, which),
-                            kind=f"reminder_{which}")
+                for phone in duty_phones(unit):      # every duty contact (seed 004)
+                    notify.send_now(phone, _text(ticket, which), kind=f"reminder_{which}")
                 report.sent += 1
                 report.reminders.append((ticket.ticket_id, which))
     count("RemindersSent", value=report.sent)
