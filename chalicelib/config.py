@@ -153,6 +153,8 @@ class Settings:
     track_window_seconds: int = env_int("MINYI_TRACK_WINDOW", 3600)
     public_cache_seconds: int = env_int("MINYI_PUBLIC_CACHE", 60)
     in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
+    # 转办 (domain/handoff.py): the jurisdiction's utility hotlines beside 110/119/120/122/95598
+    handoff_hotlines: str = field(default_factory=lambda: _env("MINYI_HANDOFF_HOTLINES", ""))
 
     def __post_init__(self):
         if self.is_local:

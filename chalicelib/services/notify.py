@@ -79,6 +79,18 @@ def rejected(code: str, channel: str) -> Message:
     return m.Rejected(code, excerpt(channel, m.Rejected.cap("channel")))
 
 
+def handed_off(code: str, agency: str, number: str) -> Message:
+    return m.HandedOff(code, agency, number)
+
+
+def unit_emergency(code: str, due_at: float | None, summary: str) -> Message:
+    return m.UnitEmergency(code, _date(due_at), excerpt(summary, m.UnitEmergency.cap("summary")))
+
+
+def unit_emergency_co(code: str, summary: str) -> Message:
+    return m.UnitEmergencyCo(code, excerpt(summary, m.UnitEmergencyCo.cap("summary")))
+
+
 def unit_new_ticket(code: str, due_at: float | None, summary: str,
                     region: str | None = None) -> Message:
     return m.UnitNewTicket(code, _date(due_at, region),

@@ -128,7 +128,9 @@ def effects(entry: Entry) -> list[Effect]:
         if data.get("by") == "dispatcher":
             text = notify.redispatched if data.get("redispatch") else notify.dispatched
             citizen(lambda: text(code, name(data["unit_id"])))
-        if snap.get("status") == "dispatched":
+        if snap.get("status") == "dispatched" and snap.get("emergency"):
+            _emergency_team(entry, unit)     # 绿色通道: the lead and its co-units, at once
+        elif snap.get("status") == "dispatched":
             unit(snap.get("unit_id"), lambda: notify.unit_new_ticket(
                 code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
                 region))
@@ -172,6 +174,8 @@ def effects(entry: Entry) -> list[Effect]:
     elif kind == "co_units_added":
         for unit_id in data.get("units") or []:
             unit(unit_id, lambda: notify.co_unit_invited(code))
+    elif kind == "handed_off":
+        citizen(lambda: notify.handed_off(code, data.get("agency", ""), data.get("number", "")))
     elif kind == "rejected":
         citizen(lambda: notify.rejected(code, data.get("channel", "")))
     elif kind == "supervised":
@@ -206,6 +210,17 @@ def effects(entry: Entry) -> list[Effect]:
 
 
 # ------------------------------------------------------------------ the effects themselves
+def _emergency_team(entry: Entry, unit) -> None:
+    """An emergency's dispatch tells the whole team at once (seed 001, 绿色通道): every duty
+    contact of the lead unit, with the deadline in minutes, and of each co-unit."""
+    summary = entry.ticket.description if entry.ticket else ""
+    code = entry.code
+    unit(entry.snap.get("unit_id"), lambda: notify.unit_emergency(
+        code, entry.snap.get("sign_due_at"), summary))
+    for co in entry.data.get("co_units") or []:
+        unit(co, lambda: notify.unit_emergency_co(code, summary), effect="sms-co")
+
+
 def _sms(phone: str, text: notify.Message, kind: str) -> str | None:
     """Send or raise: a transient failure is retried from the stream, not swallowed; a
     permanent refusal is recorded on the ticket's timeline (services/sms_delivery.py)."""

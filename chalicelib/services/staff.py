@@ -283,11 +283,16 @@ def instruct(user, ticket_id, body):
     return _act(user, ticket_id, "instruction", body, mutate)
 
 
+def handoff(user, ticket_id, body):
+    from . import handoff as handing  # 转办 (services/handoff.py)
+    return handing.handoff(user, ticket_id, body)
+
+
 ACTIONS = {
     "sign": sign, "contact": contact, "reply": reply, "extension": request_extension,
     "extension/decision": decide_extension, "return": return_ticket, "co-units": add_co_units,
     "escalate": escalate, "dispatch": dispatch_ticket, "reject": reject,
-    "supervise": supervise, "instruction": instruct,
+    "supervise": supervise, "instruction": instruct, "handoff": handoff,
 }
 
 
