@@ -79,6 +79,18 @@ def rejected(code: str, channel: str) -> Message:
     return m.Rejected(code, excerpt(channel, m.Rejected.cap("channel")))
 
 
+def signed(code: str, unit_name: str) -> Message:
+    return m.Signed(code, unit_name)
+
+
+def escalated(code: str, unit_name: str) -> Message:
+    return m.Escalated(code, unit_name)
+
+
+def supervised_citizen(code: str) -> Message:
+    return m.Supervised(code)
+
+
 def handed_off(code: str, agency: str, number: str) -> Message:
     return m.HandedOff(code, agency, number)
 

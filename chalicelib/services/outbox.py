@@ -44,6 +44,7 @@ DETAIL_TYPES = {
 }
 AUTO_ESCALATION_TYPES = ("TicketOverdue", "TicketEscalated")
 ENDED = ("closed", "rejected", "merged", "withdrawn")       # the entries that end a ticket
+URGENT_KINDS = ("handed_off",)     # citizen SMS that never wait for the daytime window
 
 
 class EffectBusy(RuntimeError):
@@ -107,7 +108,7 @@ def effects(entry: Entry) -> list[Effect]:
     def citizen(text_of: Callable[[], str]) -> None:
         t = entry.ticket
         if t is not None and t.phone:
-            out.append(Effect("sms", t.phone, lambda: _sms(t.phone, text_of(), kind)))
+            out.append(Effect("sms", t.phone, lambda: _citizen_sms(entry, t.phone, text_of())))
 
     def unit(unit_id: str | None, text_of: Callable[[], str], effect: str = "sms") -> None:
         """Every duty contact of the unit is told at once (seed 004), each once: the effect's
@@ -142,6 +143,8 @@ def effects(entry: Entry) -> list[Effect]:
             code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
                 region))
     elif kind in ("escalated", "overdue"):
+        if kind == "escalated" and data.get("to_unit"):      # the citizen: it climbed
+            citizen(lambda: notify.escalated(code, name(data["to_unit"])))
         late = name(data.get("from_unit"))
         missed = data.get("missed")
         for unit_id in data.get("chain") or []:
@@ -180,6 +183,9 @@ def effects(entry: Entry) -> list[Effect]:
         citizen(lambda: notify.rejected(code, data.get("channel", "")))
     elif kind == "supervised":
         unit(snap.get("unit_id"), lambda: notify.supervised(code))
+        citizen(lambda: notify.supervised_citizen(code))
+    elif kind == "signed":
+        citizen(lambda: notify.signed(code, name(snap.get("unit_id"))))
     elif kind == "deadline_moved":      # the State Council's notice applied (calendar_notice)
         unit(snap.get("unit_id"), lambda: notify.unit_deadline_moved(code, snap.get(
             "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at"),
@@ -225,6 +231,18 @@ def _sms(phone: str, text: notify.Message, kind: str) -> str | None:
     """Send or raise: a transient failure is retried from the stream, not swallowed; a
     permanent refusal is recorded on the ticket's timeline (services/sms_delivery.py)."""
     return sms_delivery.send_for_outbox(phone, text, kind=kind)
+
+
+def _citizen_sms(entry: Entry, phone: str, text: notify.Message) -> str | None:
+    """A citizen's SMS goes now in the daytime window, or for an emergency or a hand-off;
+    otherwise it waits for the window (services/daytime_sms.py)."""
+    from . import daytime_sms
+    urgent = bool(entry.snap.get("emergency")) or entry.kind in URGENT_KINDS
+    now = container.now()
+    if not urgent and daytime_sms.quiet(now):
+        daytime_sms.hold(phone, text, kind=entry.kind, entry_key=entry.key, now=now)
+        return None
+    return _sms(phone, text, entry.kind)
 
 
 def _share_reply(entry: Entry) -> None:

@@ -1,5 +1,5 @@
-"""Reminders to the unit's on-duty phone before its deadlines (seed 000): N days before the
-sign-in or reply deadline (default 5 and 3) and on the deadline's last working day.
+"""Reminders to the unit's duty contacts before its deadlines (seed 000): N working days before
+the sign-in or reply deadline (default 5 and 3) and on the deadline's last working day.
 
 The job reads only the windows it needs from the sparse, sharded deadline index, so its reads
 grow with the tickets due, not with the tickets stored. Each reminder goes out once per ticket,
@@ -9,10 +9,12 @@ race send it once.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
+from ..domain.calendar import SHANGHAI
 from ..domain.catalog import duty_phones
 from ..domain.ticket import DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
@@ -21,7 +23,6 @@ from . import notify
 from .sla_service import calendar, policies, to_local
 
 RUN_EVERY = 15 * 60
-LOOKBACK = 2 * RUN_EVERY            # a missed run is caught up by the next one
 LAST_DAY_FROM_HOUR = 9              # the last-working-day reminder goes out from 09:00
 DAY = 86400
 
@@ -44,9 +45,20 @@ def _thresholds() -> list[int]:
 
 
 def _windows(now: float) -> list[tuple[str, float, float]]:
-    """(which, start, end) deadline windows: the reminder fires once the deadline is within
-    ``d`` days; the last-working-day reminder looks at the next three days."""
-    windows = [(f"d{d}", now + d * DAY - LOOKBACK, now + d * DAY) for d in _thresholds()]
+    """(which, start, end) deadline windows. Reminder ``d<N>`` goes out on the working day N
+    working days before the deadline's day, from 09:00 (seed 000: 5 and 3 days before, counted
+    in working days, issue 15 point 9): it looks at the deadlines falling on the Nth working
+    day after today. The last-working-day reminder looks at the next three days."""
+    local = to_local(now)
+    cal = calendar()
+    windows = []
+    if cal.is_working_day(local.date()) and local.hour >= LAST_DAY_FROM_HOUR:
+        for d in _thresholds():
+            day = local.date()
+            for _ in range(d):
+                day = cal.next_working_day(day)
+            start = dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI).timestamp()
+            windows.append((f"d{d}", start, start + DAY))
     windows.append(("last", now, now + 3 * DAY))
     return windows
 

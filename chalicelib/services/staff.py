@@ -187,7 +187,9 @@ def return_ticket(user, ticket_id, body):
         t.co_units = []
         t.signed_at = None
         count("TicketsReturned")
-        return [Step("returned", reason, {"from_unit": from_unit}, visible=False)]
+        # the citizen sees the step (issue 15 point 9), not the unit's reason
+        public = {"text": "承办单位退回，正在重新确定办理单位"}
+        return [Step("returned", reason, {"from_unit": from_unit, "public": public})]
     return _act(user, ticket_id, "return", body, mutate)
 
 
@@ -215,7 +217,8 @@ def escalate(user, ticket_id, body):
         dispatch.assign(t, path[1], t.co_units or [], now)
         count("TicketsEscalated", how="manual")
         return [Step("escalated", reason, {"from_unit": from_unit, "to_unit": t.unit_id,
-                                           "to_level": t.level, "manual": True}, visible=False)]
+                                           "to_level": t.level, "manual": True, "public": {
+                                               "to_level": t.level, "text": "已提级办理"}})]
     return _act(user, ticket_id, "escalate", body, mutate)
 
 
@@ -267,7 +270,8 @@ def supervise(user, ticket_id, body):
     def mutate(t, now):
         t.supervised = True
         count("SupervisionOrders")
-        return [Step("supervised", note, {"leader_unit": user.unit_id}, visible=False)]
+        return [Step("supervised", note, {"leader_unit": user.unit_id,
+                                          "public": {"text": "已列入督办"}})]
     return _act(user, ticket_id, "supervise", body, mutate)
 
 

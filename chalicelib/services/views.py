@@ -40,7 +40,9 @@ def event_view(event: TimelineEntry, *, staff: bool) -> dict:
     else:
         view["actor"] = "citizen" if event.actor == "citizen" else (
             "system" if event.actor == "system" else "staff")
-        public = (event.data or {}).get("public")
+        public = dict((event.data or {}).get("public") or {})
+        if "text" in public:        # what the citizen reads instead of a staff note
+            view["text"] = public.pop("text")
         if public:
             view["data"] = public
     return view

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.adapters.models import TicketModel
 from chalicelib.domain.calendar import SHANGHAI
-from chalicelib.services import intake, sla_service
+from chalicelib.services import daytime_sms, intake, sla_service
 from chalicelib.services.admin import set_calendar_override, set_sla_policy
 
 HONGQI = "369902001001"
@@ -73,6 +73,9 @@ def test_a_request_before_opening_is_promised_the_day(stack):
     t = submit(stack, at(2026, 12, 2, 4, 1), "k-0401-0001", ticket_type="complaint")
     assert local(t.due_at) == dt.datetime(2026, 12, 9, 17, 30, tzinfo=SHANGHAI)
     assert local(t.sign_due_at) == dt.datetime(2026, 12, 3, 17, 30, tzinfo=SHANGHAI)
+    assert stack.sms.to("+8613812345678") == []        # a citizen SMS waits for the daytime
+    stack.clock.t = at(2026, 12, 2, 8, 0)
+    daytime_sms.flush()
     citizen = stack.sms.to("+8613812345678")
     assert any("将在12月9日下班前答复" in s for s in citizen), citizen
     unit = stack.sms.to(stack.container.reference.unit(t.unit_id).duty_phone)
