@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     # deadlines (the escalation sweep writes escalated/overdue; staff may escalate by hand)
     "escalated": "提级",
     "overdue": "超期",
+    "contact_overdue": "首次联系超时",
     "deadline_moved": "节假日安排调整，期限重算",
     # dispatch center and leaders
     "rejected": "不予受理",

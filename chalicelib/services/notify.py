@@ -214,7 +214,8 @@ def status_unknown() -> Message:
 
 # ---- to units: deadlines, escalation, co-handling, supervision
 def unit_overdue(code: str, late_unit: str, missed: str | None) -> Message:
-    what = {"sign": "签收", "reply": "答复", "review": "研判派单"}.get(missed or "", "办理")
+    what = {"sign": "签收", "reply": "答复", "review": "研判派单",
+            "contact": "首次联系"}.get(missed or "", "办理")
     return m.UnitOverdue(code, late_unit, what)
 
 
@@ -236,6 +237,10 @@ def unit_reminder(code: str, due_at: float, sign_phase: bool, last_day: bool,
     if last_day:
         return m.UnitReminderLastDay(code, phase, _date(due_at, region))
     return m.UnitReminder(code, _date(due_at, region), phase)
+
+
+def unit_contact_reminder(code: str, due_at: float) -> Message:
+    return m.UnitContactReminder(code, _date(due_at))
 
 
 def unit_kb_expired(question: str, valid_until: str) -> Message:

@@ -142,7 +142,7 @@ def effects(entry: Entry) -> list[Effect]:
         unit(data.get("to_unit"), lambda: notify.unit_new_ticket(
             code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
                 region))
-    elif kind in ("escalated", "overdue"):
+    elif kind in ("escalated", "overdue", "contact_overdue"):
         if kind == "escalated" and data.get("to_unit"):      # the citizen: it climbed
             citizen(lambda: notify.escalated(code, name(data["to_unit"])))
         late = name(data.get("from_unit"))

@@ -1,5 +1,6 @@
 """Reminders to the unit's duty contacts before its deadlines (seed 000): N working days before
-the sign-in or reply deadline (default 5 and 3) and on the deadline's last working day.
+the sign-in or reply deadline (default 5 and 3) and on the deadline's last working day; and in
+the last quarter hour before the 30-minute first contact (issue 15 point 6).
 
 The job reads only the windows it needs from the sparse, sharded deadline index, so its reads
 grow with the tickets due, not with the tickets stored. Each reminder goes out once per ticket,
@@ -10,6 +11,7 @@ race send it once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from ..adapters import keys
@@ -23,6 +25,8 @@ from . import notify
 from .sla_service import calendar, policies, to_local
 
 RUN_EVERY = 15 * 60
+CONTACT = "contact"
+CONTACT_LEAD = RUN_EVERY            # the first contact's reminder: within its last 15 minutes
 LAST_DAY_FROM_HOUR = 9              # the last-working-day reminder goes out from 09:00
 DAY = 86400
 
@@ -60,7 +64,18 @@ def _windows(now: float) -> list[tuple[str, float, float]]:
             start = dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI).timestamp()
             windows.append((f"d{d}", start, start + DAY))
     windows.append(("last", now, now + 3 * DAY))
+    windows.append((CONTACT, now, now + CONTACT_LEAD))
     return windows
+
+
+def _contact_phase(ticket: Ticket) -> bool:
+    """Is the deadline the index holds the first contact's (issue 15 point 6)? The escalation
+    plan's next step says so (``contact_overdue``); the index projects the plan."""
+    try:
+        step = json.loads(ticket.esc_plan or "[]")[int(ticket.esc_step or 0)]
+    except (ValueError, IndexError, TypeError):
+        return False
+    return step.get("kind") == "contact_overdue"
 
 
 def _due_today(ticket: Ticket, now: float) -> bool:
@@ -73,12 +88,14 @@ def _due_today(ticket: Ticket, now: float) -> bool:
 
 def _claim(ticket: Ticket, which: str, now: float) -> bool:
     """Write the send marker iff nobody has (or its TTL has passed): True means we send."""
-    phase = "sign" if ticket.status == DISPATCHED else "reply"
+    phase = CONTACT if which == CONTACT else "sign" if ticket.status == DISPATCHED else "reply"
     key = keys.reminder(ticket.ticket_id, phase, which, int(ticket.deadline_at))
     return container.markers.claim(key, now=now, expires_at=int(ticket.deadline_at) + 7 * DAY)
 
 
 def _text(ticket: Ticket, which: str) -> notify.Message:
+    if which == CONTACT:
+        return notify.unit_contact_reminder(ticket.code, ticket.deadline_at)
     return notify.unit_reminder(ticket.code, ticket.deadline_at, ticket.status == DISPATCHED,
                                 last_day=which == "last", region=ticket.region_code)
 
@@ -95,6 +112,8 @@ def run(now: float | None = None) -> RunReport:
                 report.queried_items += 1
                 if ticket.status not in OPEN_STATUSES or not ticket.unit_id:
                     continue
+                if (which == CONTACT) != _contact_phase(ticket):
+                    continue              # the first contact has its own reminder, just before
                 if which == "last" and not _due_today(ticket, now):
                     continue
                 if (ticket.ticket_id, which) in seen:

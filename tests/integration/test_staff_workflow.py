@@ -155,6 +155,7 @@ def test_review_queue_dispatch_and_queue_lights(stack):
 def test_extension_request_and_decision(stack):
     t = new_ticket()
     act(VILLAGE_HANDLER, t["id"], "sign")
+    act(VILLAGE_HANDLER, t["id"], "contact", outcome="reached")   # (issue 15 point 6)
     before = TicketModel.get(t["id"]).due_at
     start = dt.datetime.fromtimestamp(stack.clock(), SHANGHAI).date()
     with pytest.raises(ValidationError):

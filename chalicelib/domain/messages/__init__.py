@@ -90,6 +90,7 @@ from .unit import (  # noqa: F401 - the catalogue's one import path
     PoolDigest,
     ReportReady,
     UnitCoHandle,
+    UnitContactReminder,
     UnitDeadlineMoved,
     UnitEmergency,
     UnitEmergencyCo,
