@@ -11,14 +11,13 @@ race send it once.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from ..adapters import keys
 from ..adapters.tickets_repo import Ticket
 from ..domain.calendar import SHANGHAI
 from ..domain.catalog import duty_phones
-from ..domain.ticket import DISPATCHED, OPEN_STATUSES
+from ..domain.ticket import ACCEPTED, DISPATCHED, OPEN_STATUSES
 from ..observability import count, logger
 from ..wiring import container
 from . import notify
@@ -68,14 +67,24 @@ def _windows(now: float) -> list[tuple[str, float, float]]:
     return windows
 
 
-def _contact_phase(ticket: Ticket) -> bool:
-    """Is the deadline the index holds the first contact's (issue 15 point 6)? The escalation
-    plan's next step says so (``contact_overdue``); the index projects the plan."""
-    try:
-        step = json.loads(ticket.esc_plan or "[]")[int(ticket.esc_step or 0)]
-    except (ValueError, IndexError, TypeError):
+def _contact_horizon() -> float:
+    """How far ahead a first-contact deadline can be: the longest contact period of any policy."""
+    book = policies()
+    return 60.0 * max([book.default.contact_minutes,
+                       *(p.contact_minutes for p in book.by_jurisdiction.values())])
+
+
+def _contact_phase(ticket: Ticket, now: float, known: dict) -> bool:
+    """Is the deadline the index holds the first contact's (issue 15 point 6)? Only a signed
+    ticket whose deadline is within the contact period can be; those few are read by id."""
+    if ticket.status != ACCEPTED or ticket.deadline_at > now + _contact_horizon():
         return False
-    return step.get("kind") == "contact_overdue"
+    if ticket.ticket_id not in known:
+        full = container.tickets.get(ticket.ticket_id)
+        known[ticket.ticket_id] = bool(
+            full is not None and not full.contacted_at and full.contact_due_at
+            and int(full.contact_due_at) == int(full.deadline_at or 0))
+    return known[ticket.ticket_id]
 
 
 def _due_today(ticket: Ticket, now: float) -> bool:
@@ -105,6 +114,7 @@ def run(now: float | None = None) -> RunReport:
     report = RunReport()
     shards = container.settings.deadline_shards
     seen: set[tuple[str, str]] = set()
+    contact_phase: dict[str, bool] = {}
     for which, start, end in _windows(now):
         for shard in range(shards):
             report.queries += 1
@@ -112,7 +122,7 @@ def run(now: float | None = None) -> RunReport:
                 report.queried_items += 1
                 if ticket.status not in OPEN_STATUSES or not ticket.unit_id:
                     continue
-                if (which == CONTACT) != _contact_phase(ticket):
+                if (which == CONTACT) != _contact_phase(ticket, now, contact_phase):
                     continue              # the first contact has its own reminder, just before
                 if which == "last" and not _due_today(ticket, now):
                     continue

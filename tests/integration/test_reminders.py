@@ -19,11 +19,13 @@ UNIT_PHONE_OF = "u-vil-hongqi"
 
 
 def ticket_due_in(stack, key: str, seconds: float) -> str:
-    """A signed ticket whose reply deadline is ``seconds`` after the clock."""
+    """A signed ticket, its citizen reached, whose reply deadline is ``seconds`` after the
+    clock."""
     t = intake.submit({"type": "report", "description": "举报小区附近工地夜间施工噪音扰民",
                        "region_code": HONGQI, "phone": phone_for(key), "category": "A1001"},
                       citizen_id="wx:rem", channel="wechat", idempotency_key=key)
     staff.perform(HANDLER, t["id"], "sign", {})
+    staff.perform(HANDLER, t["id"], "contact", {"outcome": "reached"})   # (issue 15 point 6)
     ticket = TicketModel.get(t["id"])
     ticket.due_at = int(stack.clock() + seconds)
     ticket.deadline_at = ticket.due_at
