@@ -105,6 +105,9 @@ class Settings:
     alert_topic_arn: str = env("MINYI_ALERT_TOPIC_ARN", "")
     idempotency_ttl_seconds: int = env_int("MINYI_IDEMPOTENCY_TTL", 24 * 3600)
     demo_sla_seconds: int = env_int("DEMO_SLA_SECONDS", 0)
+    # local stage only: the callback survey this many seconds after the reply, at any hour (a demo
+    # of the feedback loop: `make run DEMO_CALLBACK_SECONDS=60`)
+    demo_callback_seconds: int = env_int("DEMO_CALLBACK_SECONDS", 0)
     # local/test stages only: the app's clock runs this far from the real one (the e2e tier
     # lives in an explicit week, a year back or ahead in CI; see tests/clock.py)
     clock_offset_seconds: int = env_int("MINYI_CLOCK_OFFSET_SECONDS", 0)
@@ -158,6 +161,8 @@ class Settings:
     track_window_seconds: int = env_int("MINYI_TRACK_WINDOW", 3600)
     public_cache_seconds: int = env_int("MINYI_PUBLIC_CACHE", 60)
     in_lambda: bool = field(default_factory=lambda: bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
+    # 转办 (domain/handoff.py): the jurisdiction's utility hotlines beside 110/119/120/122/95598
+    handoff_hotlines: str = env("MINYI_HANDOFF_HOTLINES", "")
 
     def __post_init__(self):
         if self.is_local:
@@ -166,6 +171,8 @@ class Settings:
                 object.__setattr__(self, "token_secret", LOCAL_CITIZEN_SECRET)
             if not self.staff_token_secret:
                 object.__setattr__(self, "staff_token_secret", LOCAL_STAFF_SECRET)
+            if self.demo_callback:
+                object.__setattr__(self, "callback_delay_seconds", self.demo_callback)
         elif self.in_lambda:
             self.check_secrets()      # a Lambda without its secrets fails its cold start
 
@@ -254,6 +261,13 @@ class Settings:
     @property
     def clock_offset(self) -> int:
         return self.clock_offset_seconds if self.is_local else 0
+
+    @property
+    def demo_callback(self) -> int | None:
+        """A demo's callback delay (seconds), which also lifts the daytime window of surveys and
+        citizen SMS: local stage only."""
+        return (self.demo_callback_seconds
+                if self.is_local and self.demo_callback_seconds > 0 else None)
 
     @property
     def demo_sla(self) -> int | None:

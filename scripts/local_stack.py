@@ -62,8 +62,15 @@ def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = N
     raise TimeoutError(f"{url} did not answer in {timeout}s")
 
 
+# The survey's timing may be set for `make run` from the caller's environment (every other MINYI_*
+# of a developer's shell is dropped: the local stack's own settings win)
+PASSED_THROUGH = ("MINYI_CALLBACK_DELAY", "MINYI_SURVEY_START_HOUR", "MINYI_SURVEY_END_HOUR",
+                  "MINYI_SURVEY_MAX_ATTEMPTS", "MINYI_SURVEY_BUSY_RETRY")
+
+
 def stack_env(endpoint: str, extra: dict | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINYI_", "AWS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MINYI_", "AWS_")) or k in PASSED_THROUGH}
     env.update(BASE_ENV)
     env["AWS_ENDPOINT_URL"] = endpoint
     env["PYTHONPATH"] = str(ROOT)
@@ -73,6 +80,12 @@ def stack_env(endpoint: str, extra: dict | None = None) -> dict:
         # demo deadlines are seconds away: fire the minute sweep every `demo` s (and the other
         # schedules proportionally faster) so escalation shows up live
         env["MINYI_PUMP_SCHEDULE_SCALE"] = str(min(1.0, demo / 60))
+    callback = int(env.get("DEMO_CALLBACK_SECONDS") or 0)
+    if callback > 0:
+        # the survey schedule (every 10 minutes) fires at least every `callback` seconds, so the
+        # callback shows up live (`make run DEMO_CALLBACK_SECONDS=60`)
+        scale = float(env.get("MINYI_PUMP_SCHEDULE_SCALE") or 1.0)
+        env["MINYI_PUMP_SCHEDULE_SCALE"] = str(min(scale, callback / 600))
     return env
 
 

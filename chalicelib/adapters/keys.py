@@ -25,6 +25,8 @@ CLASSIFIER_EXAMPLES = "examples"            # sk = ticket id: one learned exampl
 TICKET_CODE_COUNTER = "counter#ticket-code"  # sk = local day
 MEASURE_COUNTERS = "m#"                     # + scope#day; sk = scope id
 POOL = "pool#"                              # + unit id: the monitoring pool
+DAYTIME_SMS = "smsq#"                       # + local day; sk = entry#phone: a citizen SMS
+                                            # waiting for the daytime window (daytime_sms.py)
 
 # --- ephemeral keys (pk) --------------------------------------------------------------------
 SMS_OUTBOUND = "smsout#"                    # + provider message id
@@ -42,6 +44,10 @@ def supervised(unit_id: str) -> str:
 
 def measure_counters(scope: str, day: str) -> str:
     return f"{MEASURE_COUNTERS}{scope}#{day}"
+
+
+def daytime_sms(day: str) -> str:
+    return f"{DAYTIME_SMS}{day}"
 
 
 def pool(unit_id: str) -> str:

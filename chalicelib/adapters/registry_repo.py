@@ -33,3 +33,6 @@ class RegistryRepository:
 
     def all(self, kind: str) -> list[tuple[str, dict]]:
         return [(item.sk, dict(item.data or {})) for item in RegistryModel.query(kind)]
+
+    def delete(self, kind: str, item_id: str) -> None:
+        RegistryModel(kind, item_id).delete()

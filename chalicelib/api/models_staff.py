@@ -129,6 +129,22 @@ class Reject(Action):
     version: VERSION
 
 
+def _close_flag(value: Any, name: str) -> bool:
+    if value is None:
+        return False
+    return _strict_bool("{name} 应为 true 或 false")(value, name)
+
+
+class HandOff(Action):
+    """转办 to 110/119/120/122 or a utility's hotline (``to``: 110, 119, 120, 122, power, or a
+    configured hotline); ``close``: the hotline's part ends with it."""
+
+    to: Text(20)
+    note: Text(1000)
+    close: checked(_close_flag, bool)
+    version: VERSION
+
+
 class Note(Action):
     """A leader's instruction (批示)."""
 
@@ -224,5 +240,5 @@ ACTIONS: dict[str, type[Action]] = {
     "sign": Sign, "contact": Contact, "reply": Reply, "extension": Extension,
     "extension/decision": ExtensionDecision, "return": Reasoned, "co-units": CoUnits,
     "escalate": Reasoned, "dispatch": Dispatch, "reject": Reject, "supervise": Supervise,
-    "instruction": Note,
+    "instruction": Note, "handoff": HandOff,
 }

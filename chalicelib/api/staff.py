@@ -77,13 +77,14 @@ def _action_route(action: str):
 # The action routes, named here so that registering them does not import the services
 # (services.staff.ACTIONS maps the same names to their functions; a unit test keeps them equal).
 ACTION_PATHS = ("sign", "contact", "reply", "extension", "extension/decision", "return",
-                "co-units", "escalate", "dispatch", "reject", "supervise", "instruction")
+                "co-units", "escalate", "dispatch", "reject", "supervise", "instruction",
+                "handoff")
 # each action's request model in api/models.py (``models.ACTIONS``; a unit test keeps them equal)
 ACTION_MODELS = {
     "sign": "Sign", "contact": "Contact", "reply": "Reply", "extension": "Extension",
     "extension/decision": "ExtensionDecision", "return": "Reasoned", "co-units": "CoUnits",
     "escalate": "Reasoned", "dispatch": "Dispatch", "reject": "Reject", "supervise": "Supervise",
-    "instruction": "Note",
+    "instruction": "Note", "handoff": "HandOff",
 }
 
 for _action in ACTION_PATHS:

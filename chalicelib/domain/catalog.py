@@ -53,6 +53,43 @@ class UnitInfo:
     parent: str | None
     region: str
     duty_phone: str | None
+    # everyone told at once (seed 004: the village party secretary, the village police officer
+    # and the cadre in charge): ({"role": ..., "phone": ...}, ...); empty: the duty phone alone
+    duty_contacts: tuple[Mapping[str, str], ...] = ()
+
+
+def duty_phones(unit: Any) -> tuple[str, ...]:
+    """The phones a unit's SMS go to: each duty contact's (in order, once each), else its duty
+    phone. ``unit``: anything with ``duty_contacts`` (maps or objects with ``phone``) and/or
+    ``duty_phone`` (a UnitInfo, a stored unit)."""
+    if unit is None:
+        return ()
+    phones: list[str] = []
+    for contact in getattr(unit, "duty_contacts", None) or ():
+        phone = contact.get("phone") if isinstance(contact, Mapping) else getattr(
+            contact, "phone", None)
+        if phone and phone not in phones:
+            phones.append(phone)
+    if not phones and getattr(unit, "duty_phone", None):
+        phones.append(unit.duty_phone)
+    return tuple(phones)
+
+
+def _duty_contacts(raw: Any, what: str) -> tuple[Mapping[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"{what}: duty_contacts must be a list")
+    contacts = []
+    for i, contact in enumerate(raw):
+        if not isinstance(contact, Mapping) or not isinstance(contact.get("phone"), str) or (
+                not contact["phone"]):
+            raise ValueError(f"{what}: duty_contacts[{i}] needs a phone")
+        role = contact.get("role")
+        if role is not None and not isinstance(role, str):
+            raise ValueError(f"{what}: duty_contacts[{i}].role must be a string")
+        contacts.append({"phone": contact["phone"], **({"role": role} if role else {})})
+    return tuple(contacts)
 
 
 def _read_json(path_or_obj: Any, default_name: str) -> Any:
@@ -225,6 +262,7 @@ def load_demo_city(
                 parent=raw.get("parent"),
                 region=_require_str(raw, "region", what),
                 duty_phone=phone,
+                duty_contacts=_duty_contacts(raw.get("duty_contacts"), what),
             )
         )
     units_by_id = _unique({u.id: u for u in units}, units, "unit")

@@ -29,9 +29,11 @@ KINDS: dict[str, str] = {
     # deadlines (the escalation sweep writes escalated/overdue; staff may escalate by hand)
     "escalated": "提级",
     "overdue": "超期",
+    "contact_overdue": "首次联系超时",
     "deadline_moved": "节假日安排调整，期限重算",
     # dispatch center and leaders
     "rejected": "不予受理",
+    "handed_off": "转办（110/119/120/122 或公用事业热线）",
     "supervised": "督办",
     "instruction": "批示",
     "review_decided": "社会评议结论",

@@ -21,6 +21,14 @@ The phases, each a ladder from the ticket's unit up its path (village → townsh
   are removed, and the reply deadline is counted afresh from the takeover. The plan then continues
   with the sign-in ladder from that unit.
 
+The first contact (seed 004: the handler phones the citizen within 30 minutes of signing) is
+watched the same way (issue 15 point 6): while a signed ticket's citizen has not been reached,
+its first step is due at ``contact_due_at``; missing it does not move the ticket but marks the
+miss (``contact_missed`` = the missed deadline, so a later write never plans it again) and puts
+the ticket on the to-supervise list of its unit and every level above, each told by SMS (kind
+``contact_overdue``); the reply ladder follows. The reminder before it is the reminder job's
+(services/reminders.py), read from the same deadline index.
+
 At the top of the ladder (no unit above) the last step only marks the ticket overdue (kind
 ``overdue``) and *parks* it: ``deadline_shard`` becomes ``O#<n>`` so the sweep (which reads ``D#*``)
 never sees it again, while ``deadline_at`` keeps the missed deadline, so the unit queue still sorts
@@ -37,7 +45,7 @@ REVIEW_STATUSES = ("submitted", "returned")
 DISPATCHED, ACCEPTED = "dispatched", "accepted"
 SWEEP_PREFIX, PARKED_PREFIX = "D#", "O#"
 MAX_STEPS = 12                  # a ladder has at most a handful of rungs; a bad path can't loop
-MISSED_ZH = {"sign": "签收", "reply": "答复", "review": "研判派单"}
+MISSED_ZH = {"sign": "签收", "reply": "答复", "review": "研判派单", "contact": "首次联系"}
 LEVEL_ZH = {"village": "村/社区", "township": "乡镇/街道", "county": "县/区", "city": "市"}
 
 # the ticket attributes a step touches, always through names (status, level... are reserved)
@@ -52,6 +60,10 @@ CLIMB_NAMES = {
     "#cdue": "contact_due_at", "#sd": "status_deadline",
 }
 PARK_NAMES = {**NAMES, "#shard": "deadline_shard"}
+CONTACT_NAMES = {**{k: v for k, v in NAMES.items() if k != "#od"}, "#cm": "contact_missed",
+                 "#sd": "status_deadline"}
+CONTACT_UPDATE = ("SET #cm = :cdue, #ver = #ver + :one, #step = #step + :one, #upd = :now, "
+                  "#dl = :next, #sd = :sd")
 CLIMB_UPDATE = (
     "SET #unit = :unit, #open = :unit, #lv = :lv, #path = :path, #st = :st, #sign = :sign, "
     "#due = :due, #od = :true, #escs = list_append(if_not_exists(#escs, :empty), :esc), "
@@ -81,6 +93,9 @@ class TicketState:
     channel: str | None = None
     region_code: str | None = None
     emergency: bool = False
+    contact_due_at: int | None = None      # the first contact, while the citizen is not reached
+    contacted: bool = False
+    contact_missed: int | None = None      # the contact deadline already marked missed
 
 
 def ddb(value) -> dict:
@@ -158,6 +173,9 @@ def build_plan(ticket: TicketState, levels: Mapping[str, str],
     due = int(ticket.due_at) if ticket.due_at else None
     level = ticket.level
     steps: list[dict] = []
+    contact = _contact_step(ticket, status, due, shard)
+    if contact is not None:
+        steps.append(contact)
     while len(steps) < MAX_STEPS:
         missed = phase(status)
         at = current_deadline(status, sign_due, due)
@@ -180,6 +198,30 @@ def build_plan(ticket: TicketState, levels: Mapping[str, str],
         steps.append(_climb(ticket, at, missed, from_unit, to_unit, level, path, chain, status,
                             sign_due, due, nxt, snap))
     return steps
+
+
+def contact_pending(ticket: TicketState) -> int | None:
+    """The first-contact deadline still to be watched, or None."""
+    cdue = int(ticket.contact_due_at) if ticket.contact_due_at else None
+    if (ticket.status != ACCEPTED or ticket.contacted or cdue is None
+            or (ticket.contact_missed is not None and int(ticket.contact_missed) == cdue)):
+        return None
+    return cdue
+
+
+def _contact_step(ticket: TicketState, status: str, due: int | None, shard: str) -> dict | None:
+    cdue = contact_pending(ticket)
+    if cdue is None or due is None or cdue >= due:
+        return None
+    path = list(ticket.unit_path or (ticket.unit_id,))
+    nxt = current_deadline(status, ticket.sign_due_at, due)
+    snap = _snap(ticket, status, ticket.unit_id, ticket.level, ticket.sign_due_at, due)
+    data = {"missed": "contact", "from_unit": ticket.unit_id, "to_unit": None, "to_level": None,
+            "chain": path, "contact_due_at": cdue, "due_at": due, "auto": True, "snap": snap}
+    values = {":cdue": cdue, ":one": 1, ":next": nxt, ":sd": status_deadline_key(status, nxt)}
+    return {"at": cdue, "kind": "contact_overdue", "update": CONTACT_UPDATE,
+            "names": dict(CONTACT_NAMES), "values": {k: ddb(v) for k, v in values.items()},
+            "entry": _entry("contact_overdue", "首次联系超时，已列入督办", data, False)}
 
 
 def _snap(ticket: TicketState, status, unit_id, level, sign_due, due) -> dict:

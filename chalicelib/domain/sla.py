@@ -5,6 +5,13 @@ Defaults follow the 崇义 rules (seed 001): reply within 2 working days for a c
 within 1 working day; first phone contact within 30 minutes of signing; emergencies
 (绿色通道) within 30 minutes of clock time. Every number is configuration, per jurisdiction
 (see ``PolicyBook``).
+
+Days are counted as the rules count them (issue 15 point 13): "within N working days" ends at
+the close of the Nth working day (``day_closes``, 17:30 by default), the day the clock starts
+not counted; a request received outside working hours (before ``day_opens``, from
+``day_closes`` on, or on a day off) starts counting at the next opening, so a request at 04:01
+on a working day and one at 10:00 get the same day. Clock-time deadlines (emergencies, the
+first contact, demo mode) stay in minutes.
 """
 
 from __future__ import annotations
@@ -13,11 +20,11 @@ import numbers
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.calendar import WorkCalendar, require_aware
+from chalicelib.domain.calendar import SHANGHAI, WorkCalendar, require_aware
 
 TICKET_TYPES = ("consult", "complaint", "help", "suggestion", "report")
 
@@ -34,7 +41,8 @@ class InvalidPolicy(ValueError):
 
 
 _SCALAR_FIELDS = ("sign_working_days", "contact_minutes", "emergency_minutes")
-_ALL_FIELDS = ("reply_working_days", *_SCALAR_FIELDS, "reminder_days_before")
+_HOUR_FIELDS = ("day_opens", "day_closes")
+_ALL_FIELDS = ("reply_working_days", *_SCALAR_FIELDS, "reminder_days_before", *_HOUR_FIELDS)
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -76,6 +84,19 @@ def _reminders(value: Any) -> tuple[int, ...]:
     return tuple(sorted(days, reverse=True))
 
 
+def _clock(value: Any, name: str) -> str:
+    """A time of day as ``HH:MM`` (24-hour)."""
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
+        hh, mm = value[:2], value[3:]
+        if hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60:
+            return value
+    raise InvalidPolicy(f"{name} must be a time of day HH:MM, got {value!r}")
+
+
+def _time(value: str) -> time:
+    return time(int(value[:2]), int(value[3:]))
+
+
 def _is_code(value: str) -> bool:
     """A region code: ASCII digits only."""
     return value.isascii() and value.isdigit()
@@ -98,6 +119,10 @@ class SlaPolicy:
     contact_minutes: int = 30
     emergency_minutes: int = 30
     reminder_days_before: tuple[int, ...] = (5, 3)
+    # working hours: a day-counted deadline ends at ``day_closes`` of its last working day; a
+    # request received outside [day_opens, day_closes) starts counting at the next opening
+    day_opens: str = "08:30"
+    day_closes: str = "17:30"
 
     def __post_init__(self) -> None:
         reply = _reply_days(self.reply_working_days, DEFAULT_REPLY_WORKING_DAYS)
@@ -105,6 +130,19 @@ class SlaPolicy:
         for name in _SCALAR_FIELDS:
             object.__setattr__(self, name, _positive_int(getattr(self, name), name))
         object.__setattr__(self, "reminder_days_before", _reminders(self.reminder_days_before))
+        for name in _HOUR_FIELDS:
+            object.__setattr__(self, name, _clock(getattr(self, name), name))
+        if self.opens >= self.closes:
+            raise InvalidPolicy(f"day_opens {self.day_opens} must be before day_closes "
+                                f"{self.day_closes}")
+
+    @property
+    def opens(self) -> time:
+        return _time(self.day_opens)
+
+    @property
+    def closes(self) -> time:
+        return _time(self.day_closes)
 
     @classmethod
     def default(cls) -> SlaPolicy:
@@ -133,6 +171,8 @@ class SlaPolicy:
             "contact_minutes": self.contact_minutes,
             "emergency_minutes": self.emergency_minutes,
             "reminder_days_before": list(self.reminder_days_before),
+            "day_opens": self.day_opens,
+            "day_closes": self.day_closes,
         }
 
 
@@ -164,8 +204,9 @@ def compute_deadlines(
 
     This is the one home of deadline periods: intake, dispatch and the escalation plan (the
     deadlines a unit gets when a ticket climbs to it at ``at``) all call it.
-    3. Otherwise working days: ``calendar.add_working_days(at, sign_working_days)`` and
-       ``calendar.add_working_days(at, reply_working_days[ticket_type])``.
+    3. Otherwise working days, as the rules count them (``working_days_deadline``): the close
+       of the ``sign_working_days``-th and ``reply_working_days[ticket_type]``-th working day
+       after the clock starts (``clock_start``).
 
     ``at`` must be timezone-aware; the results are in Asia/Shanghai. ``contact_due_at`` is
     None: it is only known after sign-in (see ``contact_deadline``).
@@ -189,9 +230,40 @@ def compute_deadlines(
             reply_due_at=local + timedelta(seconds=2 * seconds),
         )
     return Deadlines(
-        sign_due_at=calendar.add_working_days(local, policy.sign_working_days),
-        reply_due_at=calendar.add_working_days(local, policy.reply_working_days[ticket_type]),
+        sign_due_at=working_days_deadline(policy, calendar, local, policy.sign_working_days),
+        reply_due_at=working_days_deadline(
+            policy, calendar, local, policy.reply_working_days[ticket_type]),
     )
+
+
+def clock_start(policy: SlaPolicy, calendar: WorkCalendar, at: datetime) -> datetime:
+    """When a working-day period received at ``at`` starts counting: ``at`` itself within the
+    working hours of a working day, else the next opening (the same morning before opening,
+    else the next working day's)."""
+    local = require_aware(at, "at")
+    day = local.date()
+    if calendar.is_working_day(day):
+        if local.time() < policy.opens:
+            return datetime.combine(day, policy.opens, tzinfo=SHANGHAI)
+        if local.time() < policy.closes:
+            return local
+    return datetime.combine(calendar.next_working_day(day), policy.opens, tzinfo=SHANGHAI)
+
+
+def working_days_deadline(policy: SlaPolicy, calendar: WorkCalendar, at: datetime,
+                          n: int) -> datetime:
+    """"Within ``n`` working days" of a request received at ``at``: the close of working hours
+    on the ``n``-th working day after the day the clock starts (that day itself not counted)."""
+    start = clock_start(policy, calendar, at)
+    last = calendar.add_working_days(start, _positive_int(n, "n"))
+    return datetime.combine(last.date(), policy.closes, tzinfo=SHANGHAI)
+
+
+def is_day_deadline(policy: SlaPolicy, moment: datetime) -> bool:
+    """Does ``moment`` read as "by the end of that day" (a day-counted deadline at the close of
+    working hours), rather than a clock time?"""
+    local = require_aware(moment, "moment")
+    return local.time() == policy.closes
 
 
 def contact_deadline(policy: SlaPolicy, signed_at: datetime) -> datetime:

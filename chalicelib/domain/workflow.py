@@ -68,6 +68,9 @@ RULES: dict[str, Rule] = {
     "dispatch": Rule("派单", frozenset({SUBMITTED, RETURNED}), frozenset({"dispatcher"}), ANY),
     "extension_decision": Rule("审批延期", frozenset({ACCEPTED}), frozenset({"dispatcher"}), ANY),
     "reject": Rule("不予受理", frozenset({SUBMITTED, RETURNED}), frozenset({"dispatcher"}), ANY),
+    # 转办 to 110/119/120/122 or a utility's hotline (services/handoff.py), while the ticket is open
+    "handoff": Rule("转办", frozenset({SUBMITTED, RETURNED, DISPATCHED, ACCEPTED}),
+                    frozenset({"dispatcher"}), ANY),
     "supervise": Rule("督办", frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED, REPLIED}),
                       frozenset({"leader"}), JURISDICTION),
     "instruction": Rule("批示", frozenset({SUBMITTED, DISPATCHED, ACCEPTED, RETURNED, REPLIED}),

@@ -102,6 +102,20 @@ def _start_sign_clock(ticket: Ticket, now: float) -> None:
         ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
 
 
+def follow_category(ticket: Ticket, was_emergency: bool, now: float) -> None:
+    """The reply deadline follows the final category (issue 15 point 5): a category corrected
+    into an emergency (绿色通道) is due ``emergency_minutes`` from now, clock time; one corrected
+    out of the emergencies gets the working days its type has, counted from its receipt."""
+    if bool(ticket.emergency) == bool(was_emergency):
+        return
+    start = now if ticket.emergency else float(ticket.created_at or now)
+    deadlines = compute_deadlines(policy_for(ticket.region_code), calendar(), ticket.type,
+                                  bool(ticket.emergency), to_local(start),
+                                  container.settings.demo_sla)
+    ticket.due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
+    ticket.overdue = False
+
+
 def rehandle(ticket: Ticket, now: float) -> None:
     """重办: the same unit handles the ticket again, with sign-in and reply deadlines counted
     afresh from now (a dissatisfied evaluation, or social review finding the request

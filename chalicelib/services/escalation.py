@@ -43,7 +43,8 @@ def plan_for(ticket: Ticket, shard: str) -> list[dict]:
         unit_path=tuple(ticket.unit_path or [ticket.unit_id]),
         sign_due_at=ticket.sign_due_at, due_at=ticket.due_at, type=ticket.type,
         category=ticket.category, channel=ticket.channel, region_code=ticket.region_code,
-        emergency=bool(ticket.emergency))
+        emergency=bool(ticket.emergency), contact_due_at=ticket.contact_due_at,
+        contacted=ticket.contacted_at is not None, contact_missed=ticket.contact_missed)
     levels = {u: units[u].level for u in state.unit_path if u in units}
     return build_plan(state, levels, deadlines, shard)
 

@@ -3,7 +3,6 @@ timeline entry in one transaction, route it, and tell the citizen its code by SM
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 
@@ -12,13 +11,12 @@ from ..adapters.tickets_repo import DuplicateSubmission
 from ..domain.changes import Step
 from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
 from ..domain.intake import Submission, normalize_phone, parse_submission
-from ..domain.sla import compute_deadlines
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
 from ..wiring import container
 from . import changes, duplicates, public, views
 from .idempotency import check_key, run_once
-from .sla_service import calendar, policy_for, to_local
+from .sla_service import to_local
 
 
 def upload_prefix(citizen_id: str) -> str:
@@ -159,10 +157,6 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     category = ref.category(submission.category) if submission.category else None
     emergency = bool(category and category.emergency)
     chain = list(region.chain) if region else [submission.region_code]
-    policy = policy_for(submission.region_code)
-    deadlines = compute_deadlines(policy, calendar(), submission.type, emergency, local_now,
-                                  container.settings.demo_sla)
-    due_at = int(deadlines.reply_due_at.astimezone(dt.timezone.utc).timestamp())
     ticket = tickets_repo.new_ticket(
         new_ticket_id(now),
         code=code,
@@ -184,7 +178,9 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         attachments=list(submission.attachments),
         campaign_id=submission.campaign_id,
         status=SUBMITTED,
-        due_at=due_at,
+        # the reply deadline is set by routing (dispatch.assign / to_review), once the category
+        # is final: a category the classifier picks may make the ticket an emergency
+        due_at=None,
         clock_start_at=now,
     )
     public.disclosure_keys(ticket)

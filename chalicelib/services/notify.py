@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..domain import messages as m
 from ..domain.messages import Message
 from ..domain.redaction import redact
-from .sla_service import to_local
+from ..domain.sla import SlaPolicy, is_day_deadline
+from .sla_service import policy_for, to_local
 
 
 def excerpt(text: str | None, limit: int) -> str:
@@ -32,19 +33,26 @@ def excerpt(text: str | None, limit: int) -> str:
     return cut
 
 
-def _date(ts: float | None) -> str:
+def _date(ts: float | None, region: str | None = None) -> str:
+    """A deadline as the SMS says it: a day-counted deadline (at the close of working hours of
+    the place's SLA policy) names the day, "12月9日下班"; a clock-time one (emergencies, the
+    first contact, demo mode) names the minute, "12月2日04:31"."""
     if ts is None:
         return ""
     local = to_local(ts)
+    policy = policy_for(region) if region else SlaPolicy.default()
+    if is_day_deadline(policy, local):
+        return f"{local.month}月{local.day}日下班"
     return f"{local.month}月{local.day}日{local.hour:02d}:{local.minute:02d}"
 
 
-def accepted(code: str, due_at: float | None, unit_name: str | None = None) -> Message:
+def accepted(code: str, due_at: float | None, unit_name: str | None = None,
+             region: str | None = None) -> Message:
     if not due_at:                     # answered at once (knowledge base): no deadline
         return m.AcceptedUndated(code, code)
     if unit_name:
-        return m.AcceptedRouted(code, unit_name, _date(due_at), code)
-    return m.Accepted(code, _date(due_at), code)
+        return m.AcceptedRouted(code, unit_name, _date(due_at, region), code)
+    return m.Accepted(code, _date(due_at, region), code)
 
 
 def dispatched(code: str, unit_name: str) -> Message:
@@ -63,16 +71,42 @@ def replied(code: str) -> Message:
     return m.Replied(code)
 
 
-def extended(code: str, due_at: float) -> Message:
-    return m.Extended(code, _date(due_at))
+def extended(code: str, due_at: float, region: str | None = None) -> Message:
+    return m.Extended(code, _date(due_at, region))
 
 
 def rejected(code: str, channel: str) -> Message:
     return m.Rejected(code, excerpt(channel, m.Rejected.cap("channel")))
 
 
-def unit_new_ticket(code: str, due_at: float | None, summary: str) -> Message:
-    return m.UnitNewTicket(code, _date(due_at), excerpt(summary, m.UnitNewTicket.cap("summary")))
+def signed(code: str, unit_name: str) -> Message:
+    return m.Signed(code, unit_name)
+
+
+def escalated(code: str, unit_name: str) -> Message:
+    return m.Escalated(code, unit_name)
+
+
+def supervised_citizen(code: str) -> Message:
+    return m.Supervised(code)
+
+
+def handed_off(code: str, agency: str, number: str) -> Message:
+    return m.HandedOff(code, agency, number)
+
+
+def unit_emergency(code: str, due_at: float | None, summary: str) -> Message:
+    return m.UnitEmergency(code, _date(due_at), excerpt(summary, m.UnitEmergency.cap("summary")))
+
+
+def unit_emergency_co(code: str, summary: str) -> Message:
+    return m.UnitEmergencyCo(code, excerpt(summary, m.UnitEmergencyCo.cap("summary")))
+
+
+def unit_new_ticket(code: str, due_at: float | None, summary: str,
+                    region: str | None = None) -> Message:
+    return m.UnitNewTicket(code, _date(due_at, region),
+                           excerpt(summary, m.UnitNewTicket.cap("summary")))
 
 
 # ---- callback survey (回访), evaluation, reopening, social review (services/survey.py)
@@ -135,8 +169,8 @@ def unit_review_rehandle(code: str) -> Message:
     return m.UnitReviewRehandle(code)
 
 
-def unit_deadline_moved(code: str, due_at: float | None) -> Message:
-    return m.UnitDeadlineMoved(code, _date(due_at))
+def unit_deadline_moved(code: str, due_at: float | None, region: str | None = None) -> Message:
+    return m.UnitDeadlineMoved(code, _date(due_at, region))
 
 
 # ---- duplicates, merging (并单) and repeat requests (services/duplicates.py, merging.py)
@@ -184,12 +218,13 @@ def status_unknown() -> Message:
 
 # ---- to units: deadlines, escalation, co-handling, supervision
 def unit_overdue(code: str, late_unit: str, missed: str | None) -> Message:
-    what = {"sign": "签收", "reply": "答复", "review": "研判派单"}.get(missed or "", "办理")
+    what = {"sign": "签收", "reply": "答复", "review": "研判派单",
+            "contact": "首次联系"}.get(missed or "", "办理")
     return m.UnitOverdue(code, late_unit, what)
 
 
-def unit_escalated(code: str, due_at: float | None) -> Message:
-    return m.UnitEscalated(code, _date(due_at))
+def unit_escalated(code: str, due_at: float | None, region: str | None = None) -> Message:
+    return m.UnitEscalated(code, _date(due_at, region))
 
 
 def co_unit_invited(code: str) -> Message:
@@ -204,11 +239,16 @@ def order_stepped_up(code: str) -> Message:
     return m.UnitOrderSteppedUp(code)
 
 
-def unit_reminder(code: str, due_at: float, sign_phase: bool, last_day: bool) -> Message:
+def unit_reminder(code: str, due_at: float, sign_phase: bool, last_day: bool,
+                  region: str | None = None) -> Message:
     phase = "签收" if sign_phase else "答复"
     if last_day:
-        return m.UnitReminderLastDay(code, phase, _date(due_at))
-    return m.UnitReminder(code, _date(due_at), phase)
+        return m.UnitReminderLastDay(code, phase, _date(due_at, region))
+    return m.UnitReminder(code, _date(due_at, region), phase)
+
+
+def unit_contact_reminder(code: str, due_at: float) -> Message:
+    return m.UnitContactReminder(code, _date(due_at))
 
 
 def unit_kb_expired(question: str, valid_until: str) -> Message:

@@ -65,7 +65,9 @@ def supervise(user, ticket_id, body):
         count("SupervisionOrders")
         return [Step("supervised", note, {"leader_unit": user.unit_id, "order": order["id"],
                                           "level": order["level"], "due_at": order["due_at"],
-                                          "public": _public_order(order)}, visible=False)]
+                                          # the citizen sees it was ordered, not the note
+                                          "public": {**_public_order(order),
+                                                     "text": "已列入督办"}})]
     return _act(user, ticket_id, "supervise", body, mutate)
 
 

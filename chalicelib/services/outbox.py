@@ -26,6 +26,7 @@ from functools import cached_property
 
 from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import Ticket, TimelineEntry
+from ..domain.catalog import duty_phones
 from ..observability import count, logger
 from ..wiring import container
 from . import notify, sms_delivery, supervision
@@ -43,6 +44,7 @@ DETAIL_TYPES = {
 }
 AUTO_ESCALATION_TYPES = ("TicketOverdue", "TicketEscalated")
 ENDED = ("closed", "rejected", "merged", "withdrawn")       # the entries that end a ticket
+URGENT_KINDS = ("handed_off",)     # citizen SMS that never wait for the daytime window
 
 
 class EffectBusy(RuntimeError):
@@ -106,34 +108,43 @@ def effects(entry: Entry) -> list[Effect]:
     def citizen(text_of: Callable[[], str]) -> None:
         t = entry.ticket
         if t is not None and t.phone:
-            out.append(Effect("sms", t.phone, lambda: _sms(t.phone, text_of(), kind)))
+            out.append(Effect("sms", t.phone, lambda: _citizen_sms(entry, t.phone, text_of())))
 
     def unit(unit_id: str | None, text_of: Callable[[], str], effect: str = "sms") -> None:
+        """Every duty contact of the unit is told at once (seed 004), each once: the effect's
+        marker is per entry and recipient."""
         u = container.reference.unit(unit_id) if unit_id else None
-        if u is not None and u.duty_phone:
-            out.append(Effect(effect, u.duty_phone, lambda: _sms(u.duty_phone, text_of(), kind)))
+        for phone in duty_phones(u):
+            out.append(Effect(effect, phone, lambda p=phone: _sms(p, text_of(), kind)))
 
     name = container.reference.unit_name
     code = entry.code
+    region = snap.get("region_code")
     if kind == "submitted":
         out.append(Effect("screen", "duplicates", lambda: _screen(entry)))
         routed = snap.get("unit_id") if snap.get("status") == "dispatched" else None
         citizen(lambda: notify.accepted(code, snap.get("due_at"),
-                                        name(routed) if routed else None))
+                                        name(routed) if routed else None, region))
     elif kind == "dispatched":
         if data.get("by") == "dispatcher":
             text = notify.redispatched if data.get("redispatch") else notify.dispatched
             citizen(lambda: text(code, name(data["unit_id"])))
-        if snap.get("status") == "dispatched":
+        if snap.get("status") == "dispatched" and snap.get("emergency"):
+            _emergency_team(entry, unit)     # 绿色通道: the lead and its co-units, at once
+        elif snap.get("status") == "dispatched":
             unit(snap.get("unit_id"), lambda: notify.unit_new_ticket(
-                code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
+                code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
+                region))
         if data.get("learn") and snap.get("category"):
             out.append(Effect("learn", "classifier", lambda: _learn(entry), guarded=False))
     elif kind == "escalated" and data.get("manual"):
         citizen(lambda: notify.redispatched(code, name(data.get("to_unit"))))
         unit(data.get("to_unit"), lambda: notify.unit_new_ticket(
-            code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else ""))
-    elif kind in ("escalated", "overdue"):
+            code, snap.get("sign_due_at"), entry.ticket.description if entry.ticket else "",
+                region))
+    elif kind in ("escalated", "overdue", "contact_overdue"):
+        if kind == "escalated" and data.get("to_unit"):      # the citizen: it climbed
+            citizen(lambda: notify.escalated(code, name(data["to_unit"])))
         late = name(data.get("from_unit"))
         missed = data.get("missed")
         for unit_id in data.get("chain") or []:
@@ -143,7 +154,8 @@ def effects(entry: Entry) -> list[Effect]:
             unit(unit_id, lambda: notify.unit_overdue(code, late, missed), effect="sms-overdue")
         if kind == "escalated" and data.get("to_unit"):
             unit(data["to_unit"], lambda: notify.unit_escalated(code, data.get(
-                "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at")))
+                "sign_due_at") if snap.get("status") == "dispatched" else data.get("due_at"),
+                region))
     elif kind == "replied":
         if data.get("via_code"):             # a merged reporter, through the primary's reply
             citizen(lambda: notify.merged_replied(code, data["via_code"]))
@@ -159,16 +171,22 @@ def effects(entry: Entry) -> list[Effect]:
     elif kind == "supplement" and data.get("repeat"):
         citizen(lambda: notify.repeat_attached(code))
     elif kind == "extended":
-        citizen(lambda: notify.extended(code, data.get("due_at")))
+        citizen(lambda: notify.extended(code, data.get("due_at"), region))
     elif kind == "returned":
         citizen(lambda: notify.returned(code))
     elif kind == "co_units_added":
         for unit_id in data.get("units") or []:
             unit(unit_id, lambda: notify.co_unit_invited(code))
+    elif kind == "handed_off":
+        citizen(lambda: notify.handed_off(code, data.get("agency", ""), data.get("number", "")))
     elif kind == "rejected":
         citizen(lambda: notify.rejected(code, data.get("channel", "")))
     elif kind == "supervised":
         unit(snap.get("unit_id"), lambda: notify.supervised(code))
+        if not data.get("sent_back"):       # the order, not the holder's send-back
+            citizen(lambda: notify.supervised_citizen(code))
+    elif kind == "signed":
+        citizen(lambda: notify.signed(code, name(snap.get("unit_id"))))
     elif kind == "supervision_stepped_up" and data.get("to_unit"):   # services/orders.py
         holder = data["to_unit"]
         out.append(Effect("supervise", holder, lambda: supervision.put(
@@ -176,7 +194,8 @@ def effects(entry: Entry) -> list[Effect]:
         unit(holder, lambda: notify.order_stepped_up(code))
     elif kind == "deadline_moved":      # the State Council's notice applied (calendar_notice)
         unit(snap.get("unit_id"), lambda: notify.unit_deadline_moved(code, snap.get(
-            "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at")))
+            "sign_due_at") if snap.get("status") == "dispatched" else snap.get("due_at"),
+            region))
     elif kind == "closed":
         if data.get("reason") == "satisfied":
             citizen(lambda: notify.evaluated_closed(code))
@@ -203,10 +222,33 @@ def effects(entry: Entry) -> list[Effect]:
 
 
 # ------------------------------------------------------------------ the effects themselves
+def _emergency_team(entry: Entry, unit) -> None:
+    """An emergency's dispatch tells the whole team at once (seed 001, 绿色通道): every duty
+    contact of the lead unit, with the deadline in minutes, and of each co-unit."""
+    summary = entry.ticket.description if entry.ticket else ""
+    code = entry.code
+    unit(entry.snap.get("unit_id"), lambda: notify.unit_emergency(
+        code, entry.snap.get("sign_due_at"), summary))
+    for co in entry.data.get("co_units") or []:
+        unit(co, lambda: notify.unit_emergency_co(code, summary), effect="sms-co")
+
+
 def _sms(phone: str, text: notify.Message, kind: str) -> str | None:
     """Send or raise: a transient failure is retried from the stream, not swallowed; a
     permanent refusal is recorded on the ticket's timeline (services/sms_delivery.py)."""
     return sms_delivery.send_for_outbox(phone, text, kind=kind)
+
+
+def _citizen_sms(entry: Entry, phone: str, text: notify.Message) -> str | None:
+    """A citizen's SMS goes now in the daytime window, or for an emergency or a hand-off;
+    otherwise it waits for the window (services/daytime_sms.py)."""
+    from . import daytime_sms
+    urgent = bool(entry.snap.get("emergency")) or entry.kind in URGENT_KINDS
+    now = container.now()
+    if not urgent and daytime_sms.quiet(now):
+        daytime_sms.hold(phone, text, kind=entry.kind, entry_key=entry.key, now=now)
+        return None
+    return _sms(phone, text, entry.kind)
 
 
 def _share_reply(entry: Entry) -> None:

@@ -30,6 +30,7 @@ def seed(categories_path=None, city_path=None, overrides=DEMO_OVERRIDES) -> dict
         regions=[_region(regions_by_code, r) for r in regions],
         units=[dict(unit_id=u.id, name=u.name, kind=u.kind, level=u.level, parent_id=u.parent,
                     region_code=u.region, duty_phone=u.duty_phone,
+                    duty_contacts=[dict(c) for c in u.duty_contacts] or None,
                     path=unit_ladder(units_by_id, u.id)) for u in units],
         duty_rules=[dict(category=rule["category"], region_code=rule["region"],
                          lead=rule["lead"], co_units=list(rule.get("co_units") or []))

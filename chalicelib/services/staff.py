@@ -189,7 +189,9 @@ def return_ticket(user, ticket_id, body):
         t.co_tasks = None
         t.signed_at = None
         count("TicketsReturned")
-        return [Step("returned", reason, {"from_unit": from_unit}, visible=False)]
+        # the citizen sees the step (issue 15 point 9), not the unit's reason
+        public = {"text": "承办单位退回，正在重新确定办理单位"}
+        return [Step("returned", reason, {"from_unit": from_unit, "public": public})]
     return _act(user, ticket_id, "return", body, mutate)
 
 
@@ -221,7 +223,8 @@ def escalate(user, ticket_id, body):
         dispatch.assign(t, path[1], t.co_units or [], now)
         count("TicketsEscalated", how="manual")
         return [Step("escalated", reason, {"from_unit": from_unit, "to_unit": t.unit_id,
-                                           "to_level": t.level, "manual": True}, visible=False)]
+                                           "to_level": t.level, "manual": True, "public": {
+                                               "to_level": t.level, "text": "已提级办理"}})]
     return _act(user, ticket_id, "escalate", body, mutate)
 
 
@@ -238,11 +241,13 @@ def dispatch_ticket(user, ticket_id, body):
         redispatch = t.status == RETURNED
         learn = bool(category and category != t.category)
         if learn:
+            was_emergency = bool(t.emergency)
             t.category = category
             t.category_source = "dispatcher"
             t.category_confidence = None
             cat = container.reference.category(category)
             t.emergency = bool(cat and cat.emergency)
+            dispatch.follow_category(t, was_emergency, now)
         dispatch.assign(t, unit_id, co_units, now)
         t.route_reason = "dispatcher"
         name = container.reference.unit_name(unit_id)
@@ -275,11 +280,16 @@ def instruct(user, ticket_id, body):
     return orders.instruct(user, ticket_id, body)
 
 
+def handoff(user, ticket_id, body):
+    from . import handoff as handing  # 转办 (services/handoff.py)
+    return handing.handoff(user, ticket_id, body)
+
+
 ACTIONS = {
     "sign": sign, "contact": contact, "reply": reply, "extension": request_extension,
     "extension/decision": decide_extension, "return": return_ticket, "co-units": add_co_units,
     "escalate": escalate, "dispatch": dispatch_ticket, "reject": reject,
-    "supervise": supervise, "instruction": instruct,
+    "supervise": supervise, "instruction": instruct, "handoff": handoff,
 }
 
 

@@ -20,7 +20,10 @@ def light(ticket: Ticket, now: float) -> str | None:
     if not due:
         return None
     start = ticket.clock_start_at or ticket.created_at
-    return ticket_light(now, start, due, deadline=ticket.deadline_at, missed=bool(ticket.overdue),
+    deadline = ticket.deadline_at
+    if deadline and ticket.contact_due_at and int(deadline) == int(ticket.contact_due_at):
+        deadline = None     # the 30-minute first contact is supervised, not a light (point 6)
+    return ticket_light(now, start, due, deadline=deadline, missed=bool(ticket.overdue),
                         calendar=calendar())
 
 
@@ -40,7 +43,9 @@ def event_view(event: TimelineEntry, *, staff: bool) -> dict:
     else:
         view["actor"] = "citizen" if event.actor == "citizen" else (
             "system" if event.actor == "system" else "staff")
-        public = (event.data or {}).get("public")
+        public = dict((event.data or {}).get("public") or {})
+        if "text" in public:        # what the citizen reads instead of a staff note
+            view["text"] = public.pop("text")
         if public:
             view["data"] = public
     return view

@@ -98,6 +98,8 @@ MATRIX = [
         {"unit_id": "u-vil-hongqi"}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/reject", frozenset({"dispatcher"}), "returned",
         {"channel": "110报警", "reason": "属治安案件"}),
+    Row("POST", "/v1/staff/tickets/{ticket_id}/handoff", frozenset({"dispatcher"}), "dispatched",
+        {"to": "119", "note": "已转接119"}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/supervise", frozenset({"parent_leader"}),
         "dispatched", {"note": "请尽快办理"}),
     Row("POST", "/v1/staff/tickets/{ticket_id}/instruction", frozenset({"parent_leader"}),

@@ -126,6 +126,7 @@ def test_extension_moves_the_deadline(stack):
     import datetime as dt
     tid = submit("k-esc-extend-1")
     staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    staff.perform(VILLAGE_HANDLER, tid, "contact", {"outcome": "reached"})  # (point 6)
     signed = ticket(tid)
     assert signed.deadline_at == signed.due_at
     later = dt.datetime.fromtimestamp(signed.due_at + 7 * 86400, dt.timezone.utc)
@@ -251,6 +252,7 @@ def test_a_climbed_ticket_is_listed_under_its_new_status_at_its_new_unit(stack):
     township finds it among its tickets to sign (dispatched), not among accepted ones."""
     tid = submit("k-esc-requeue-1")
     staff.perform(VILLAGE_HANDLER, tid, "sign", {})
+    staff.perform(VILLAGE_HANDLER, tid, "contact", {"outcome": "reached"})  # (point 6)
     sweep_at(stack, ticket(tid).due_at)
     t = ticket(tid)
     assert t.status_deadline == f"dispatched#{t.deadline_at:010d}"

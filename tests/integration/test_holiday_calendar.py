@@ -83,7 +83,9 @@ def test_2027_notice_dry_run_then_apply_moves_open_deadlines(stack, no_escalatio
     timeline = list(TicketEventModel.query(crossing["id"]))
     assert timeline[-1].kind == "deadline_moved"
     unit_sms = [s for s in stack.sms.sent[sms_before:] if "办理期限改为" in s.text]
-    assert len(unit_sms) == 1 and after.code in unit_sms[0].text
+    # once to each of the unit's three duty contacts (issue 15 point 4)
+    assert len(unit_sms) == 3 and len({s.phone for s in unit_sms}) == 3
+    assert after.code in unit_sms[0].text
     assert not sla_service.calendar().is_working_day(dt.date(2027, 2, 8))
     assert sla_service.calendar().is_working_day(dt.date(2027, 1, 31))
     # applying it again moves nothing

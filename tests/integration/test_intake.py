@@ -42,9 +42,9 @@ def test_submit_writes_ticket_timeline_and_sms(stack):
     t = submit()
     assert is_valid_code(t["code"])
     assert t["status"] == "dispatched"          # A0101 has a duty rule for this place
-    # complaint: 5 working days after a Monday 10:00 of a normal working week
+    # complaint: the close of the 5th working day after a Monday of a normal working week
     monday = dt.datetime.fromtimestamp(stack.clock(), SHANGHAI).date()
-    assert t["due_at"].startswith(f"{monday + dt.timedelta(days=7)}T10:00")
+    assert t["due_at"].startswith(f"{monday + dt.timedelta(days=7)}T17:30")
     stored = TicketModel.get(t["id"])
     assert stored.phone == "+8613812345678" and stored.version == 1
     assert stored.open_unit == stored.unit_id and stored.deadline_shard.startswith("D#")

@@ -87,7 +87,8 @@ def test_the_request_path_sends_nothing(stack, spies):
     staff.perform(HANDLER, t["id"], "reply", {"text": "已处理", "grade": "A"})
     assert sms.sent == [] and bus.events == []          # committed, nothing sent yet
     drain(stack.outbox.reader)
-    assert [s.phone for s in sms.sent].count(CITIZEN) == 2          # accepted, replied
+    # accepted, signed (issue 15 point 9), replied
+    assert [s.phone for s in sms.sent].count(CITIZEN) == 3
     assert [s.phone for s in sms.sent].count(unit_phone(stack, "u-vil-hongqi")) == 1
     assert [d for d, _ in bus.events] == ["TicketSubmitted", "TicketDispatched", "TicketReplied"]
     detail = bus.events[0][1]
@@ -102,7 +103,9 @@ def test_every_record_delivered_twice_sends_nothing_twice(stack, spies):
     staff.perform(HANDLER, t["id"], "reply", {"text": "已处理", "grade": "A"})
     first = drain(fresh_reader())
     sent, published = len(sms.sent), len(bus.events)
-    assert first >= 4 and sent == 3 and published == 3
+    # the citizen three times (accepted, signed: issue 15 point 9, replied); the unit's
+    # new-ticket SMS to its three duty contacts (issue 15 point 4)
+    assert first >= 4 and sent == 6 and published == 3
     assert drain(fresh_reader()) == first                   # every record again
     assert (len(sms.sent), len(bus.events)) == (sent, published)
 
@@ -137,7 +140,7 @@ def test_eventbridge_down_then_up_publishes_each_event_once(stack, spies):
     drain(reader)
     assert [d for d, _ in bus.events] == ["TicketSubmitted", "TicketDispatched"]
     assert all(d["ticket_id"] == t["id"] for _, d in bus.events)
-    assert len(sms.sent) == 2
+    assert len(sms.sent) == 4           # and the unit's three duty contacts (issue 15 point 4)
 
 
 def test_nothing_is_sent_for_a_change_that_did_not_commit(stack, spies):

@@ -155,6 +155,7 @@ def test_review_queue_dispatch_and_queue_lights(stack):
 def test_extension_request_and_decision(stack):
     t = new_ticket()
     act(VILLAGE_HANDLER, t["id"], "sign")
+    act(VILLAGE_HANDLER, t["id"], "contact", outcome="reached")   # (issue 15 point 6)
     before = TicketModel.get(t["id"]).due_at
     start = dt.datetime.fromtimestamp(stack.clock(), SHANGHAI).date()
     with pytest.raises(ValidationError):
@@ -241,7 +242,8 @@ def test_lights_follow_the_deadlines(stack):
     t = new_ticket(key="k-light-0001")                 # complaint: reply in 5 working days
     view = lambda: staff.get_ticket(VILLAGE_HANDLER, t["id"])["light"]  # noqa: E731
     assert view() == "green"
-    stack.clock.advance(86400 + 60)                    # missed the 1-working-day sign-in
+    stack.clock.advance(86400 + 7.5 * 3600 + 60)       # missed the 1-working-day sign-in
+    #                                                    (the close of Tuesday, 17:30)
     assert view() == "red"
     act(VILLAGE_HANDLER, t["id"], "sign")
     assert view() == "green"                           # signed: the reply deadline counts

@@ -191,7 +191,8 @@ class FakeReference:
                          for r in regions}
         self._units = {u.id: SimpleNamespace(unit_id=u.id, name=u.name, level=u.level,
                                              kind=u.kind, path=unit_ladder(by_id, u.id),
-                                             duty_phone=u.duty_phone)
+                                             duty_phone=u.duty_phone,
+                                             duty_contacts=list(u.duty_contacts))
                        for u in units}
 
         self._categories = {c.code: c for c in load_categories()}

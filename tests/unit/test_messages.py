@@ -23,7 +23,8 @@ def _example(cls: type[m.Message]) -> m.Message:
               "comment": "还是没修好", "phase": "签收", "query": CODE, "primary": CODE,
               "track": CODE, "status": "办理中", "step": "已派单", "question": "如何办理居住证",
               "until": "2026-12-31", "title": "红旗街道11月月报", "url": "https://r.example/m1",
-              "place": "红旗街道", "category": "市政设施", "detail": "占本月12%"}
+              "place": "红旗街道", "category": "市政设施", "detail": "占本月12%",
+              "agency": "消防救援（119）", "number": "119"}
     import dataclasses
     return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls)})
 

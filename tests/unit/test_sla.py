@@ -14,8 +14,10 @@ from chalicelib.domain.sla import (
     Deadlines,
     PolicyBook,
     SlaPolicy,
+    clock_start,
     compute_deadlines,
     contact_deadline,
+    is_day_deadline,
 )
 
 
@@ -137,11 +139,11 @@ def test_constructor_validates_too() -> None:
 @pytest.mark.parametrize(
     ("ticket_type", "reply_due"),
     [
-        ("consult", sh(2026, 11, 18, 10)),  # Mon + 2
-        ("complaint", sh(2026, 11, 23, 10)),  # Mon + 5
-        ("help", sh(2026, 11, 23, 10)),
-        ("suggestion", sh(2026, 11, 23, 10)),
-        ("report", sh(2026, 11, 30, 10)),  # Mon + 10
+        ("consult", sh(2026, 11, 18, 17, 30)),  # Mon + 2, at the close
+        ("complaint", sh(2026, 11, 23, 17, 30)),  # Mon + 5
+        ("help", sh(2026, 11, 23, 17, 30)),
+        ("suggestion", sh(2026, 11, 23, 17, 30)),
+        ("report", sh(2026, 11, 30, 17, 30)),  # Mon + 10
     ],
 )
 def test_default_deadlines_per_type(
@@ -150,23 +152,23 @@ def test_default_deadlines_per_type(
     at = sh(2026, 11, 16, 10)  # Monday, no holidays around
     dl = compute_deadlines(SlaPolicy.default(), cal, ticket_type, False, at)
     assert dl == Deadlines(
-        sign_due_at=sh(2026, 11, 17, 10), reply_due_at=reply_due, contact_due_at=None
+        sign_due_at=sh(2026, 11, 17, 17, 30), reply_due_at=reply_due, contact_due_at=None
     )
 
 
 def test_deadlines_across_national_day(cal: WorkCalendar) -> None:
     dl = compute_deadlines(SlaPolicy.default(), cal, "consult", False, sh(2026, 9, 30, 10))
-    assert dl.sign_due_at == sh(2026, 10, 8, 10)
-    assert dl.reply_due_at == sh(2026, 10, 9, 10)
+    assert dl.sign_due_at == sh(2026, 10, 8, 17, 30)
+    assert dl.reply_due_at == sh(2026, 10, 9, 17, 30)
     dl = compute_deadlines(SlaPolicy.default(), cal, "complaint", False, sh(2026, 9, 30, 10))
     # Oct 8, 9, 10 (make-up Saturday), 12, 13.
-    assert dl.reply_due_at == sh(2026, 10, 13, 10)
+    assert dl.reply_due_at == sh(2026, 10, 13, 17, 30)
 
 
 def test_deadlines_from_utc(cal: WorkCalendar) -> None:
     at = datetime(2026, 11, 16, 2, tzinfo=UTC)  # Mon 10:00 Shanghai
     dl = compute_deadlines(SlaPolicy.default(), cal, "consult", False, at)
-    assert dl.reply_due_at == sh(2026, 11, 18, 10)
+    assert dl.reply_due_at == sh(2026, 11, 18, 17, 30)
     assert dl.reply_due_at.utcoffset() == timedelta(hours=8)
 
 
@@ -218,7 +220,7 @@ def test_compute_deadlines_into_2027_does_not_raise() -> None:
     cal = WorkCalendar(on_unknown_year=seen.append)
     dl = compute_deadlines(SlaPolicy.default(), cal, "report", False, sh(2026, 12, 29, 15))
     # Dec 30, 31, Jan 1, 4, 5, 6, 7, 8, 11, 12 (Mon-Fri fallback in 2027).
-    assert dl.reply_due_at == sh(2027, 1, 12, 15)
+    assert dl.reply_due_at == sh(2027, 1, 12, 17, 30)
     assert seen == [2027]
 
 
@@ -295,3 +297,51 @@ def test_demo_seconds_shorten_emergencies_too_but_never_lengthen_them(cal: WorkC
     dl = compute_deadlines(SlaPolicy.default(), cal, "help", True, at, demo_sla_seconds=3600)
     assert dl.sign_due_at == at + timedelta(minutes=10)     # the policy's clock minutes
     assert dl.reply_due_at == at + timedelta(minutes=30)
+
+
+# ---------------------------------------------------------------- days as the rules count them
+
+
+def test_five_working_days_end_at_the_close_of_the_fifth(cal: WorkCalendar) -> None:
+    """Issue 15 point 13: a complaint at 10:00 on Wednesday 2 December 2026 is answered by the
+    close of Wednesday 9 December (3, 4, 7, 8, 9), not at 10:00 that day."""
+    dl = compute_deadlines(SlaPolicy.default(), cal, "complaint", False, sh(2026, 12, 2, 10))
+    assert dl.reply_due_at == sh(2026, 12, 9, 17, 30)
+    assert dl.sign_due_at == sh(2026, 12, 3, 17, 30)
+
+
+def test_outside_working_hours_counts_from_the_next_opening(cal: WorkCalendar) -> None:
+    policy = SlaPolicy.default()
+    # 04:01 before opening on a working day: the same day as a 10:00 request
+    early = compute_deadlines(policy, cal, "complaint", False, sh(2026, 12, 2, 4, 1))
+    assert early.reply_due_at == sh(2026, 12, 9, 17, 30)
+    assert early.sign_due_at == sh(2026, 12, 3, 17, 30)
+    # 17:30 and later: counting starts on Thursday, so Thursday is not counted
+    late = compute_deadlines(policy, cal, "complaint", False, sh(2026, 12, 2, 19, 0))
+    assert late.reply_due_at == sh(2026, 12, 10, 17, 30)
+    assert late.sign_due_at == sh(2026, 12, 4, 17, 30)
+    # a Saturday: counting starts on Monday the 7th
+    weekend = compute_deadlines(policy, cal, "complaint", False, sh(2026, 12, 5, 11, 0))
+    assert weekend.reply_due_at == sh(2026, 12, 14, 17, 30)
+    assert clock_start(policy, cal, sh(2026, 12, 5, 11, 0)) == sh(2026, 12, 7, 8, 30)
+    assert clock_start(policy, cal, sh(2026, 12, 2, 17, 29)) == sh(2026, 12, 2, 17, 29)
+
+
+def test_the_closing_hour_is_configuration(cal: WorkCalendar) -> None:
+    policy = SlaPolicy.from_dict({"day_opens": "09:00", "day_closes": "18:00"})
+    dl = compute_deadlines(policy, cal, "consult", False, sh(2026, 12, 2, 8, 45))
+    assert dl.reply_due_at == sh(2026, 12, 4, 18, 0)
+    assert is_day_deadline(policy, dl.reply_due_at)
+    assert not is_day_deadline(policy, sh(2026, 12, 4, 17, 30))
+    assert SlaPolicy.from_dict(policy.to_dict()) == policy
+    for bad in ({"day_closes": "25:00"}, {"day_opens": "8:30"}, {"day_opens": 9},
+                {"day_opens": "18:00", "day_closes": "09:00"}):
+        with pytest.raises(ValueError):
+            SlaPolicy.from_dict(bad)
+
+
+def test_clock_time_deadlines_stay_in_minutes(cal: WorkCalendar) -> None:
+    at = sh(2026, 12, 2, 4, 1)
+    dl = compute_deadlines(SlaPolicy.default(), cal, "help", True, at)
+    assert dl.reply_due_at == at + timedelta(minutes=30)
+    assert contact_deadline(SlaPolicy.default(), at) == at + timedelta(minutes=30)

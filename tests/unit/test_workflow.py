@@ -47,6 +47,8 @@ EXPECTED = {
     "dispatch": ({"dispatcher"}, {"submitted", "returned"}),
     "extension_decision": ({"dispatcher"}, {"accepted"}),
     "reject": ({"dispatcher"}, {"submitted", "returned"}),
+    # 转办 to 110/119/120/122 or a utility's hotline (issue 15 point 5)
+    "handoff": ({"dispatcher"}, {"submitted", "returned", "dispatched", "accepted"}),
     "supervise": ({"leader@jurisdiction"},
                   {"submitted", "dispatched", "accepted", "returned", "replied"}),
     "instruction": ({"leader@jurisdiction"},

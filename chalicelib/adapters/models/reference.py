@@ -5,12 +5,20 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
 from pynamodb.models import Model
 
 from .base import _meta, index
+
+
+class DutyContact(MapAttribute):
+    """One person told at once of a unit's new, late or escalated ticket (seed 004)."""
+
+    phone = UnicodeAttribute()
+    role = UnicodeAttribute(null=True)
 
 
 class UnitModel(Model):
@@ -24,6 +32,7 @@ class UnitModel(Model):
     region_code = UnicodeAttribute()
     duty_phone = UnicodeAttribute(null=True)
     path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
+    duty_contacts = ListAttribute(of=DutyContact, null=True)  # domain.catalog.duty_phones
 
     by_parent = index("by_parent", "parent_id")
 

@@ -80,6 +80,7 @@ class TicketModel(Model):
     sign_due_at = NumberAttribute(null=True)
     due_at = NumberAttribute(null=True)                  # reply deadline
     contact_due_at = NumberAttribute(null=True)
+    contact_missed = NumberAttribute(null=True)          # the contact deadline marked missed
     clock_start_at = NumberAttribute(null=True)          # when the current deadline's clock began
     signed_at = NumberAttribute(null=True)
     contacted_at = NumberAttribute(null=True)

@@ -129,3 +129,23 @@ StatusReplyStep = define(
 StatusUnknown = define(
     "StatusUnknown", "status_unknown", priority=LOW,
     wording="未查到该工单。请核对13位工单号，并用提交诉求的手机号码发送“查询 工单号”。")
+
+# 转办: the hotline handed the matter to 110/119/120/122 or a utility's hotline
+# (services/handoff.py); ``number``: the number the citizen can call them on.
+HandedOff = define(
+    "HandedOff", "handed_off", priority=ESSENTIAL, code=CODE, agency=param(NAME, 30),
+    number=param(NAME, 12),
+    wording="您的工单{code}反映的情况已转交{agency}处置，紧急情况也可直接拨打{number}。")
+
+# Each step the citizen is told of (issue 15 point 9, seed 000): signed, climbed, supervised.
+Signed = define(
+    "Signed", "signed", code=CODE, unit=param(NAME, 30),
+    wording="您的工单{code}已由{unit}签收办理，办理单位将尽快与您联系。")
+
+Escalated = define(
+    "Escalated", "escalated", code=CODE, unit=param(NAME, 30),
+    wording="您的工单{code}已提级至{unit}办理。")
+
+Supervised = define(
+    "Supervised", "supervised", code=CODE,
+    wording="您的工单{code}已列入督办，办理单位将加快办理。")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import CODE, LOW, NAME, NUMBER, TEXT, TIME, UNIT, define, param
+from .base import CODE, ESSENTIAL, LOW, NAME, NUMBER, TEXT, TIME, UNIT, define, param
 
 # ================================================================== to a unit's on-duty phone
 
@@ -28,7 +28,7 @@ UnitReviewRehandle = define(
 
 UnitOverdue = define(
     "UnitOverdue", "unit_overdue", audience=UNIT, code=CODE, unit=param(NAME, 30),
-    phase=param(NAME, choices=("签收", "答复", "研判派单", "办理")),
+    phase=param(NAME, choices=("签收", "答复", "研判派单", "首次联系", "办理")),
     wording="工单{code}在{unit}已超过{phase}期限，已列入待督办，请督促办理。")
 
 UnitEscalated = define(
@@ -78,3 +78,20 @@ UnitKbExpired = define(
     "UnitKbExpired", "unit_kb_expired", priority=LOW, audience=UNIT, question=param(TEXT, 20),
     until=TIME,
     wording="贵单位的知识库条目“{question}”有效期至{until}，已停止展示，请更新后重新提交审核。")
+
+# An emergency (绿色通道, seed 001): the lead unit and its co-units are told at once, the
+# deadline in minutes (services/outbox.py, on the dispatch).
+UnitEmergency = define(
+    "UnitEmergency", "unit_emergency", priority=ESSENTIAL, audience=UNIT, code=CODE, due=TIME,
+    summary=param(TEXT, 30),
+    wording="紧急工单{code}（绿色通道）已派至贵单位，请于{due}前签收并立即处置。内容：{summary}")
+
+UnitEmergencyCo = define(
+    "UnitEmergencyCo", "unit_emergency_co", priority=ESSENTIAL, audience=UNIT, code=CODE,
+    summary=param(TEXT, 30),
+    wording="紧急工单{code}（绿色通道）请贵单位立即协同处置。内容：{summary}")
+
+# The first contact is due soon (issue 15 point 6; services/reminders.py).
+UnitContactReminder = define(
+    "UnitContactReminder", "unit_contact_reminder", audience=UNIT, code=CODE, due=TIME,
+    wording="工单{code}须在{due}前首次电话联系诉求人，请尽快联系并登记联系情况。")

@@ -10,7 +10,11 @@ from ...wiring import container
 
 
 def window() -> rules.Window:
+    """The daytime window of surveys (and of citizen SMS: services/daytime_sms.py); a local demo
+    with ``DEMO_CALLBACK_SECONDS`` ignores it (the whole day)."""
     s = container.settings
+    if s.demo_callback:
+        return rules.Window(0, 24)
     return rules.Window(s.survey_start_hour, s.survey_end_hour)
 
 
