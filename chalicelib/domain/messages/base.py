@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 # priorities (the daily per-number quota keeps a reserve for ESSENTIAL: services/sms_delivery)
@@ -184,3 +185,19 @@ def define(cls_name: str, name: str, *, wording: str, priority: str = NORMAL,
     cls = dataclasses.make_dataclass(cls_name, fields, bases=(Message,), frozen=True,
                                      namespace=namespace)
     return template(cls)
+
+
+def load(filename: str) -> dict[str, type[Message]]:
+    """The catalogue rows of a data file beside this module (TOML: a table per template, in
+    order; a parameter is a kind, or ``{kind, cap, choices}``)."""
+    import tomllib
+    rows = tomllib.loads(Path(__file__).with_name(filename).read_text(encoding="utf-8"))
+    out = {}
+    for cls_name, row in rows.items():
+        params = {pname: spec if isinstance(spec, str) else param(
+            spec["kind"], spec.get("cap"), tuple(spec.get("choices", ())))
+            for pname, spec in (row.get("params") or {}).items()}
+        out[cls_name] = define(cls_name, row["name"], wording=row["wording"],
+                               priority=row.get("priority", NORMAL),
+                               audience=row.get("audience", CITIZEN), **params)
+    return out
