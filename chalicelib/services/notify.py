@@ -55,44 +55,12 @@ def accepted(code: str, due_at: float | None, unit_name: str | None = None,
     return m.Accepted(code, _date(due_at, region), code)
 
 
-def dispatched(code: str, unit_name: str) -> Message:
-    return m.Dispatched(code, unit_name)
-
-
-def redispatched(code: str, unit_name: str) -> Message:
-    return m.Redispatched(code, unit_name)
-
-
-def returned(code: str) -> Message:
-    return m.Returned(code)
-
-
-def replied(code: str) -> Message:
-    return m.Replied(code)
-
-
 def extended(code: str, due_at: float, region: str | None = None) -> Message:
     return m.Extended(code, _date(due_at, region))
 
 
 def rejected(code: str, channel: str) -> Message:
     return m.Rejected(code, excerpt(channel, m.Rejected.cap("channel")))
-
-
-def signed(code: str, unit_name: str) -> Message:
-    return m.Signed(code, unit_name)
-
-
-def escalated(code: str, unit_name: str) -> Message:
-    return m.Escalated(code, unit_name)
-
-
-def supervised_citizen(code: str) -> Message:
-    return m.Supervised(code)
-
-
-def handed_off(code: str, agency: str, number: str) -> Message:
-    return m.HandedOff(code, agency, number)
 
 
 def unit_emergency(code: str, due_at: float | None, summary: str) -> Message:
@@ -110,42 +78,6 @@ def unit_new_ticket(code: str, due_at: float | None, summary: str,
 
 
 # ---- callback survey (回访), evaluation, reopening, social review (services/survey.py)
-def survey(code: str) -> Message:
-    return m.Survey(code)
-
-
-def survey_unclear(code: str) -> Message:
-    return m.SurveyUnclear(code)
-
-
-def no_open_survey() -> Message:
-    return m.NoOpenSurvey()
-
-
-def ask_place(code: str) -> Message:
-    return m.AskPlace(code)
-
-
-def too_short() -> Message:
-    return m.TooShort()
-
-
-def opted_out() -> Message:
-    return m.OptedOut()
-
-
-def supplement_added(code: str) -> Message:
-    return m.SupplementAdded(code)
-
-
-def evaluated_closed(code: str) -> Message:
-    return m.EvaluatedClosed(code)
-
-
-def reopened(code: str, unit_name: str) -> Message:
-    return m.Reopened(code, unit_name)
-
-
 def unit_look_again(code: str, reopen_count: int, comment: str | None) -> Message:
     said = excerpt(comment, m.UnitLookAgainSaid.cap("comment"))
     if said:
@@ -153,20 +85,8 @@ def unit_look_again(code: str, reopen_count: int, comment: str | None) -> Messag
     return m.UnitLookAgain(code, reopen_count)
 
 
-def review_queued(code: str) -> Message:
-    return m.ReviewQueued(code)
-
-
-def review_rehandle(code: str, unit_name: str) -> Message:
-    return m.ReviewRehandle(code, unit_name)
-
-
 def review_explained(code: str, note: str) -> Message:
     return m.ReviewExplained(code, excerpt(note, m.ReviewExplained.cap("note")))
-
-
-def unit_review_rehandle(code: str) -> Message:
-    return m.UnitReviewRehandle(code)
 
 
 def unit_deadline_moved(code: str, due_at: float | None, region: str | None = None) -> Message:
@@ -174,31 +94,11 @@ def unit_deadline_moved(code: str, due_at: float | None, region: str | None = No
 
 
 # ---- duplicates, merging (并单) and repeat requests (services/duplicates.py, merging.py)
-def repeat_attached(code: str) -> Message:
-    return m.RepeatAttached(code)
-
-
 def merged(code: str, primary_code: str) -> Message:
     return m.Merged(code, primary_code, primary_code)
 
 
-def unmerged(code: str) -> Message:
-    return m.Unmerged(code)
-
-
-def merged_replied(code: str, primary_code: str) -> Message:
-    return m.MergedReplied(code, primary_code)
-
-
 # ---- measures (services/measure_reports.py, hotspots.py, pool.py)
-def report_ready(title: str, url: str) -> Message:
-    return m.ReportReady(title, url)
-
-
-def hotspot(place: str, category: str, detail: str) -> Message:
-    return m.HotspotAlert(place, category, detail)
-
-
 def pool_digest(unit_name: str, n: int) -> Message:
     return m.PoolDigest(unit_name, str(n))
 
@@ -225,18 +125,6 @@ def unit_overdue(code: str, late_unit: str, missed: str | None) -> Message:
 
 def unit_escalated(code: str, due_at: float | None, region: str | None = None) -> Message:
     return m.UnitEscalated(code, _date(due_at, region))
-
-
-def co_unit_invited(code: str) -> Message:
-    return m.UnitCoHandle(code)
-
-
-def supervised(code: str) -> Message:
-    return m.UnitSupervised(code)
-
-
-def order_stepped_up(code: str) -> Message:
-    return m.UnitOrderSteppedUp(code)
 
 
 def unit_reminder(code: str, due_at: float, sign_phase: bool, last_day: bool,
@@ -267,3 +155,35 @@ def send_now(phone: str | None, message: Message, *, kind: str) -> str | None:
         return None
     from . import sms_delivery
     return sms_delivery.deliver(phone, message, kind=kind)
+
+
+# The messages whose parameters go in as they are: the catalogue's classes themselves
+# (``notify.signed(code, unit)`` is ``m.Signed(code, unit)``).
+dispatched = m.Dispatched
+redispatched = m.Redispatched
+returned = m.Returned
+replied = m.Replied
+signed = m.Signed
+escalated = m.Escalated
+supervised_citizen = m.Supervised
+handed_off = m.HandedOff
+survey = m.Survey
+survey_unclear = m.SurveyUnclear
+no_open_survey = m.NoOpenSurvey
+ask_place = m.AskPlace
+too_short = m.TooShort
+opted_out = m.OptedOut
+supplement_added = m.SupplementAdded
+evaluated_closed = m.EvaluatedClosed
+reopened = m.Reopened
+review_queued = m.ReviewQueued
+review_rehandle = m.ReviewRehandle
+unit_review_rehandle = m.UnitReviewRehandle
+repeat_attached = m.RepeatAttached
+unmerged = m.Unmerged
+merged_replied = m.MergedReplied
+report_ready = m.ReportReady
+hotspot = m.HotspotAlert
+co_unit_invited = m.UnitCoHandle
+supervised = m.UnitSupervised
+order_stepped_up = m.UnitOrderSteppedUp
