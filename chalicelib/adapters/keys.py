@@ -9,6 +9,7 @@ callback indexes (``D#<n>``, ``O#<n>``) are the escalation rule's and live in
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 # --- registry partitions (pk) ---------------------------------------------------------------
 CALENDAR = "calendar"                       # sk = ISO day: an admin override of the calendar
@@ -34,24 +35,11 @@ SMS_QUOTA = "smsquota#"                     # + phone#local day
 VOICE_CALL = "voicecall#"                   # + provider call id
 
 
-def supervise(unit_id: str) -> str:
-    return f"{SUPERVISE}{unit_id}"
-
-
-def supervised(unit_id: str) -> str:
-    return f"{SUPERVISED}{unit_id}"
-
-
-def measure_counters(scope: str, day: str) -> str:
-    return f"{MEASURE_COUNTERS}{scope}#{day}"
-
-
-def daytime_sms(day: str) -> str:
-    return f"{DAYTIME_SMS}{day}"
-
-
-def pool(unit_id: str) -> str:
-    return f"{POOL}{unit_id}"
+def _key(prefix: str) -> Callable[..., str]:
+    """A key builder: ``prefix``, then its parts joined by ``#``."""
+    def build(*parts) -> str:
+        return prefix + "#".join(str(part) for part in parts)
+    return build
 
 
 def submission(submitter: str, idempotency_key: str) -> str:
@@ -60,47 +48,21 @@ def submission(submitter: str, idempotency_key: str) -> str:
     return "submission#" + digest
 
 
-def inbound(provider: str, message_id: str) -> str:
-    """One inbound SMS, receipt or voice keypress (``provider`` = ``voice`` for calls)."""
-    return f"inbound#{provider}#{message_id}"
-
-
-def voice_call(call_id: str) -> str:
-    return f"{VOICE_CALL}{call_id}"
-
-
-def clarify(phone: str) -> str:
-    return f"clarify#{phone}"
-
-
-def reminder(ticket_id: str, phase: str, which: str, deadline: int) -> str:
-    return f"remind#{ticket_id}#{phase}#{which}#{deadline}"
-
-
-def report(granularity: str, start: str) -> str:
-    return f"report#{granularity}#{start}"
-
-
-def effect(entry_key: str, name: str, recipient: str) -> str:
-    """One outbox effect of one timeline entry."""
-    return f"fx#{entry_key}#{name}#{recipient}"
-
-
-def kb_expired(entry_id: str, valid_until) -> str:
-    return f"kb-expired#{entry_id}#{valid_until}"
-
-
-def pool_digest(day: str) -> str:
-    return f"pooldigest#{day}"
-
-
-def track_ip(client_ip: str) -> str:
-    return f"track#ip#{client_ip}"
-
-
-def track_code(code: str) -> str:
-    return f"track#code#{code}"
-
-
-def measure_applied(ticket_id: str, sk: str, counter_set: str) -> str:
-    return f"mapplied#{ticket_id}#{sk}#{counter_set}"
+# the keys by their parts
+supervise = _key(SUPERVISE)                 # (unit id)
+supervised = _key(SUPERVISED)               # (unit id)
+measure_counters = _key(MEASURE_COUNTERS)   # (scope, day)
+daytime_sms = _key(DAYTIME_SMS)             # (local day)
+pool = _key(POOL)                           # (unit id)
+voice_call = _key(VOICE_CALL)               # (provider call id)
+inbound = _key("inbound#")                  # (provider, message id): one inbound SMS, receipt
+#                                             or voice keypress (provider "voice" for calls)
+clarify = _key("clarify#")                  # (phone)
+reminder = _key("remind#")                  # (ticket id, phase, which, deadline)
+report = _key("report#")                    # (granularity, start)
+effect = _key("fx#")                        # (entry key, effect, recipient): one outbox effect
+kb_expired = _key("kb-expired#")            # (entry id, valid until)
+pool_digest = _key("pooldigest#")           # (day)
+track_ip = _key("track#ip#")                # (client ip)
+track_code = _key("track#code#")            # (code)
+measure_applied = _key("mapplied#")         # (ticket id, sk, counter set)

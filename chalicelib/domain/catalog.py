@@ -103,6 +103,13 @@ def _read_json(path_or_obj: Any, default_name: str) -> Any:
     return path_or_obj
 
 
+def _one_of(value, allowed, what: str, name: str, optional: bool = False):
+    """``value`` if it is one of ``allowed`` (or absent, when ``optional``)."""
+    if (optional and value is None) or value in allowed:
+        return value
+    raise ValueError(f"{what}: unknown {name} {value!r}")
+
+
 def _require_str(entry: Mapping[str, Any], key: str, what: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -143,17 +150,10 @@ def load_categories(path_or_dict: Any = None) -> list[Category]:
         code = _require_str(major, "code", "major category")
         what = f"category {code}"
         claim(code)
-        majors.append(
-            Category(
-                code=code,
-                name=_require_str(major, "name", what),
-                parent=None,
-                keywords=_keywords(major.get("keywords"), what),
-                emergency=bool(major.get("emergency", False)),
-                default_type=None,
-                level=1,
-            )
-        )
+        majors.append(Category(
+            code=code, name=_require_str(major, "name", what), parent=None,
+            keywords=_keywords(major.get("keywords"), what),
+            emergency=bool(major.get("emergency", False)), default_type=None, level=1))
         for minor in major.get("children") or ():
             mcode = _require_str(minor, "code", f"minor category under {code}")
             mwhat = f"category {mcode}"
@@ -164,20 +164,12 @@ def load_categories(path_or_dict: Any = None) -> list[Category]:
             keywords = _keywords(minor.get("keywords"), mwhat)
             if not keywords:
                 raise ValueError(f"{mwhat}: a minor category needs keywords")
-            default_type = minor.get("default_type")
-            if default_type is not None and default_type not in REQUEST_TYPES:
-                raise ValueError(f"{mwhat}: unknown default_type {default_type!r}")
-            minors.append(
-                Category(
-                    code=mcode,
-                    name=_require_str(minor, "name", mwhat),
-                    parent=code,
-                    keywords=keywords,
-                    emergency=bool(minor.get("emergency", False)),
-                    default_type=default_type,
-                    level=2,
-                )
-            )
+            default_type = _one_of(minor.get("default_type"), REQUEST_TYPES, mwhat,
+                                   "default_type", optional=True)
+            minors.append(Category(
+                code=mcode, name=_require_str(minor, "name", mwhat), parent=code,
+                keywords=keywords, emergency=bool(minor.get("emergency", False)),
+                default_type=default_type, level=2))
     return majors + minors
 
 
@@ -245,11 +237,8 @@ def load_demo_city(
     for raw in doc.get("units") or ():
         uid = _require_str(raw, "id", "unit")
         what = f"unit {uid}"
-        kind, level = raw.get("kind"), raw.get("level")
-        if kind not in UNIT_KINDS:
-            raise ValueError(f"{what}: unknown kind {kind!r}")
-        if level not in REGION_LEVELS:
-            raise ValueError(f"{what}: unknown level {level!r}")
+        kind = _one_of(raw.get("kind"), UNIT_KINDS, what, "kind")
+        level = _one_of(raw.get("level"), REGION_LEVELS, what, "level")
         phone = raw.get("duty_phone")
         if phone is not None and not isinstance(phone, str):
             raise ValueError(f"{what}: duty_phone must be a string")

@@ -22,6 +22,9 @@ class DutyContact(MapAttribute):
 
 
 class UnitModel(Model):
+    """A unit that handles tickets (a government office at some level, a department, a
+    company), with its place in the hierarchy and the people told of its tickets."""
+
     Meta = _meta("units")
 
     unit_id = UnicodeAttribute(hash_key=True)
