@@ -212,6 +212,36 @@ class Settings:
     report_link_seconds: int = env_int("MINYI_REPORT_LINK_SECONDS", 7 * 86400)
     digest_hour: int = env_int("MINYI_DIGEST_HOUR", 9)
 
+    # issue 15: QR place codes (码上反映), partner platforms, retention (个人信息保护法)
+    place_token_secret: str = field(default_factory=lambda: _env("MINYI_PLACE_TOKEN_SECRET"))
+    # partners (12345 national, 人民网留言板, 信访): {"<source>": "<Secrets Manager id>"}; each
+    # secret is {"hmac_key": "..."}; on the local/test stages an unset source falls back to
+    # LOCAL_PARTNER_SECRETS (tests, make run)
+    partner_secret_ids_json: str = field(
+        default_factory=lambda: _env("MINYI_PARTNER_SECRET_IDS", ""))
+    partner_replay_seconds: int = field(
+        default_factory=lambda: _int("MINYI_PARTNER_REPLAY_SECONDS", 300))
+    partner_http_mode: str = field(         # urllib | record (local/test only)
+        default_factory=lambda: _env("MINYI_PARTNER_HTTP_MODE", "urllib"))
+    partner_http_timeout: int = field(default_factory=lambda: _int("MINYI_PARTNER_HTTP_TIMEOUT",
+                                                                    5))
+    partner_max_attempts: int = field(
+        default_factory=lambda: _int("MINYI_PARTNER_MAX_ATTEMPTS", 8))
+    retention_days: int = field(default_factory=lambda: _int("MINYI_RETENTION_DAYS", 365))
+    retention_batch: int = field(default_factory=lambda: _int("MINYI_RETENTION_BATCH", 200))
+
+    @property
+    def place_secret(self) -> str:
+        """The key that signs QR place tokens (falls back to the citizen token secret)."""
+        return self.place_token_secret or self.token_secret
+
+    @property
+    def partner_secret_ids(self) -> dict[str, str]:
+        ids = json.loads(self.partner_secret_ids_json) if self.partner_secret_ids_json else {}
+        if not isinstance(ids, dict):
+            raise ValueError("MINYI_PARTNER_SECRET_IDS must be a JSON object")
+        return {str(k): str(v) for k, v in ids.items()}
+
     @property
     def measure_weights(self) -> tuple[float, float, float]:
         """三率 composite weights (response/resolution/satisfaction), e.g. ``30/35/35``."""

@@ -8,6 +8,7 @@ from .http import json_response, route
 from .public import cache_headers
 
 catalog = lazy("chalicelib.services.catalog")
+places = lazy("chalicelib.services.places")
 
 bp = audiences.citizen
 
@@ -20,6 +21,12 @@ def categories():
 @route(bp, "/places/{region_code}", methods=["GET"])
 def place(region_code):
     return catalog.place(region_code)
+
+
+@route(bp, "/places/qr/{place_token}", methods=["GET"])
+def qr_place(place_token):
+    """码上反映: the place a scanned QR code names (its token verified), to pre-fill the form."""
+    return places.resolve(place_token)
 
 
 @route(bp, "/openapi.json", methods=["GET"])

@@ -11,6 +11,7 @@ from ..domain.intake import (
     Submission,
     _bool,
     _location,
+    _place_token,
     _record_id,
     _require_str,
     attachment_keys,
@@ -81,13 +82,15 @@ class SubmissionBody(Body):
     attachments: checked(attachment_keys, list[str], maxItems=9)
     kb_entry_id: checked(from_body(_record_id), pattern=r"^[0-9A-Z]{26}$")
     campaign_id: checked(from_body(_record_id), pattern=r"^[0-9A-Z]{26}$")
+    place_token: checked(_place_token, minLength=10, maxLength=1024)
 
     def to_domain(self) -> Submission:
         return Submission(
             type=self.type, description=self.description, region_code=self.region_code,
             phone=self.phone, name=self.name, category=self.category, location=self.location,
             anonymous=self.anonymous, public=self.public, attachments=self.attachments,
-            kb_entry_id=self.kb_entry_id, campaign_id=self.campaign_id)
+            kb_entry_id=self.kb_entry_id, campaign_id=self.campaign_id,
+            place_token=self.place_token)
 
 
 class SupplementBody(Body):

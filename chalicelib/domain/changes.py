@@ -82,6 +82,8 @@ KINDS: dict[str, str] = {
     "objection_decided": "派单异议处理结果",
     # SMS-born tickets get their place (services/sms_place.py)
     "place_set": "确定诉求地点",
+    # retention (个人信息保护法, services/retention.py): personal data removed, measures kept
+    "anonymized": "个人信息已按规定删除",
 }
 
 
@@ -118,4 +120,5 @@ class Step:
 # What each entry carries of the ticket as committed (``data["snap"]``): the outbox builds events
 # and messages from the fact itself, never from a later state of the ticket.
 SNAPSHOT_FIELDS = ("code", "status", "type", "category", "channel", "region_code", "unit_id",
-                   "level", "due_at", "sign_due_at", "grade", "emergency", "version")
+                   "level", "due_at", "sign_due_at", "grade", "emergency", "version",
+                   "partner_source")

@@ -21,7 +21,7 @@ ATTACHMENT_KEY_RE = re.compile(r"^uploads/[0-9a-f]{16}/[0-9A-Z]{26}\.(jpg|png|pd
 
 SUBMISSION_FIELDS = frozenset({
     "type", "description", "region_code", "phone", "name", "category", "location",
-    "anonymous", "public", "attachments", "kb_entry_id", "campaign_id",
+    "anonymous", "public", "attachments", "kb_entry_id", "campaign_id", "place_token",
 })
 _RECORD_ID_RE = re.compile(r"^[0-9A-Z]{26}$")
 
@@ -53,6 +53,7 @@ class Submission:
     attachments: tuple[str, ...] = field(default_factory=tuple)
     kb_entry_id: str | None = None      # the knowledge-base entry that answered this consult
     campaign_id: str | None = None      # the topic campaign this suggestion answers
+    place_token: str | None = None      # 码上反映: the signed place of a scanned QR code
 
     def canonical(self) -> dict:
         """A stable dict of the request (what idempotency compares)."""
@@ -62,7 +63,7 @@ class Submission:
             "location": self.location.to_dict() if self.location else None,
             "anonymous": self.anonymous, "public": self.public,
             "attachments": list(self.attachments), "kb_entry_id": self.kb_entry_id,
-            "campaign_id": self.campaign_id,
+            "campaign_id": self.campaign_id, "place_token": self.place_token,
         }
 
 
@@ -181,7 +182,18 @@ def parse_submission(body: Any) -> Submission:
         attachments=attachment_keys(body.get("attachments")),
         kb_entry_id=_record_id(body, "kb_entry_id"),
         campaign_id=_record_id(body, "campaign_id"),
+        place_token=_place_token(body.get("place_token")),
     )
+
+
+def _place_token(value: Any, name: str = "place_token") -> str | None:
+    """Shape only (the signature is checked by services/places.py)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 10 <= len(value) <= 1024:
+        raise ValidationError("二维码无效或已被篡改，请扫描现场张贴的二维码", field=name,
+                              code="invalid_place_token")
+    return value
 
 
 def _record_id(body: Mapping, name: str) -> str | None:

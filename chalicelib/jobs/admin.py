@@ -10,6 +10,7 @@ from ..lazy import lazy
 admin = lazy("chalicelib.services.admin")
 calendar_notice = lazy("chalicelib.services.calendar_notice")
 open311 = lazy("chalicelib.services.open311")
+places = lazy("chalicelib.services.places")
 
 
 bp = Blueprint(__name__)
@@ -47,3 +48,9 @@ def holiday_notice(event, context):
 @bp.lambda_function(name="admin_open311_client")
 def open311_client(event, context):
     return _run(open311.register_client, event)
+
+
+@bp.lambda_function(name="admin_qr_codes")
+def qr_codes(event, context):
+    """码上反映: save places below the village and print their QR codes (PNG and SVG)."""
+    return _run(places.qr_codes, event)

@@ -42,6 +42,12 @@ def validate(body: Submission | dict, citizen_id: str) -> tuple[Submission, obje
     if submission.campaign_id:
         from . import campaigns
         campaigns.open_campaign_for(submission.campaign_id, submission.type)
+    if submission.place_token:          # 码上反映: the place is the signed one, not the client's
+        from . import places
+        place = places.verify(submission.place_token)
+        if submission.region_code != place.region_code:
+            raise ValidationError("地区与二维码所在地点不一致", field="region_code",
+                                  code="place_mismatch")
     prefix = upload_prefix(citizen_id)
     for key in submission.attachments:
         if not key.startswith(prefix):
@@ -51,7 +57,9 @@ def validate(body: Submission | dict, citizen_id: str) -> tuple[Submission, obje
 
 
 def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotency_key: str | None,
-           agent: Actor | None = None, review: str | None = None) -> dict:
+           agent: Actor | None = None, review: str | None = None,
+           extra: dict | None = None, submitter: str | None = None,
+           marker_ttl: int | None = None) -> dict:
     """Create a ticket once per (submitter, Idempotency-Key). Returns the citizen's view.
 
     The same key with the same body returns the first result; with a different body it is a 409.
@@ -60,12 +68,19 @@ def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotenc
     """
     check_key(idempotency_key)
     submission, _region, _category = validate(body, citizen_id)
-    submitter = agent.id if agent else citizen_id
+    if channel == "qr" and not submission.place_token:
+        raise ValidationError("扫码反映需携带二维码中的地点凭证 place_token", field="place_token",
+                              code="place_token_required")
+    if submission.place_token:
+        channel = "qr"
+    submitter = submitter or (agent.id if agent else citizen_id)
     payload = {"channel": channel, "citizen_id": citizen_id, "body": submission.canonical()}
     guard = _submission_marker(submitter, idempotency_key, payload)
+    if marker_ttl:                      # a partner's (source, source id): kept, not 24 hours
+        guard = (*guard, marker_ttl)
     return run_once("submit", submitter, idempotency_key, payload,
                     lambda: _create(submission, citizen_id=citizen_id, channel=channel,
-                                    agent=agent, guard=guard, review=review))
+                                    agent=agent, guard=guard, review=review, extra=extra))
 
 
 def _kb_entry(submission: Submission):
@@ -96,8 +111,8 @@ def _marker(guard: tuple[str, str] | None, ticket_id: str, now: float):
     """The submission's marker, naming the ticket it created or was attached to."""
     if not guard:
         return None
-    return container.markers.new(guard[0],
-                                 expires_at=now + container.settings.idempotency_ttl_seconds,
+    ttl = guard[2] if len(guard) > 2 else container.settings.idempotency_ttl_seconds
+    return container.markers.new(guard[0], expires_at=now + ttl,
                                  data={"ticket_id": ticket_id, "payload": guard[1]})
 
 
@@ -131,9 +146,19 @@ def submit_for_caller(body: Submission | dict, agent_user, idempotency_key: str 
                   idempotency_key=idempotency_key, agent=agent)
 
 
+def _at_place(ticket, token: str) -> None:
+    """The QR place (verified in :func:`validate`) on the ticket; its address if none given."""
+    from . import places
+    place = places.verify(token)
+    ticket.place = places.ticket_place(place)
+    if ticket.location is None and place.lat is not None:
+        ticket.location = tickets_repo.LocationMap(lat=place.lat, lng=place.lng,
+                                                   address=place.address or place.name)
+
+
 def _create(submission: Submission, *, citizen_id: str, channel: str,
             agent: Actor | None, guard: tuple[str, str] | None = None,
-            review: str | None = None) -> dict:
+            review: str | None = None, extra: dict | None = None) -> dict:
     repo = container.tickets
     now = container.now()
     created = _created_before(guard, now) if guard else None
@@ -183,6 +208,10 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
         due_at=None,
         clock_start_at=now,
     )
+    if submission.place_token:
+        _at_place(ticket, submission.place_token)
+    for name, value in (extra or {}).items():    # a partner's ticket: services/partners.py
+        setattr(ticket, name, value)
     public.disclosure_keys(ticket)
     actor = agent or Actor("citizen", citizen_id)
     data = {"channel": channel, "type": submission.type}

@@ -71,6 +71,8 @@ def citizen_ticket(ticket: Ticket, now: float, timeline=None) -> dict:
     }
     if ticket.location:
         view["location"] = ticket.location.as_dict()
+    if getattr(ticket, "place", None):      # 码上反映: the QR place it was reported from
+        view["place"] = dict(ticket.place)
     if ticket.merged_into:
         view["merged_into_code"] = (ticket.merge_state or {}).get("primary_code")
     if ticket.reply_text and ticket.status in ("replied", "closed", "in_review"):

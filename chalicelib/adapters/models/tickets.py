@@ -142,6 +142,12 @@ class TicketModel(Model):
     instructions = JSONAttribute(null=True)              # [{id, level, note, follow_up, ...}]
     co_tasks = JSONAttribute(null=True)                  # {unit id: {status, reply, rating}}
     objection = JSONAttribute(null=True)                 # the latest dispatch objection
+    # issue 15: the QR place (码上反映) it was reported from, the partner platform it came
+    # from, and when its personal data was removed (retention, 个人信息保护法)
+    place = JSONAttribute(null=True)                     # {"id", "name", "kind"}
+    partner_source = UnicodeAttribute(null=True)         # 12345 | renmin | xinfang ...
+    partner_ref = UnicodeAttribute(null=True)            # the partner's own id of the matter
+    anonymized_at = NumberAttribute(null=True)
 
     # A citizen's tickets, newest first.
     by_citizen = index("by_citizen", "citizen_id", "created_at",
