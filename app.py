@@ -13,6 +13,7 @@ from chalicelib.api import (  # noqa: F401
     http,
     knowledge,
     open311,
+    partners,
     public,
     reviews,
     staff,
@@ -34,6 +35,7 @@ from chalicelib.jobs import (
 )
 from chalicelib.jobs import knowledge as knowledge_jobs
 from chalicelib.jobs import measures as measure_jobs
+from chalicelib.jobs import partners as partner_jobs
 from chalicelib.middleware import powertools
 
 app = Chalice(app_name="minyi")
@@ -47,5 +49,5 @@ for audience in audiences.ALL:          # one blueprint per audience, under its 
     app.register_blueprint(audience, url_prefix=audience.url_prefix)
 # the jobs: schedules, stream and queue consumers, admin functions (one module a capability)
 for jobs in (admin, lifecycle, reminders, gauges, outbox, survey, inbound, calendar, escalation,
-             knowledge_jobs, measure_jobs, orders):
+             knowledge_jobs, measure_jobs, orders, partner_jobs):
     app.register_blueprint(jobs.bp)

@@ -131,6 +131,19 @@ class Container:
         return self._get("voice", build)
 
     @property
+    def partner_http(self):
+        """The partners' callback client (issue 15): urllib, or recorded (local/test only)."""
+        def build():
+            from .adapters.partner_http import RecordingCallbacks, UrllibCallbacks
+            s = self.settings
+            if s.partner_http_mode == "record":
+                if not s.is_local:
+                    raise RuntimeError("recorded partner callbacks are for local stages only")
+                return RecordingCallbacks()
+            return UrllibCallbacks(timeout=s.partner_http_timeout)
+        return self._get("partner_http", build)
+
+    @property
     def wechat(self):
         def build():
             from .adapters.wechat import FakeWeChatAuth, WeChatCode2Session

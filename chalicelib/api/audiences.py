@@ -7,7 +7,8 @@ beside this one, one per capability, add their routes to the audience they serve
   (``api/staff.py``);
 - ``public`` (``/v1/public``): the public face (disclosed tickets, tracking by code);
 - ``providers`` (``/v1/webhooks``): SMS and voice providers' callbacks;
-- ``open311`` (``/open311/v2``): Open311 GeoReport v2 clients.
+- ``open311`` (``/open311/v2``): Open311 GeoReport v2 clients;
+- ``partners`` (``/v1/partners``): other platforms (12345, 人民网留言板, 信访), HMAC-signed.
 """
 
 from __future__ import annotations
@@ -29,5 +30,6 @@ staff = Audience(f"{__name__}.staff", "/v1/staff")
 public = Audience(f"{__name__}.public", "/v1/public")
 providers = Audience(f"{__name__}.providers", "/v1/webhooks")
 open311 = Audience(f"{__name__}.open311", "/open311/v2")
+partners = Audience(f"{__name__}.partners", "/v1/partners")
 
-ALL = (citizen, staff, public, providers, open311)
+ALL = (citizen, staff, public, providers, open311, partners)

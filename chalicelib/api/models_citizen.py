@@ -93,6 +93,22 @@ class SubmissionBody(Body):
             place_token=self.place_token)
 
 
+def _source_id(value: Any, name: str) -> str:
+    from ..domain.partners import SOURCE_ID_RE
+
+    if not isinstance(value, str) or not SOURCE_ID_RE.match(value):
+        raise ValidationError("source_id 应为 1-64 位字母、数字或 _.:-", field=name,
+                              code="missing_field")
+    return value
+
+
+class PartnerTicketBody(SubmissionBody):
+    """``POST /v1/partners/{source}/tickets``: a request from another platform, with the
+    platform's own id of it (one ticket per source id)."""
+
+    source_id: checked(_source_id, required=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
 class SupplementBody(Body):
     """``POST /v1/tickets/{ticket_id}/supplements``: material added to an open ticket."""
 

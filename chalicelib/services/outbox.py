@@ -26,6 +26,7 @@ from functools import cached_property
 
 from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import Ticket, TimelineEntry
+from ..domain import partners as partner_rules
 from ..domain.catalog import duty_phones
 from ..observability import count, logger
 from ..wiring import container
@@ -218,6 +219,10 @@ def effects(entry: Entry) -> list[Effect]:
         t = entry.ticket
         if t is not None and t.phone:
             out.append(Effect("survey", t.phone, lambda: _deliver_survey(entry)))
+    # a partner platform's ticket (issue 15): each reported step goes back to the partner
+    source = snap.get("partner_source")
+    if source and partner_rules.reported(kind, bool(entry.event.citizen_visible)):
+        out.append(Effect("partner", source, lambda: _partner_callback(entry)))
     return out
 
 
@@ -272,6 +277,11 @@ def _learn(entry: Entry) -> None:
     t = entry.ticket
     if t is not None:
         dispatch.learn(t.description, entry.snap["category"], entry.event.at, t.ticket_id)
+
+
+def _partner_callback(entry: Entry) -> None:
+    from . import partners
+    partners.deliver(entry)
 
 
 def _deliver_survey(entry: Entry) -> None:

@@ -65,6 +65,7 @@ MATRIX = [
     Row("POST", "/v1/auth/wechat", EVERYONE, body={"code": "test-matrix"}),
     Row("GET", "/v1/categories", EVERYONE),
     Row("GET", "/v1/places/{region_code}", EVERYONE),
+    Row("GET", "/v1/places/qr/{place_token}", EVERYONE),     # a bad token: a 400, not refused
     Row("GET", "/v1/openapi.json", EVERYONE),
     Row("POST", "/v1/tickets", BOTH_CITIZENS, body=TICKET),
     Row("GET", "/v1/tickets/{ticket_id}", frozenset({"citizen"}), "dispatched"),
@@ -135,6 +136,9 @@ MATRIX = [
     # webhooks authenticate by the provider's secret, never by a person's token
     Row("POST", "/v1/webhooks/sms/{provider}", frozenset(), body=[]),
     Row("POST", "/v1/webhooks/voice/{provider}", frozenset(), body=[]),
+    # partner platforms sign each request with their own key (HMAC), never a person's token
+    Row("POST", "/v1/partners/{source}/tickets", frozenset(), body={}),
+    Row("GET", "/v1/partners/{source}/tickets/{source_id}", frozenset()),
     # public disclosure and tracking (no login); withholding is the center dispatcher's
     Row("GET", "/v1/public/tickets", EVERYONE),
     Row("GET", "/v1/public/tickets/{code}", EVERYONE, "disclosed"),
