@@ -18,3 +18,11 @@ class S3Uploads:
         )
         return {"url": url, "method": "PUT", "expires_in": self._expires_in,
                 "headers": {"Content-Type": content_type, "Content-Length": str(size)}}
+
+    def delete(self, keys: list[str]) -> None:
+        """Remove uploaded objects (retention, erasure); a missing key is not an error."""
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            if batch:
+                self._client.delete_objects(Bucket=self._bucket, Delete={
+                    "Objects": [{"Key": k} for k in batch], "Quiet": True})

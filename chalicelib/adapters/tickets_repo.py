@@ -241,6 +241,31 @@ class TicketRepository:
         return self._page(scope, cursor, TicketModel.by_review, "pending", limit=limit,
                           full=True)
 
+    def final_changed_before(self, cutoff: float, limit: int) -> list[TicketModel]:
+        """Retention: final tickets (closed, rejected, withdrawn, merged) last changed before
+        ``cutoff`` and not anonymized yet. A filtered scan (a daily batch job; DynamoDB pages it,
+        PynamoDB reads pages until ``limit`` match)."""
+        from ..domain.ticket import FINAL_STATUSES
+        condition = (TicketModel.status.is_in(*sorted(FINAL_STATUSES))
+                     & (TicketModel.updated_at < cutoff)
+                     & TicketModel.anonymized_at.does_not_exist())
+        return list(TicketModel.scan(condition, limit=limit))
+
+    def redact_timeline(self, ticket_id: str, redact_data) -> int:
+        """Retention: every timeline entry of a ticket without its free text (``text`` removed,
+        ``data`` through ``redact_data``). Entries are facts already acted on (the outbox reads
+        inserts only), so this in-place update sends nothing; run before the ticket's own
+        ``anonymized`` change (services/retention.py), it is safe to repeat."""
+        changed = 0
+        for entry in TicketEventModel.query(ticket_id):
+            data = redact_data(entry.data)
+            if entry.text is None and data == entry.data:
+                continue
+            entry.update(actions=[TicketEventModel.text.remove(),
+                                  TicketEventModel.data.set(data)])
+            changed += 1
+        return changed
+
     def get_many(self, ticket_ids: Iterable[str]) -> dict[str, TicketModel]:
         ids = list(dict.fromkeys(ticket_ids))
         return {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}

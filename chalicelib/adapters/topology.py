@@ -69,6 +69,8 @@ SCHEDULES = {
     "kb_expiry": "rate(1 day)",
     "measures": "rate(1 hour)",        # reports, hotspots, pool digest, 三率 gauges
     "orders": "rate(15 minutes)",      # supervision orders' response deadlines (jobs/orders.py)
+    "partner_callbacks": "rate(5 minutes)",     # partner callbacks' retries (issue 15)
+    "retention": "rate(1 day)",         # anonymize final tickets past retention (issue 15)
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..adapters.topology import SCHEDULES
 from ..domain.errors import DomainError
 from ..lazy import lazy
 
@@ -11,6 +12,7 @@ admin = lazy("chalicelib.services.admin")
 calendar_notice = lazy("chalicelib.services.calendar_notice")
 open311 = lazy("chalicelib.services.open311")
 places = lazy("chalicelib.services.places")
+retention = lazy("chalicelib.services.retention")
 
 
 bp = Blueprint(__name__)
@@ -54,3 +56,14 @@ def open311_client(event, context):
 def qr_codes(event, context):
     """码上反映: save places below the village and print their QR codes (PNG and SVG)."""
     return _run(places.qr_codes, event)
+
+
+@bp.lambda_function(name="admin_erase_citizen")
+def erase_citizen(event, context):
+    """个人信息保护法: erase a citizen's data on a lawful request (``dry_run`` first)."""
+    return _run(retention.erase_citizen, event)
+
+
+@bp.schedule(SCHEDULES["retention"], name="retention")
+def retention_job(event):
+    return retention.anonymize_due()

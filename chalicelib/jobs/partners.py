@@ -3,8 +3,9 @@ the work is in services/partners.py."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint
 
+from ..adapters.topology import SCHEDULES
 from ..lazy import lazy
 from .admin import _run
 
@@ -13,7 +14,7 @@ partners = lazy("chalicelib.services.partners")
 bp = Blueprint(__name__)
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="partner_callbacks")
+@bp.schedule(SCHEDULES["partner_callbacks"], name="partner_callbacks")
 def retry_callbacks(event):
     return partners.retry_due()
 
