@@ -33,6 +33,7 @@ from chalicelib.jobs import (
     reminders,
     survey,
 )
+from chalicelib.jobs import console as console_jobs
 from chalicelib.jobs import knowledge as knowledge_jobs
 from chalicelib.jobs import measures as measure_jobs
 from chalicelib.jobs import partners as partner_jobs
@@ -49,5 +50,6 @@ for audience in audiences.ALL:          # one blueprint per audience, under its 
     app.register_blueprint(audience, url_prefix=audience.url_prefix)
 # the jobs: schedules, stream and queue consumers, admin functions (one module a capability)
 for jobs in (admin, lifecycle, reminders, gauges, outbox, survey, inbound, calendar, escalation,
-             knowledge_jobs, measure_jobs, orders, partner_jobs):
+             knowledge_jobs, measure_jobs, orders, partner_jobs,
+             console_jobs):
     app.register_blueprint(jobs.bp)

@@ -111,3 +111,43 @@ class ReferenceRepository:
                 for attrs in items:
                     batch.save(model(**attrs))
         self.clear()
+
+    # --- admin edits (services/imports.py, services/console.py) ---------------------------------
+    def duty_list(self) -> dict[tuple[str, str], dict]:
+        """The whole duty list, read fresh: ``{(category, region): {"lead", "co_units"}}``."""
+        return {(r.category, r.region_code): {"lead": r.lead, "co_units": list(r.co_units or [])}
+                for r in DutyRuleModel.scan(consistent_read=True)}
+
+    def category_records(self) -> dict[str, dict]:
+        """The category tree, read fresh, in the shape of ``domain.imports.parse_categories``."""
+        return {c.code: {"name": c.name, "parent": c.parent, "level": int(c.level),
+                         "keywords": list(c.keywords or []), "emergency": bool(c.emergency),
+                         "default_type": c.default_type, "position": int(c.position or 0)}
+                for c in CategoryModel.scan(consistent_read=True)}
+
+    def apply_duty_list(self, puts: dict[tuple[str, str], dict],
+                        deletes: list[tuple[str, str]]) -> None:
+        self._transact([DutyRuleModel(category=c, region_code=r, **v)
+                        for (c, r), v in puts.items()],
+                       [DutyRuleModel(category=c, region_code=r) for c, r in deletes])
+
+    def apply_categories(self, puts: dict[str, dict], deletes: list[str]) -> None:
+        self._transact([CategoryModel(code=code, **v) for code, v in puts.items()],
+                       [CategoryModel(code=code) for code in deletes])
+
+    def put_unit(self, attrs: dict) -> None:
+        UnitModel(**attrs).save()
+        self.clear()
+
+    def _transact(self, saves: list, deletes: list) -> None:
+        """Writes of one import, in transactions of at most 100 items (DynamoDB's limit): an
+        import of up to 100 changes is all or nothing; a larger one that fails part-way is
+        finished by running the same import again (every write is a put or a delete)."""
+        from pynamodb.transactions import TransactWrite
+
+        items = [("save", m) for m in saves] + [("delete", m) for m in deletes]
+        for start in range(0, len(items), 100):
+            with TransactWrite(connection=Connection(region=UnitModel.Meta.region)) as tx:
+                for action, model in items[start:start + 100]:
+                    getattr(tx, action)(model)
+        self.clear()

@@ -64,7 +64,12 @@ def close_out(user, ticket_id: str, body: Any) -> dict:
     version, the timeline entry in the same transaction). ``body``: a ``PoolClose``."""
     from . import staff
     body = staff.models.coerce(staff.models.PoolClose, body)
-    reason = body.reason
+    return staff._act(user, ticket_id, "pool_close", body, close_out_step(body.reason, user.user))
+
+
+def close_out_step(reason: str, by: str):
+    """The close-out mutation (销号), shared by the staff action and the admin console's
+    ``admin_pool_close_out`` (services/console.py)."""
 
     def mutate(t, now):
         if t.grade not in measures.POOL_GRADES:
@@ -75,13 +80,13 @@ def close_out(user, ticket_id: str, body: Any) -> dict:
         if closed >= entered:
             raise InvalidTransition("该工单已销号", code="already_closed_out")
         unit_id = t.unit_id
-        t.pool = {"closed_at": int(now), "reason": reason, "by": user.user, "grade": t.grade,
+        t.pool = {"closed_at": int(now), "reason": reason, "by": by, "grade": t.grade,
                   "unit_id": unit_id}
         count("PoolClosedOut", grade=t.grade)
         return [Step("pool_closed", reason, {"unit_id": unit_id, "grade": t.grade},
                      visible=False)]
 
-    return staff._act(user, ticket_id, "pool_close", body, mutate)
+    return mutate
 
 
 def daily_digest(now: float | None = None) -> dict:

@@ -36,6 +36,7 @@ class UnitModel(Model):
     duty_phone = UnicodeAttribute(null=True)
     path = ListAttribute(of=UnicodeAttribute, default=list)   # self, parent, ..., top
     duty_contacts = ListAttribute(of=DutyContact, null=True)  # domain.catalog.duty_phones
+    active = BooleanAttribute(default=True)    # deactivated by admin_unit (issue 15)
 
     by_parent = index("by_parent", "parent_id")
 
