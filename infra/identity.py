@@ -23,6 +23,8 @@ APP_TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
 # what the app may do to the timeline table: append and read, never update or delete
 TIMELINE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
                     "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+# what retention may write on a timeline entry (its key, to name it; its free text, to remove it)
+TIMELINE_REDACTED_ATTRIBUTES = ("ticket_id", "sk", "text", "data")
 CN_SMS_KEYS = {"tencent": ("secret_id", "secret_key"),
                "aliyun": ("access_key_id", "access_key_secret")}
 
@@ -204,8 +206,23 @@ class Identity(Layer):
                                 resources=[t.topic_arn for t in messaging.topics.values()]),
             iam.PolicyStatement(sid="TopicKey", actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                                 resources=[messaging.key.key_arn]),
-            iam.PolicyStatement(sid="Attachments", actions=["s3:PutObject", "s3:GetObject"],
+            iam.PolicyStatement(sid="Attachments", actions=["s3:PutObject", "s3:GetObject",
+                                                            "s3:DeleteObject"],
                                 resources=[data.bucket.arn_for_objects("*")]),
+            # retention (个人信息保护法, services/retention.py): the one change ever made to a
+            # timeline entry is removing its free text; IAM lets nothing else be written
+            iam.PolicyStatement(
+                sid="TimelineRedaction", actions=["dynamodb:UpdateItem"],
+                resources=[table.table_arn for table, spec in tables if spec.stream],
+                conditions={"ForAllValues:StringEquals": {
+                    "dynamodb:Attributes": list(TIMELINE_REDACTED_ATTRIBUTES)}}),
+            # partner platforms' HMAC keys (services/partners.py), one secret per partner
+            iam.PolicyStatement(
+                sid="PartnerSecrets", actions=["secretsmanager:GetSecretValue"],
+                resources=[Stack.of(self).format_arn(
+                    service="secretsmanager", resource="secret",
+                    resource_name=f"minyi/{self.stage.name}/partner/*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME)]),
         ]
         machines = messaging.state_machines
         if machines:

@@ -57,8 +57,10 @@ def register(event: dict) -> dict:
         raise ValidationError("callback_url 应为 https 地址", field="callback_url",
                               code="invalid_url")
     secret_id = event.get("secret_id")
-    if not isinstance(secret_id, str) or not secret_id:
-        raise ValidationError("secret_id 应为 Secrets Manager 中该平台密钥的名称",
+    prefix = f"minyi/{container.settings.stage}/partner/"    # what the functions may read (IAM)
+    if not isinstance(secret_id, str) or not secret_id.startswith(prefix) or \
+            len(secret_id) > 200:
+        raise ValidationError(f"secret_id 应为 Secrets Manager 中该平台密钥的名称（{prefix}...）",
                               field="secret_id", code="missing_field")
     active = event.get("active", True)
     if not isinstance(active, bool):

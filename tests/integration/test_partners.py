@@ -38,12 +38,12 @@ def callbacks(stack, client):
     """Two partners, their keys in Secrets Manager, callbacks recorded."""
     sm = boto3.client("secretsmanager")
     for source, key in KEYS.items():
-        sm.create_secret(Name=f"minyi-test/partner/{source}",
+        sm.create_secret(Name=f"minyi/test/partner/{source}",
                          SecretString=json.dumps({"hmac_key": key}))
     assert invoke(client, "admin_partner")["ok"]
     assert invoke(client, "admin_partner", {
         "source": "xinfang", "name": "信访信息系统", "callback_url": "https://xf.example.cn/cb",
-        "secret_id": "minyi-test/partner/xinfang"})["ok"]
+        "secret_id": "minyi/test/partner/xinfang"})["ok"]
     recording = RecordingCallbacks()
     stack.container.override(partner_http=recording)
     return recording
