@@ -227,6 +227,8 @@ class Settings:
                                                                     5))
     partner_max_attempts: int = field(
         default_factory=lambda: _int("MINYI_PARTNER_MAX_ATTEMPTS", 8))
+    staff_user_pool_id: str = field(         # admin_staff edits staff there (Cognito only)
+        default_factory=lambda: _env("MINYI_STAFF_USER_POOL_ID", ""))
     retention_days: int = field(default_factory=lambda: _int("MINYI_RETENTION_DAYS", 365))
     retention_batch: int = field(default_factory=lambda: _int("MINYI_RETENTION_BATCH", 200))
 

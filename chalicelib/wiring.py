@@ -144,6 +144,15 @@ class Container:
         return self._get("partner_http", build)
 
     @property
+    def staff_directory(self):
+        """The Cognito staff pool admin_staff edits, or None (staff live in an OIDC issuer)."""
+        def build():
+            from .adapters.staff_directory import CognitoStaffDirectory
+            pool = self.settings.staff_user_pool_id
+            return CognitoStaffDirectory(self.client("cognito-idp"), pool) if pool else None
+        return self._get("staff_directory", build)
+
+    @property
     def wechat(self):
         def build():
             from .adapters.wechat import FakeWeChatAuth, WeChatCode2Session

@@ -104,6 +104,8 @@ class Api(Layer):
                         "MINYI_CONNECT_CONTACT_FLOW_ID": stage.connect_contact_flow_id or "",
                         "MINYI_CONNECT_SOURCE_PHONE": stage.connect_source_phone or "",
                         "MINYI_CONNECT_QUEUE_ID": stage.connect_queue_id or ""})
+        if identity.user_pool is not None:        # admin_staff edits the Cognito staff pool
+            env["MINYI_STAFF_USER_POOL_ID"] = identity.user_pool.user_pool_id
         if "sweep" in messaging.state_machines:
             env["MINYI_SWEEP_SM_ARN"] = messaging.state_machines["sweep"].state_machine_arn
         return env

@@ -239,6 +239,15 @@ class Identity(Layer):
                 sid="SurveyCalls", actions=["connect:StartOutboundVoiceContact"],
                 resources=[f"arn:{Aws.PARTITION}:connect:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/"
                            f"{self.stage.connect_instance_id}/contact/*"]))
+        if self.user_pool is not None:
+            # admin_staff (services/console.py): the console adds, moves and disables staff
+            statements.append(iam.PolicyStatement(
+                sid="StaffDirectory", actions=[
+                    "cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser",
+                    "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminAddUserToGroup",
+                    "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminListGroupsForUser",
+                    "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser"],
+                resources=[self.user_pool.user_pool_arn]))
         if self.sms_provider_secret is not None:
             statements.append(iam.PolicyStatement(
                 sid="SmsProviderSecret", actions=["secretsmanager:GetSecretValue"],

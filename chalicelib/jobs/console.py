@@ -38,3 +38,8 @@ def reassign(event, context):
 @bp.lambda_function(name="admin_pool_close_out")
 def pool_close_out(event, context):
     return _run(console.close_out, event)
+
+
+@bp.lambda_function(name="admin_staff")
+def staff(event, context):
+    return _run(console.edit_staff, event)

@@ -167,3 +167,51 @@ def edit_unit(event: dict) -> dict:
     logger.info("console unit", extra={"unit_id": unit_id, "new": existing is None})
     unit = {k: v for k, v in attrs.items() if v is not None}
     return {"unit": unit, "created": existing is None, "open_tickets_to_reassign": open_tickets}
+
+
+# ------------------------------------------------------------------ staff
+STAFF_USER_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+
+
+def _roles(value) -> list[str]:
+    from .staff_auth import ROLES
+    if not isinstance(value, list) or not value or not set(value) <= ROLES or \
+            not all(isinstance(r, str) for r in value):
+        raise ValidationError("roles 应为 " + "/".join(sorted(ROLES)) + " 中的一个或几个",
+                              field="roles", code="wrong_type")
+    return sorted(set(value))
+
+
+def edit_staff(event: dict) -> dict:
+    """``admin_staff``: add a staff member (``user``, ``name``, ``unit``, ``roles``, ``phone``),
+    move them to another unit, change their roles, or disable the account (``"active":
+    false``; ``true`` enables it again). Cognito only: staff of an external OIDC issuer are
+    kept there."""
+    event = _event(event)
+    directory = container.staff_directory
+    if directory is None:
+        raise ValidationError("员工账号由外部身份系统（OIDC）管理，请在该系统中维护",
+                              code="staff_directory_external")
+    user = event.get("user")
+    if not isinstance(user, str) or not STAFF_USER_RE.match(user):
+        raise ValidationError("user 应为 3-64 位小写字母、数字或 _.-", field="user",
+                              code="invalid_user")
+    existing = directory.get(user)
+    new = existing is None
+    name = _text(event, "name", 40, required=new) if ("name" in event or new) else None
+    unit = _active_unit(event.get("unit"), "unit").unit_id if ("unit" in event or new) else None
+    roles = _roles(event.get("roles")) if ("roles" in event or new) else None
+    phone = normalize_phone(event["phone"]) if event.get("phone") is not None else None
+    active = event.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise ValidationError("active 应为 true 或 false", field="active", code="wrong_type")
+    if new:
+        directory.create(user, name=name, unit=unit, roles=roles, phone=phone)
+    else:
+        directory.update(user, name=name, unit=unit, phone=phone)
+        if roles is not None:
+            directory.set_roles(user, roles, existing["roles"])
+    if active is not None:
+        directory.set_enabled(user, active)
+    logger.info("console staff", extra={"user": user, "new": new, "unit": unit})
+    return {"created": new, "staff": directory.get(user)}

@@ -189,3 +189,50 @@ def test_close_out_a_monitoring_pool_ticket(stack, client):
     twice = invoke(client, "admin_pool_close_out",
                    {**sample("admin_pool_close_out"), "ticket": ticket["code"]})
     assert twice["error"]["code"] == "already_closed_out"
+
+
+# ------------------------------------------------------------------ staff
+@pytest.fixture
+def staff_pool(stack, monkeypatch):
+    """A Cognito staff pool with the role groups, as infra/identity.py builds it."""
+    import boto3
+
+    from chalicelib import config
+    from chalicelib.services.staff_auth import ROLES
+    cognito = boto3.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="minyi-test-staff", Schema=[
+        {"Name": "unit", "AttributeDataType": "String", "Mutable": True}])["UserPool"]["Id"]
+    for role in ROLES:
+        cognito.create_group(UserPoolId=pool, GroupName=role)
+    monkeypatch.setenv("MINYI_STAFF_USER_POOL_ID", pool)
+    config.reload()
+    return cognito, pool
+
+
+def test_add_move_and_disable_a_staff_member(client, staff_pool):
+    cognito, pool = staff_pool
+    added = invoke(client, "admin_staff")
+    assert added["ok"], added
+    assert added["result"]["staff"] == {
+        "user": "h_vil_xinhe_li", "name": "李红梅", "unit": "u-vil-binjiang",
+        "phone": "+8613907970101", "enabled": True, "roles": ["handler"]}
+    moved = invoke(client, "admin_staff", {"user": "h_vil_xinhe_li", "unit": "u-vil-hongqi",
+                                           "roles": ["handler", "leader"]})["result"]["staff"]
+    assert (moved["unit"], moved["roles"], moved["name"]) == (
+        "u-vil-hongqi", ["handler", "leader"], "李红梅")
+    off = invoke(client, "admin_staff", {"user": "h_vil_xinhe_li", "active": False})
+    assert off["result"]["staff"]["enabled"] is False
+    assert cognito.admin_get_user(UserPoolId=pool, Username="h_vil_xinhe_li")["Enabled"] is False
+    for event, field in (({"user": "x_new_user", "name": "某人", "unit": "u-nowhere",
+                           "roles": ["handler"]}, "unit"),
+                         ({"user": "x_new_user", "name": "某人", "unit": "u-vil-hongqi",
+                           "roles": ["boss"]}, "roles")):
+        refused = invoke(client, "admin_staff", event)
+        assert refused["ok"] is False and refused["error"]["field"] == field
+    with pytest.raises(cognito.exceptions.UserNotFoundException):
+        cognito.admin_get_user(UserPoolId=pool, Username="x_new_user")
+
+
+def test_staff_of_an_external_issuer_are_not_edited_here(client, stack):
+    refused = invoke(client, "admin_staff")
+    assert refused["error"]["code"] == "staff_directory_external"
