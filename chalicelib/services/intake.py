@@ -165,7 +165,9 @@ def _create(submission: Submission, *, citizen_id: str, channel: str,
     if created is not None:          # a retry of a submission that committed: replay it
         return created
     repeat = duplicates.find_repeat(submission, citizen_id, now)      # 重复件
-    if repeat.open is not None:
+    # a partner's request stays its own ticket (the partner is told of its steps); the open one
+    # it repeats is proposed to the dispatcher as a duplicate to merge (并单) instead
+    if repeat.open is not None and not (extra or {}).get("partner_source"):
         # the marker goes with the supplement: if this submission's own first run committed
         # meanwhile (a stalled request and its retry at once), the attach fails and replays it
         try:

@@ -187,3 +187,18 @@ def test_a_partner_that_is_down_is_retried_then_reported_stuck(client, stack, ca
 
 def test_the_sample_events_are_the_ones_tested():
     assert sample("admin_partner")["callback_url"] == URL
+
+
+def test_a_partner_request_repeating_an_open_ticket_stays_its_own(client, stack, callbacks):
+    """The same citizen's open matter is not where the partner's request disappears (it would
+    never be told of it): it is a new ticket, and the open one its duplicate candidate."""
+    from chalicelib.services import intake
+    first = intake.submit({k: v for k, v in body().items() if k != "source_id"},
+                          citizen_id="tel:+8613812345678", channel="phone",
+                          idempotency_key="k-partner-rep1")
+    ticket = json.loads(post(client, stack).body)["ticket"]
+    assert ticket["id"] != first["id"] and not ticket.get("attached")
+    assert TicketModel.get(ticket["id"]).partner_source == "renmin"
+    stack.outbox.drain()
+    candidates = TicketModel.get(ticket["id"]).duplicate_candidates or []
+    assert first["id"] in [c["id"] for c in candidates]
