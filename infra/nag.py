@@ -53,7 +53,12 @@ def acknowledge(data: Data, messaging: Messaging, identity: Identity) -> None:
                  "<table>/index/<name>, so this is scoped to the one table.")
     _ack(role, f"IAM5[Resource::{_arn(data.bucket)}/*]",
          "Presigned PUT/GET of citizen attachments: object keys are generated per ticket, so "
-         "the grant is every object of the one attachments bucket (no list, no delete).")
+         "the grant is every object of the one attachments bucket (no list); delete is for "
+         "retention's erasure of a ticket's uploads (个人信息保护法, services/retention.py).")
+    _ack(role, "IAM5[Resource::" + _partition_arn(
+        f"secretsmanager:{_here(stack)}:secret:minyi/{stage.name}/partner/*]"),
+         "Each partner platform's HMAC key is its own secret, added by an admin with the "
+         "partner (admin_partner); the grant is this stage's partner/ secrets only.")
     _ack(role, "IAM5[Action::kms:GenerateDataKey*]",
          "Publishing to the KMS-encrypted topics needs GenerateDataKey (and its "
          "WithoutPlaintext variant); scoped to the stack's one topic key.")
