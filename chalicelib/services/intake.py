@@ -71,7 +71,7 @@ def submit(body: Submission | dict, *, citizen_id: str, channel: str, idempotenc
     if channel == "qr" and not submission.place_token:
         raise ValidationError("扫码反映需携带二维码中的地点凭证 place_token", field="place_token",
                               code="place_token_required")
-    if submission.place_token:
+    if submission.place_token and channel == "wechat":     # the mini-program, from a QR code
         channel = "qr"
     submitter = submitter or (agent.id if agent else citizen_id)
     payload = {"channel": channel, "citizen_id": citizen_id, "body": submission.canonical()}
