@@ -136,3 +136,26 @@ def test_redaction_keeps_codes_and_numbers_and_drops_free_text():
         "agent": "disp_liumin", "channel": "wechat"}
     assert retention.redact_reporters([{"ticket_id": "t", "citizen_id": "wx:a", "at": 1}]) == [
         {"ticket_id": "t", "at": 1}]
+
+
+# ------------------------------------------------------------------ the console's catalogue
+def test_every_admin_function_has_a_sample_event_and_a_line_in_docs_admin_md():
+    import json
+    from pathlib import Path
+
+    import app as app_module
+
+    root = Path(__file__).resolve().parents[2]
+    samples = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+               for p in (root / "events" / "admin").glob("*.json")}
+    functions = {f.name for f in app_module.app.pure_lambda_functions
+                 if f.name.startswith("admin_")}
+    # functions older than docs/admin.md, documented where they were built
+    older = {"admin_calendar_override", "admin_sla_policy", "admin_load_reference",
+             "admin_holiday_notice", "admin_open311_client", "admin_recompute_measures"}
+    assert set(samples) == functions - older
+    doc = (root / "docs" / "admin.md").read_text(encoding="utf-8")
+    for name in functions:
+        assert f"`{name}`" in doc, name
+    for name in samples:
+        assert f"`events/admin/{name}.json`" in doc, name
