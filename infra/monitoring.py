@@ -44,6 +44,7 @@ EVALUATIONS = "Evaluations"
 SURVEYS_SENT = "SurveysSent"
 SURVEYS_ANSWERED = "SurveysAnswered"
 HOLIDAYS_UNKNOWN = "HolidaysNextYearUnknown"      # services/calendar_notice.UNKNOWN_METRIC
+PARTNERS_STUCK = "PartnerCallbacksStuck"          # services/partners.STUCK_METRIC
 MEASURE_RATE = "MeasureRate"
 OVERDUE_OPEN = "OverdueOpen"
 HOTSPOTS = "HotspotsOpen"
@@ -144,6 +145,11 @@ class Monitoring(Layer):
             alarm_description="December, and next year's State Council holidays are unknown: "
                               "deadlines into next year count Monday-Friday. Apply the notice "
                               "with the admin_holiday_notice function (docs/reliability.md)")
+        add("partner-callbacks-stuck", "PartnerCallbacksStuckAlarm",
+            metric=self._metric(PARTNERS_STUCK, "Maximum", Duration.minutes(15)),
+            threshold=1, evaluation_periods=1, comparison_operator=at_least,
+            alarm_description="a partner platform's callbacks are stuck after every retry: list "
+                              "and retry them with admin_partner_deliveries (docs/admin.md)")
         return out
 
     def _dashboard(self) -> cw.Dashboard:

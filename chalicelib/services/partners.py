@@ -13,7 +13,8 @@ ticket, one id): partners post requests, are told of each later step, and read t
   once per entry and partner): one attempt at once; a failure is kept as a pending delivery
   (``partner#delivery``) that the ``partner_callbacks`` job retries with backoff, so a partner
   that is down never holds up the outbox; after ``MINYI_PARTNER_MAX_ATTEMPTS`` it is *stuck*:
-  counted (``PartnerCallbackStuck``) and listed by ``admin_partner_deliveries``, which can retry.
+  the job's ``PartnerCallbacksStuck`` gauge raises an alarm, ``admin_partner_deliveries`` lists
+  them and can retry them.
 - A partner reads a ticket by its own source id only (another partner's ids are not found).
 """
 
@@ -27,7 +28,7 @@ from ..adapters.partner_http import CallbackFailed
 from ..domain import partners as rules
 from ..domain.changes import KINDS
 from ..domain.errors import NotFound, ValidationError
-from ..observability import count, logger
+from ..observability import count, gauge, logger
 from ..wiring import container
 from . import intake, views
 from .sla_service import to_local
@@ -35,6 +36,7 @@ from .sla_service import to_local
 PARTNERS = "partner"
 DELIVERIES = "partner#delivery"
 PARTNER_MARKER_SECONDS = 10 * 365 * 86400
+STUCK_METRIC = "PartnerCallbacksStuck"
 
 
 # ------------------------------------------------------------------ partners (admin)
@@ -200,6 +202,8 @@ def retry_due(*, include_stuck: bool = False) -> dict:
             record = {**record, "attempts": 0}
         outcome = _attempt(delivery_id, record, partner)
         results[outcome] = results.get(outcome, 0) + 1
+    stuck = sum(r.get("state") == "stuck" for _, r in container.registry.all(DELIVERIES))
+    gauge(STUCK_METRIC, stuck)          # the partner-callbacks-stuck alarm (infra/monitoring.py)
     return results
 
 

@@ -279,7 +279,8 @@ def expected_alarms(stage) -> set[str]:
     names |= {f"{stage.prefix}{m.name}-failed" for m in topology.STATE_MACHINES}
     return names | {f"{stage.prefix}api-5xx", f"{stage.prefix}overdue",
                     f"{stage.prefix}outbox-iterator-age", f"{stage.prefix}outbox-failed",
-                    f"{stage.prefix}holidays-next-year-unknown"}
+                    f"{stage.prefix}holidays-next-year-unknown",
+                    f"{stage.prefix}partner-callbacks-stuck"}
 
 
 def check_alarms(template: dict, stage) -> list[str]:
