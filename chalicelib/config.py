@@ -213,24 +213,17 @@ class Settings:
     digest_hour: int = env_int("MINYI_DIGEST_HOUR", 9)
 
     # issue 15: QR place codes (码上反映), partner platforms, retention (个人信息保护法)
-    place_token_secret: str = field(default_factory=lambda: _env("MINYI_PLACE_TOKEN_SECRET"))
-    # partners (12345 national, 人民网留言板, 信访): {"<source>": "<Secrets Manager id>"}; each
-    # secret is {"hmac_key": "..."}; on the local/test stages an unset source falls back to
-    # LOCAL_PARTNER_SECRETS (tests, make run)
-    partner_secret_ids_json: str = field(
-        default_factory=lambda: _env("MINYI_PARTNER_SECRET_IDS", ""))
-    partner_replay_seconds: int = field(
-        default_factory=lambda: _int("MINYI_PARTNER_REPLAY_SECONDS", 300))
-    partner_http_mode: str = field(         # urllib | record (local/test only)
-        default_factory=lambda: _env("MINYI_PARTNER_HTTP_MODE", "urllib"))
-    partner_http_timeout: int = field(default_factory=lambda: _int("MINYI_PARTNER_HTTP_TIMEOUT",
-                                                                    5))
-    partner_max_attempts: int = field(
-        default_factory=lambda: _int("MINYI_PARTNER_MAX_ATTEMPTS", 8))
-    staff_user_pool_id: str = field(         # admin_staff edits staff there (Cognito only)
-        default_factory=lambda: _env("MINYI_STAFF_USER_POOL_ID", ""))
-    retention_days: int = field(default_factory=lambda: _int("MINYI_RETENTION_DAYS", 365))
-    retention_batch: int = field(default_factory=lambda: _int("MINYI_RETENTION_BATCH", 200))
+    place_token_secret: str = env("MINYI_PLACE_TOKEN_SECRET")
+    # partners (12345 national, 人民网留言板, 信访): each partner's Secrets Manager id is kept with
+    # it (admin_partner); this JSON ({"<source>": "<secret id>"}) overrides it per source
+    partner_secret_ids_json: str = env("MINYI_PARTNER_SECRET_IDS", "")
+    partner_replay_seconds: int = env_int("MINYI_PARTNER_REPLAY_SECONDS", 300)
+    partner_http_mode: str = env("MINYI_PARTNER_HTTP_MODE", "urllib")   # | record (local only)
+    partner_http_timeout: int = env_int("MINYI_PARTNER_HTTP_TIMEOUT", 5)
+    partner_max_attempts: int = env_int("MINYI_PARTNER_MAX_ATTEMPTS", 8)
+    staff_user_pool_id: str = env("MINYI_STAFF_USER_POOL_ID", "")    # admin_staff (Cognito)
+    retention_days: int = env_int("MINYI_RETENTION_DAYS", 365)
+    retention_batch: int = env_int("MINYI_RETENTION_BATCH", 200)
 
     @property
     def place_secret(self) -> str:
