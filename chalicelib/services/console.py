@@ -124,6 +124,8 @@ def _unit_fields(event: dict, existing) -> dict:
     if "duty_phone" in event:
         phone = event["duty_phone"]
         fields["duty_phone"] = None if phone is None else normalize_phone(phone, "duty_phone")
+    if "duty_contacts" in event:          # everyone told at once (seed 004), in this order
+        fields["duty_contacts"] = _duty_contacts(event["duty_contacts"])
     if "active" in event:
         if not isinstance(event["active"], bool):
             raise ValidationError("active 应为 true 或 false", field="active", code="wrong_type")
@@ -131,10 +133,32 @@ def _unit_fields(event: dict, existing) -> dict:
     return fields
 
 
+def _duty_contacts(raw) -> list[dict] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) > 10:
+        raise ValidationError("duty_contacts 应为至多 10 人的列表", field="duty_contacts",
+                              code="wrong_type")
+    contacts = []
+    for i, contact in enumerate(raw):
+        field = f"duty_contacts[{i}]"
+        if not isinstance(contact, dict):
+            raise ValidationError("每位值班联系人应为对象", field=field, code="wrong_type")
+        role = contact.get("role")
+        if role is not None and (not isinstance(role, str) or len(role) > 20):
+            raise ValidationError("role 应为 20 字以内", field=f"{field}.role", code="wrong_type")
+        contacts.append({"phone": normalize_phone(contact.get("phone"), f"{field}.phone"),
+                         **({"role": role.strip()} if role and role.strip() else {})})
+    if len({c["phone"] for c in contacts}) != len(contacts):
+        raise ValidationError("值班联系人手机号重复", field="duty_contacts", code="duplicate")
+    return contacts or None
+
+
 def edit_unit(event: dict) -> dict:
     """``admin_unit``: add a unit (``unit_id``, ``name``, ``kind``, ``level``, ``region_code``,
-    ``parent_id``, ``duty_phone``), edit some of its fields, or deactivate it (``"active":
-    false``: refused while the duty list names it; its open tickets are listed to reassign)."""
+    ``parent_id``, ``duty_phone``, ``duty_contacts``: everyone its SMS go to), edit some of its
+    fields, or deactivate it (``"active": false``: refused while the duty list names it; its
+    open tickets are listed to reassign)."""
     event = _event(event)
     unit_id = event.get("unit_id")
     if not isinstance(unit_id, str) or not UNIT_ID_RE.match(unit_id):
@@ -162,6 +186,8 @@ def edit_unit(event: dict) -> dict:
     if existing is not None:
         attrs.update({k: getattr(existing, k) for k in ("name", "kind", "level", "region_code",
                                                         "duty_phone", "active")})
+        attrs["duty_contacts"] = [{"phone": c.phone, **({"role": c.role} if c.role else {})}
+                                  for c in existing.duty_contacts or []] or None
     attrs.update(fields)
     ref.put_unit(attrs)
     logger.info("console unit", extra={"unit_id": unit_id, "new": existing is None})

@@ -135,10 +135,16 @@ def test_add_edit_and_deactivate_a_unit(stack, client):
     assert added["ok"] and added["result"]["created"] is True
     unit = UnitModel.get("u-vil-xinhe")
     assert unit.path[:2] == ["u-vil-xinhe", "u-twp-hongqi"] and unit.path[-1] == "u-gov-city"
-    assert unit.duty_phone == "+8613907970099" and unit.active is not False
-    invoke(client, "admin_unit", {"unit_id": "u-vil-xinhe", "duty_phone": "13907970098"})
-    assert UnitModel.get("u-vil-xinhe").duty_phone == "+8613907970098"
-    assert UnitModel.get("u-vil-xinhe").name == "新河社区居民委员会"
+    assert [(c.phone, c.role) for c in unit.duty_contacts] == [
+        ("+8613907970099", "社区党委书记"), ("+8613907970098", "社区民警"),
+        ("+8613907970097", "包片干部")] and unit.active is not False
+    invoke(client, "admin_unit", {"unit_id": "u-vil-xinhe", "duty_contacts": [
+        {"phone": "13907970096", "role": "值班员"}]})
+    edited = UnitModel.get("u-vil-xinhe")
+    assert [c.phone for c in edited.duty_contacts] == ["+8613907970096"]
+    assert edited.name == "新河社区居民委员会"
+    invoke(client, "admin_unit", {"unit_id": "u-vil-xinhe", "name": "新河社区居委会"})
+    assert [c.phone for c in UnitModel.get("u-vil-xinhe").duty_contacts] == ["+8613907970096"]
 
     refused = invoke(client, "admin_unit", {"unit_id": "u-vil-hongqi", "active": False})
     assert refused["error"]["code"] == "unit_in_use" and "A10/" in refused["error"]["message"]
@@ -147,8 +153,9 @@ def test_add_edit_and_deactivate_a_unit(stack, client):
            "mode": "merge"}
     assert invoke(client, "admin_import_duty_list", row)["error"]["message"] == \
         "第 2 行：单位「u-vil-xinhe」已停用"
-    bad_phone = invoke(client, "admin_unit", {"unit_id": "u-vil-xinhe", "duty_phone": "123"})
-    assert bad_phone["error"]["field"] == "duty_phone"
+    bad_phone = invoke(client, "admin_unit", {"unit_id": "u-vil-xinhe", "duty_contacts": [
+        {"phone": "13907970096"}, {"phone": "123"}]})
+    assert bad_phone["error"]["field"] == "duty_contacts[1].phone"
 
 
 # ------------------------------------------------------------------ tickets
