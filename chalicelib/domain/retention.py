@@ -50,3 +50,26 @@ def redact_review(review: dict | None) -> dict | None:
     if not review:
         return review
     return {k: v for k, v in review.items() if k not in ("comment", "explanation", "note")}
+
+
+def redact_record(value):
+    """A ticket's JSON record (a supervision order, instructions, co-unit tasks, an objection,
+    an extension request) without free text: what :func:`redact_data` keeps, at every depth."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                out[key] = redact_record(item)
+            elif item is None or isinstance(item, (bool, int, float)):
+                out[key] = item
+            elif isinstance(item, str) and (key in KEEP_KEYS or _ENUM.match(item)):
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [redact_record(v) if isinstance(v, (dict, list)) else v for v in value
+                if not isinstance(v, str) or _ENUM.match(v)]
+    return value
+
+
+# the ticket's JSON records that may hold staff's or the citizen's free text (issue 15)
+RECORD_FIELDS = ("sup_order", "instructions", "co_tasks", "objection", "extension", "survey")

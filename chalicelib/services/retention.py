@@ -48,6 +48,9 @@ def anonymize(ticket, *, reason: str, request_ref: str | None = None) -> bool:
         t.attachments = []
         t.merged_reporters = rules.redact_reporters(t.merged_reporters)
         t.review = rules.redact_review(t.review)
+        for name in rules.RECORD_FIELDS:
+            if getattr(t, name, None):
+                setattr(t, name, rules.redact_record(getattr(t, name)))
         t.anonymized_at = now
         data = {"reason": reason}
         if request_ref:

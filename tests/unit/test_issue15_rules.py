@@ -136,6 +136,12 @@ def test_redaction_keeps_codes_and_numbers_and_drops_free_text():
         "agent": "disp_liumin", "channel": "wechat"}
     assert retention.redact_reporters([{"ticket_id": "t", "citizen_id": "wx:a", "at": 1}]) == [
         {"ticket_id": "t", "at": 1}]
+    order = {"status": "closed", "due_at": 5, "response": {"text": "已联系张三整改", "by": "h1",
+                                                          "unit_id": "u-vil-hongqi"},
+             "history": [{"note": "请尽快处理", "level": "township"}]}
+    assert retention.redact_record(order) == {
+        "status": "closed", "due_at": 5, "response": {"by": "h1", "unit_id": "u-vil-hongqi"},
+        "history": [{"level": "township"}]}
 
 
 # ------------------------------------------------------------------ the console's catalogue
