@@ -42,6 +42,14 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _json_map(raw: str, name: str) -> dict[str, str]:
+    """A setting holding a JSON object of strings (empty: none)."""
+    value = json.loads(raw) if raw else {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def env(name: str, default: str = ""):
     """A setting read from the environment when :class:`Settings` is built."""
     return field(default_factory=lambda: _env(name, default))
@@ -232,10 +240,7 @@ class Settings:
 
     @property
     def partner_secret_ids(self) -> dict[str, str]:
-        ids = json.loads(self.partner_secret_ids_json) if self.partner_secret_ids_json else {}
-        if not isinstance(ids, dict):
-            raise ValueError("MINYI_PARTNER_SECRET_IDS must be a JSON object")
-        return {str(k): str(v) for k, v in ids.items()}
+        return _json_map(self.partner_secret_ids_json, "MINYI_PARTNER_SECRET_IDS")
 
     @property
     def measure_weights(self) -> tuple[float, float, float]:
@@ -271,10 +276,7 @@ class Settings:
 
     @property
     def sms_template_ids(self) -> dict[str, str]:
-        ids = json.loads(self.sms_template_ids_json) if self.sms_template_ids_json else {}
-        if not isinstance(ids, dict):
-            raise ValueError("MINYI_SMS_TEMPLATE_IDS must be a JSON object")
-        return {str(k): str(v) for k, v in ids.items()}
+        return _json_map(self.sms_template_ids_json, "MINYI_SMS_TEMPLATE_IDS")
 
     def webhook_secret(self, provider: str) -> str | None:
         """The shared secret an SMS provider's callbacks must carry; None: provider disabled."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from .errors import BadJson
+from .errors import BadJson, ValidationError
 
 MAX_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -49,3 +49,20 @@ def check_document(document: object) -> None:
             stack.extend((item, depth + 1) for item in value.values())
         else:
             stack.extend((item, depth + 1) for item in value)
+
+
+# ------------------------------------------------------------------ fields of a decoded object
+def matching(row: dict, key: str, pattern: re.Pattern, message: str, code: str) -> str:
+    """``row[key]``, a string that ``pattern`` matches, or a ValidationError naming the field."""
+    value = row.get(key)
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValidationError(message, field=key, code=code)
+    return value
+
+
+def short_text(row: dict, key: str, max_len: int, message: str) -> str:
+    """``row[key]``, a non-blank string of at most ``max_len`` characters."""
+    value = row.get(key)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+        raise ValidationError(message, field=key, code="missing_field")
+    return value

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import ValidationError
+from .jsonin import matching, short_text
 
 KINDS = {"building": "楼栋", "gate": "大门/门岗", "shop": "商铺", "other": "其他场所"}
 PLACE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -16,14 +17,17 @@ PLACE_REGION_LEVELS = ("village", "community")
 
 @dataclass(frozen=True)
 class Place:
+    """A place a QR code names: in a village (region_code), active until an admin retires it
+    (a printed code of a retired place is refused), with an address and a map point if known."""
+
     place_id: str
     name: str
     kind: str
     region_code: str
+    active: bool = True
     address: str | None = None
     lat: float | None = None
     lng: float | None = None
-    active: bool = True
 
     def to_dict(self) -> dict:
         d = {"place_id": self.place_id, "name": self.name, "kind": self.kind,
@@ -45,8 +49,8 @@ class Place:
     @classmethod
     def from_record(cls, place_id: str, data: dict) -> Place:
         return cls(place_id, data["name"], data["kind"], data["region_code"],
-                   data.get("address"), _num(data.get("lat")), _num(data.get("lng")),
-                   bool(data.get("active", True)))
+                   active=bool(data.get("active", True)), address=data.get("address"),
+                   lat=_num(data.get("lat")), lng=_num(data.get("lng")))
 
 
 def _num(value) -> float | None:
@@ -58,13 +62,9 @@ def parse_place(row: dict) -> Place:
     "lng"?, "active"?}``), checked: a ValidationError names the field."""
     if not isinstance(row, dict):
         raise ValidationError("每个地点应为对象", code="wrong_type")
-    place_id = row.get("place_id")
-    if not isinstance(place_id, str) or not PLACE_ID_RE.match(place_id):
-        raise ValidationError("place_id 应为 2-63 位小写字母、数字或 -", field="place_id",
-                              code="invalid_place_id")
-    name = row.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 60:
-        raise ValidationError("地点名称应为 1-60 个字", field="name", code="missing_field")
+    place_id = matching(row, "place_id", PLACE_ID_RE, "place_id 应为 2-63 位小写字母、数字或 -",
+                        "invalid_place_id")
+    name = short_text(row, "name", 60, "地点名称应为 1-60 个字")
     kind = row.get("kind")
     if kind not in KINDS:
         raise ValidationError("地点类型应为 building/gate/shop/other 之一", field="kind",
@@ -86,5 +86,5 @@ def parse_place(row: dict) -> Place:
     active = row.get("active", True)
     if not isinstance(active, bool):
         raise ValidationError("active 应为 true 或 false", field="active", code="wrong_type")
-    return Place(place_id, name.strip(), kind, region, (address or "").strip() or None,
-                 _num(lat), _num(lng), active)
+    return Place(place_id, name.strip(), kind, region, active=active,
+                 address=(address or "").strip() or None, lat=_num(lat), lng=_num(lng))

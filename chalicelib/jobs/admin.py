@@ -25,43 +25,34 @@ def _run(operation, event):
         return {"ok": False, "error": exc.to_dict()}
 
 
-@bp.lambda_function(name="admin_calendar_override")
-def calendar_override(event, context):
-    return _run(admin.set_calendar_override, event)
+def console_function(blueprint: Blueprint, lambda_name: str, service, operation: str,
+                     doc: str | None = None):
+    """One admin Lambda function (the cloud console is the admin's tool, docs/admin.md): its
+    event goes to ``service.operation``; a domain error comes back as ``{"ok": false,
+    "error": ...}``, not as a failed invocation. Registered under ``lambda_name`` and kept as
+    this module's attribute named after it without ``admin_`` (Chalice's handler string)."""
+    def handler(event, context):
+        return _run(getattr(service, operation), event)
+    handler.__name__ = handler.__qualname__ = lambda_name.removeprefix("admin_")
+    handler.__doc__ = doc
+    return blueprint.lambda_function(name=lambda_name)(handler)
 
 
-@bp.lambda_function(name="admin_sla_policy")
-def sla_policy(event, context):
-    return _run(admin.set_sla_policy, event)
-
-
-@bp.lambda_function(name="admin_load_reference")
-def load_reference(event, context):
-    return _run(admin.load_reference, event)
-
-
-@bp.lambda_function(name="admin_holiday_notice")
-def holiday_notice(event, context):
+calendar_override = console_function(bp, "admin_calendar_override", admin,
+                                     "set_calendar_override")
+sla_policy = console_function(bp, "admin_sla_policy", admin, "set_sla_policy")
+load_reference = console_function(bp, "admin_load_reference", admin, "load_reference")
+holiday_notice = console_function(
+    bp, "admin_holiday_notice", calendar_notice, "apply_notice",
     """``{"text": "<国务院办公厅关于2027年部分节假日安排的通知>", "apply": false}``: a dry run
-    shows the days and the tickets it would change; ``"apply": true`` applies it."""
-    return _run(calendar_notice.apply_notice, event)
-
-
-@bp.lambda_function(name="admin_open311_client")
-def open311_client(event, context):
-    return _run(open311.register_client, event)
-
-
-@bp.lambda_function(name="admin_qr_codes")
-def qr_codes(event, context):
-    """码上反映: save places below the village and print their QR codes (PNG and SVG)."""
-    return _run(places.qr_codes, event)
-
-
-@bp.lambda_function(name="admin_erase_citizen")
-def erase_citizen(event, context):
-    """个人信息保护法: erase a citizen's data on a lawful request (``dry_run`` first)."""
-    return _run(retention.erase_citizen, event)
+    shows the days and the tickets it would change; ``"apply": true`` applies it.""")
+open311_client = console_function(bp, "admin_open311_client", open311, "register_client")
+qr_codes = console_function(bp, "admin_qr_codes", places, "qr_codes",
+                            "码上反映: save places below the village and print their QR codes "
+                            "(PNG and SVG).")
+erase_citizen = console_function(bp, "admin_erase_citizen", retention, "erase_citizen",
+                                 "个人信息保护法: erase a citizen's data on a lawful request "
+                                 "(``dry_run`` first).")
 
 
 @bp.schedule(SCHEDULES["retention"], name="retention")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..lazy import lazy
-from .admin import _run
+from .admin import console_function
 
 console = lazy("chalicelib.services.console")
 imports = lazy("chalicelib.services.imports")
@@ -15,31 +15,10 @@ imports = lazy("chalicelib.services.imports")
 bp = Blueprint(__name__)
 
 
-@bp.lambda_function(name="admin_import_duty_list")
-def import_duty_list(event, context):
-    return _run(imports.import_duty_list, event)
-
-
-@bp.lambda_function(name="admin_import_categories")
-def import_categories(event, context):
-    return _run(imports.import_categories, event)
-
-
-@bp.lambda_function(name="admin_unit")
-def unit(event, context):
-    return _run(console.edit_unit, event)
-
-
-@bp.lambda_function(name="admin_reassign")
-def reassign(event, context):
-    return _run(console.reassign, event)
-
-
-@bp.lambda_function(name="admin_pool_close_out")
-def pool_close_out(event, context):
-    return _run(console.close_out, event)
-
-
-@bp.lambda_function(name="admin_staff")
-def staff(event, context):
-    return _run(console.edit_staff, event)
+import_duty_list = console_function(bp, "admin_import_duty_list", imports, "import_duty_list")
+import_categories = console_function(bp, "admin_import_categories", imports,
+                                     "import_categories")
+unit = console_function(bp, "admin_unit", console, "edit_unit")
+reassign = console_function(bp, "admin_reassign", console, "reassign")
+pool_close_out = console_function(bp, "admin_pool_close_out", console, "close_out")
+staff = console_function(bp, "admin_staff", console, "edit_staff")

@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES
 from ..lazy import lazy
-from .admin import _run
+from .admin import console_function
 
 partners = lazy("chalicelib.services.partners")
 
@@ -19,13 +19,9 @@ def retry_callbacks(event):
     return partners.retry_due()
 
 
-@bp.lambda_function(name="admin_partner")
-def partner(event, context):
-    """Add or edit a partner platform (its callback URL and its secret's id)."""
-    return _run(partners.register, event)
-
-
-@bp.lambda_function(name="admin_partner_deliveries")
-def deliveries(event, context):
-    """The callbacks not delivered yet (stuck first); ``{"retry_stuck": true}`` retries."""
-    return _run(partners.deliveries_report, event)
+partner = console_function(bp, "admin_partner", partners, "register",
+                           "Add or edit a partner platform (its callback URL and its secret's "
+                           "id).")
+partner_deliveries = console_function(
+    bp, "admin_partner_deliveries", partners, "deliveries_report",
+    """The callbacks not delivered yet (stuck first); ``{"retry_stuck": true}`` retries.""")

@@ -28,6 +28,7 @@ from ..adapters.partner_http import CallbackFailed
 from ..domain import partners as rules
 from ..domain.changes import KINDS
 from ..domain.errors import NotFound, ValidationError
+from ..domain.jsonin import matching, short_text
 from ..observability import count, gauge, logger
 from ..wiring import container
 from . import intake, views
@@ -45,13 +46,9 @@ def register(event: dict) -> dict:
     "active"?}`` adds or edits a partner."""
     if not isinstance(event, dict):
         raise ValidationError("event 应为对象", code="wrong_type")
-    source = event.get("source")
-    if not isinstance(source, str) or not rules.SOURCE_RE.match(source):
-        raise ValidationError("source 应为 2-32 位小写字母、数字或 -", field="source",
-                              code="invalid_source")
-    name = event.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise ValidationError("name 应为 1-100 字的平台名称", field="name", code="missing_field")
+    source = matching(event, "source", rules.SOURCE_RE, "source 应为 2-32 位小写字母、数字或 -",
+                      "invalid_source")
+    name = short_text(event, "name", 100, "name 应为 1-100 字的平台名称")
     url = event.get("callback_url")
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or (
