@@ -237,3 +237,13 @@ def no_escalation_timers(stack, monkeypatch):
     from chalicelib import config
     monkeypatch.setenv("MINYI_SWEEP_SM_ARN", "")
     config.reload()
+
+
+@pytest.fixture
+def client(stack):
+    """The app's HTTP and Lambda test client (chalice.test) on the moto stack."""
+    from chalice.test import Client
+
+    import app as app_module
+    with Client(app_module.app) as c:
+        yield c

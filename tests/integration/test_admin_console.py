@@ -11,9 +11,7 @@ import io
 import openpyxl
 import pytest
 from admin_support import invoke, sample
-from chalice.test import Client
 
-import app as app_module
 from chalicelib.adapters.models import DutyRuleModel, TicketEventModel, TicketModel, UnitModel
 from chalicelib.services import intake, pool, staff
 from chalicelib.services.staff_auth import StaffUser
@@ -22,12 +20,6 @@ pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 HONGQI = "369902001001"
 HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))
 LEADER = StaffUser("lead_hq_xu", "u-twp-hongqi", frozenset({"leader"}))
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def rules() -> dict:

@@ -7,10 +7,8 @@ import json
 
 import boto3
 import pytest
-from chalice.test import Client
 from survey_support import PHONE, PHONE_E164, events, make_due, replied_ticket, ticket
 
-import app as app_module
 from chalicelib.config import LOCAL_SMS_WEBHOOK_SECRETS
 from chalicelib.services import survey
 from tests.fake_cn_providers import TENCENT_KEYS, FakeProviderServer
@@ -37,12 +35,6 @@ def vms(stack, fake, monkeypatch):
         monkeypatch.setenv(key, value)
     config.reload()
     return fake
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def keypress(client, call_id: str, key: str, *, mobile: str = PHONE, token: str | None = None):

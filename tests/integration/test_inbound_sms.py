@@ -7,7 +7,6 @@ import json
 
 import boto3
 import pytest
-from chalice.test import Client
 from survey_support import (
     DAY,
     PHONE,
@@ -25,18 +24,10 @@ from survey_support import (
     voice,
 )
 
-import app as app_module
 from chalicelib.adapters.models import RegistryModel, TicketModel
 from chalicelib.adapters.voice import RecordingVoiceCaller
 from chalicelib.services import survey
 from chalicelib.wiring import container
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
-
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 
@@ -181,7 +172,6 @@ def test_unclear_replies_get_one_clarifying_sms_and_stay_on_the_timeline(stack, 
     sns(client, "13955550002", "1", message_id="eum-stray-1")
     assert list(TicketModel.by_citizen.query("tel:+8613955550002")) == []
     assert any("没有待评价" in s for s in stack.sms.to("+8613955550002"))
-
 
 
 def test_an_sms_with_no_place_waits_in_review_until_the_citizen_names_one(stack, client):

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 from phones import phone_for
 from public_support import day
 
-import app as app_module
 from chalicelib.adapters.models import TicketEventModel, TicketModel
 from chalicelib.domain.errors import Forbidden, ValidationError
 from chalicelib.services import campaigns, intake, kb
@@ -24,12 +22,6 @@ DISPATCHER = StaffUser("disp_liumin", "u-center", frozenset({"dispatcher"}))
 UNIT_PHONE = "+8613907970035"
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def approved_entry(stack, **over) -> str:

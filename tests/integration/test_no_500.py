@@ -8,9 +8,6 @@ import itertools
 import json
 import random
 
-import pytest
-from chalice.test import Client
-
 import app as app_module
 from chalicelib.services.staff_auth import issue_dev_token
 
@@ -48,12 +45,6 @@ def assert_client_error_shape(response, what):
         body = json.loads(response.body)
         error = body.get("error") or {}
         assert error.get("code") and error.get("message"), (what, body)
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def login(client, openid="fuzz"):

@@ -9,10 +9,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from chalice.test import Client
 from public_support import w3
 
-import app as app_module
 from chalicelib.adapters.models import TicketModel
 from chalicelib.services import intake, open311, public
 from chalicelib.services.staff_auth import StaffUser
@@ -23,12 +21,6 @@ BASE = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ import json
 import boto3
 import pytest
 from admin_support import invoke, sample
-from chalice.test import Client
 
-import app as app_module
 from chalicelib import config
 from chalicelib.adapters.models import TicketModel
 from chalicelib.adapters.partner_http import RecordingCallbacks
@@ -25,12 +23,6 @@ HONGQI = "369902001001"
 KEYS = {"renmin": "renmin-hmac-key-0123456789abcdef", "xinfang": "xinfang-hmac-key-0123456789ab"}
 URL = "https://callback.example.cn/minyi/steps"
 VILLAGE_HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 @pytest.fixture

@@ -10,19 +10,11 @@ import json
 import jwt
 import pytest
 from admin_support import invoke, sample
-from chalice.test import Client
 
-import app as app_module
 from chalicelib.adapters.models import TicketModel
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 VILLAGE = "369902001001"
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 @pytest.fixture

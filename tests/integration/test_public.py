@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 from phones import phone_for
 from public_support import day
 
-import app as app_module
 from chalicelib.adapters.models import EphemeralModel, TicketModel
 from chalicelib.services import intake, staff
 from chalicelib.services.staff_auth import StaffUser, issue_dev_token
@@ -19,12 +17,6 @@ LONGGANG = "369921200201"        # 龙岗村, in 龙岗乡
 HANDLER = StaffUser("h_vil_hongqi_chen", "u-vil-hongqi", frozenset({"handler"}))
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def submit(key, public=True, region=HONGQI, category="A1001", phone=None,

@@ -8,10 +8,8 @@ import json
 from urllib.parse import quote
 
 import pytest
-from chalice.test import Client
 from public_support import day
 
-import app as app_module
 from chalicelib.services import campaigns, intake, kb, open311, staff
 from chalicelib.services.staff_auth import StaffUser
 from tests.leaks import all_secrets, fixture_cases, leaks
@@ -22,12 +20,6 @@ DISPATCHER = StaffUser("disp_liumin", "u-center", frozenset({"dispatcher"}))
 PHONE_LAST4 = "5678"
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def test_no_public_output_leaks_the_fixture(stack, client):

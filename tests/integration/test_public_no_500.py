@@ -8,22 +8,14 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from chalice.test import Client
 from test_no_500 import RAW_BODIES, assert_client_error_shape, mutations
 
-import app as app_module
 from chalicelib.services import open311
 from chalicelib.services.staff_auth import issue_dev_token
 
 HONGQI = "369902001001"
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 def test_public_and_staff_endpoints_never_500(stack, client):

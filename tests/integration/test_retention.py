@@ -9,11 +9,9 @@ import json
 import boto3
 import pytest
 from admin_support import invoke, sample
-from chalice.test import Client
 from measures_support import counters, day
 from survey_support import HANDLER, ticket
 
-import app as app_module
 from chalicelib import config
 from chalicelib.adapters.models import TicketEventModel
 from chalicelib.domain.retention import REDACTED
@@ -24,12 +22,6 @@ pytestmark = pytest.mark.usefixtures("no_escalation_timers")
 HONGQI = "369902001001"
 DAY = 86400
 CAROL = "wx:carol"
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 @pytest.fixture

@@ -7,22 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 from survey_support import PHONE_E164, events, submit, ticket
 
-import app as app_module
 from chalicelib.adapters.sms import RecordingSms, SmsError
 from chalicelib.config import LOCAL_SMS_WEBHOOK_SECRETS
 from chalicelib.domain import messages as m
 from chalicelib.services import notify, sms_delivery
 
 pytestmark = pytest.mark.usefixtures("no_escalation_timers")
-
-
-@pytest.fixture
-def client(stack):
-    with Client(app_module.app) as c:
-        yield c
 
 
 @pytest.fixture
