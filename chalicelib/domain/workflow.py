@@ -160,3 +160,31 @@ def check_order_holder(user: StaffLike, holder_path) -> None:
     """Only the unit that holds a supervision order (督办), or a unit above it, closes it out."""
     if user.unit_id not in (holder_path or []):
         raise Forbidden("只有督办单位或其上级可以办结该督办", code="not_order_holder")
+
+
+# ---------------------------------------------------------------- beyond one ticket
+# The lists and entry points some roles only may use: (roles, the 403's message).
+ROLE_RULES = {
+    "caller_entry": (frozenset({"dispatcher"}),
+                     "只有热线中心的派单员/话务员可以代为登记诉求"),
+    "measures": (frozenset({"leader", "dispatcher", "admin"}),
+                 "只有领导、派单员或管理员可以查看考核指标"),
+    "objections": (frozenset({"dispatcher", "admin"}), "只有派单中心可以查看派单异议"),
+    "instructions": (frozenset({"leader", "dispatcher", "admin"}), "只有领导或派单员可以查看批示"),
+    "review_queue": (frozenset({"leader", "dispatcher", "admin"}),
+                     "只有派单员或领导可以查看社会评议队列"),
+}
+
+
+def check_role(user: StaffLike, what: str) -> None:
+    """403 ``role_required`` unless the user has one of the roles ``ROLE_RULES[what]`` names."""
+    roles, message = ROLE_RULES[what]
+    if not user.roles & roles:
+        raise Forbidden(message, code="role_required")
+
+
+def may_view_unit(user: StaffLike, unit_id: str, unit_path) -> bool:
+    """A unit's lists (queue, monitoring pool, idle co-units): its own staff, the dispatch
+    center, and a leader of the unit or of a unit above it."""
+    return (user.unit_id == unit_id or sees_all(user)
+            or ("leader" in user.roles and user.unit_id in (unit_path or [])))

@@ -8,8 +8,9 @@ import json
 
 from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import DuplicateSubmission
+from ..domain import workflow
 from ..domain.changes import Step
-from ..domain.errors import Forbidden, IdempotencyConflict, ValidationError
+from ..domain.errors import IdempotencyConflict, ValidationError
 from ..domain.intake import Submission, normalize_phone, parse_submission
 from ..domain.ticket import SUBMITTED, Actor, new_ticket_id, ticket_code
 from ..observability import count, logger
@@ -128,8 +129,7 @@ def _replay(data: dict, guard: tuple[str, str], now: float) -> dict:
 
 def check_agent(agent_user) -> None:
     """Only the hotline center's dispatchers / agents enter requests for callers."""
-    if "dispatcher" not in agent_user.roles:
-        raise Forbidden("只有热线中心的派单员/话务员可以代为登记诉求", code="role_required")
+    workflow.check_role(agent_user, "caller_entry")
 
 
 def submit_for_caller(body: Submission | dict, agent_user, idempotency_key: str | None) -> dict:

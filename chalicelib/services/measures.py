@@ -208,10 +208,9 @@ def today() -> dt.date:
 # ------------------------------------------------------------------ jurisdiction
 def _viewer_root(user) -> tuple[str | None, str]:
     """(root unit, root region) the user may read; None unit = everything."""
+    workflow.check_role(user, "measures")
     if workflow.sees_all(user):
         return None, _city_code()
-    if "leader" not in user.roles:
-        raise Forbidden("只有领导、派单员或管理员可以查看考核指标", code="role_required")
     unit = container.reference.unit(user.unit_id)
     if unit is None:
         raise Forbidden("账号所属单位不存在", code="role_required")

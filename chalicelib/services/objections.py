@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from types import SimpleNamespace
 
+from ..domain import workflow
 from ..domain.changes import Step
-from ..domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
+from ..domain.errors import Conflict, InvalidTransition, ValidationError
 from ..domain.ticket import RETURNED
 from ..observability import count
 from ..wiring import container
@@ -100,8 +101,7 @@ def duty_list_unit(category: str | None, region_code: str | None) -> str | None:
 
 
 def _center_only(user) -> None:
-    if not (user.roles & {"dispatcher", "admin"}):
-        raise Forbidden("只有派单中心可以查看派单异议", code="role_required")
+    workflow.check_role(user, "objections")
 
 
 def _entries(days: int):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..domain import orders, workflow
 from ..domain.changes import Step
-from ..domain.errors import Forbidden, ValidationError, VersionConflict
+from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import LEVELS, OPEN_STATUSES, REPLIED, SYSTEM
 from ..observability import count, logger
 from ..wiring import container
@@ -144,8 +144,7 @@ def follow_up(user, ticket_id, body):
 def instruction_list(user, level: str | None) -> dict:
     """``GET /v1/staff/instructions?level=``: a level's instructions (newest first) on the
     tickets the user may see, each with the unit's follow-up, and the counts."""
-    if not (user.roles & {"leader", "dispatcher", "admin"}):
-        raise Forbidden("只有领导或派单员可以查看批示", code="role_required")
+    workflow.check_role(user, "instructions")
     level = level or _level(user.unit_id)
     if level not in LEVELS:
         raise ValidationError("level 应为 " + " / ".join(LEVELS), field="level",

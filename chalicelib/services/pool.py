@@ -41,9 +41,7 @@ def _check_viewer(user, unit_id: str) -> None:
     unit = container.reference.unit(unit_id)
     if unit is None:
         raise ValidationError("未知的单位", field="unit", code="unknown_unit")
-    if workflow.sees_all(user) or user.unit_id == unit_id:
-        return
-    if "leader" in user.roles and user.unit_id in (unit.path or []):
+    if workflow.may_view_unit(user, unit_id, unit.path):
         return
     raise Forbidden("该单位不在您的管辖范围内", code="not_in_jurisdiction")
 

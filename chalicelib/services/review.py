@@ -18,7 +18,6 @@ from ..domain import survey as rules
 from ..domain import workflow
 from ..domain.changes import Step
 from ..domain.duplicates import counts_against_unit, counts_once
-from ..domain.errors import Forbidden
 from ..domain.paging import page_size
 from ..domain.ticket import CLOSED
 from ..observability import count
@@ -32,8 +31,7 @@ _SCOPE = "reviews"
 def list_pending(user: StaffUser, *, cursor: str | None, limit: str | None) -> dict:
     """Tickets awaiting social review, oldest first (dispatchers: all; leaders: their
     jurisdiction)."""
-    if not (workflow.sees_all(user) or "leader" in user.roles):
-        raise Forbidden("只有派单员或领导可以查看社会评议队列", code="role_required")
+    workflow.check_role(user, "review_queue")
     size = page_size(limit)
     found, next_cursor = container.tickets.review_queue(size, cursor, _SCOPE)
     now = container.now()

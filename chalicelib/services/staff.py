@@ -306,8 +306,7 @@ def check_unit_view(user: StaffUser, unit_id: str, not_found: str) -> None:
     target = container.reference.unit(unit_id)
     if target is None:
         raise ValidationError("未知的单位", field="unit", code="unknown_unit")
-    if unit_id != user.unit_id and not workflow.sees_all(user) and not (
-            "leader" in user.roles and user.unit_id in (target.path or [])):
+    if not workflow.may_view_unit(user, unit_id, target.path):
         raise NotFound(not_found, code="not_found")
 
 

@@ -110,3 +110,18 @@ def test_the_rule_sees_a_table_call():
     probe = ("from ..adapters.tickets_repo import Ticket\n"
              "def f(t):\n    Ticket.get('x')\n    t.save()\n    container.tickets.save(t)\n")
     assert _table_calls(probe) == ["Ticket.get (line 3)", "t.save (line 4)"]
+
+
+def _role_reads(source: str) -> list[int]:
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr == "roles"]
+
+
+def test_role_checks_live_in_domain_workflow():
+    """Services ask domain/workflow who may do what; none reads a user's roles itself (the
+    staff identity's own module excepted)."""
+    found = {str(p.relative_to(ROOT)): lines for p in _modules(ROOT / "services")
+             if p.name != "staff_auth.py"
+             and (lines := _role_reads(p.read_text(encoding="utf-8")))}
+    assert found == {}
+    assert _role_reads("def f(u):\n    return 'leader' in u.roles\n") == [2]

@@ -132,3 +132,31 @@ def test_role_refusal_names_the_role():
     with pytest.raises(Forbidden) as info:
         workflow.authorize(CO_HANDLER, Ticket("accepted"), "reply")
     assert info.value.code == "not_lead_unit"
+
+
+def test_who_may_use_the_lists_beyond_one_ticket():
+    from chalicelib.domain import workflow as wf
+    from chalicelib.domain.errors import Forbidden
+
+    class U:
+        def __init__(self, unit, *roles):
+            self.user, self.unit_id, self.roles = "u", unit, frozenset(roles)
+
+    handler, leader = U("u-vil", "handler"), U("u-twp", "leader")
+    dispatcher = U("u-c", "dispatcher")
+    path = ["u-vil", "u-twp", "u-city"]
+    assert wf.may_view_unit(handler, "u-vil", path)
+    assert not wf.may_view_unit(U("u-other", "handler"), "u-vil", path)
+    assert wf.may_view_unit(leader, "u-vil", path)            # a leader above the unit
+    assert not wf.may_view_unit(U("u-twp", "handler"), "u-vil", path)
+    assert wf.may_view_unit(dispatcher, "u-vil", path)
+    for what in ("measures", "instructions", "review_queue"):
+        wf.check_role(leader, what)
+        with pytest.raises(Forbidden):
+            wf.check_role(handler, what)
+    wf.check_role(dispatcher, "objections")
+    with pytest.raises(Forbidden):
+        wf.check_role(leader, "objections")
+    wf.check_role(dispatcher, "caller_entry")
+    with pytest.raises(Forbidden):
+        wf.check_role(leader, "caller_entry")
