@@ -14,8 +14,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import xlsxwriter
-
 from ..adapters import keys
 from ..domain import measures as m
 from ..observability import count, gauge, logger
@@ -79,6 +77,8 @@ def table(report: dict, columns) -> list[list]:
 
 
 def build_xlsx(report: dict, title: str) -> bytes:
+    import xlsxwriter  # only the report functions write workbooks (a cold start skips it)
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True})

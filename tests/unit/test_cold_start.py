@@ -14,7 +14,8 @@ DEFERRED = ("jieba", "jwt", "cryptography", "phonenumbers", "chinese_calendar",
             "aws_lambda_powertools.utilities.idempotency", "chalicelib.domain.classify",
             "chalicelib.services.staff", "chalicelib.services.intake",
             "chalicelib.services.survey", "chalicelib.services.dispatch",
-            "chalicelib.adapters.voice", "pydantic", "chalicelib.api.models")
+            "chalicelib.adapters.voice", "pydantic", "chalicelib.api.models",
+            "openpyxl", "segno", "xlsxwriter")
 
 
 def test_importing_the_app_defers_what_only_some_requests_need():
