@@ -27,12 +27,12 @@ run: venv
 	$(PY) scripts/local_stack.py run
 
 # The e2e tier mostly waits (real Step Functions Wait states, the pump's polling), so each clock's
-# e2e run overlaps a CPU-bound tier (infra's synth, the future clock's integration run) to keep
-# CI under 20 minutes; the short bundle tier overlaps the first integration run.
+# e2e run overlaps a CPU-bound tier (infra's synth, the bundle) to keep CI under 20 minutes.
 test: venv lint unit services
-	$(MAKE) --no-print-directory -j2 -O integration-past bundle
+	$(MAKE) --no-print-directory integration-past
 	$(MAKE) --no-print-directory -j2 -O e2e-past infra
-	$(MAKE) --no-print-directory -j2 -O integration-future e2e-future
+	$(MAKE) --no-print-directory integration-future
+	$(MAKE) --no-print-directory -j2 -O e2e-future bundle
 
 lint: venv
 	$(VENV)/bin/ruff check .
