@@ -205,11 +205,9 @@ class TicketRepository:
         result = TicketModel.by_unit_status.query(
             unit_id, TicketModel.status_deadline.startswith(f"{status}#"), limit=limit,
             last_evaluated_key=start)
-        ids = [key.ticket_id for key in result]
-        found = {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
         # a ticket that changed between the two reads is shown only if it still qualifies
-        items = [found[i] for i in ids if i in found and found[i].status == status
-                 and found[i].open_unit == unit_id]
+        items = [t for t in full_tickets(result)
+                 if t.status == status and t.open_unit == unit_id]
         return items, self._cursors.encode(result.last_evaluated_key, scope)
 
     def due_between(self, shard: str, start: float, end: float):
