@@ -120,11 +120,28 @@ def all_deltas(tickets=None):
 
 
 def totals(scope, scope_id, day=None, tickets=None):
-    acc: dict = {}
+    """A scope id's figures as a report reads them: the stored (leaf) counters of each day,
+    summed up the hierarchy (m.roll_up)."""
+    stored: dict = {}
     for key, name, delta in all_deltas(tickets):
-        if key.scope == scope and key.scope_id == scope_id and (day is None or key.day == day):
-            acc[name] = acc.get(name, 0) + delta
+        if key.scope == scope and (day is None or key.day == day):
+            fields = stored.setdefault(key.day, {}).setdefault(key.scope_id, {})
+            fields[name] = fields.get(name, 0) + delta
+    acc: dict = {}
+    for by_id in stored.values():
+        m.add_counters(acc, m.roll_up(scope, by_id, RULES).get(scope_id, {}))
     return {k: v for k, v in acc.items() if v}
+
+
+def test_counters_are_stored_at_the_leaves_and_read_summed_up():
+    stored = {key.scope_id for key, _, _ in all_deltas() if key.scope == "place"}
+    assert stored == {"V1", "V2"}                                 # the tickets' own places
+    cats = {key.scope_id for key, _, _ in all_deltas() if key.scope == "category"}
+    assert cats and all(RULES.major(c) != c for c in cats)       # minors only
+    day = {"V1": {"received": 2}, "V2": {"received": 1}}
+    rolled = m.roll_up("place", day, RULES)
+    assert rolled["V1"] == {"received": 2} and rolled["T1"] == rolled["CITY"] == {"received": 3}
+    assert m.roll_up("unit", {"U1": {"received": 1}}, RULES) == {"U1": {"received": 1}}
 
 
 def test_city_counters_match_the_hand_count():

@@ -17,8 +17,9 @@ Attribution rules (all in this module):
 - The unit is the one holding the ticket when the step happened (folded from dispatched,
   escalated, returned and reopened entries), not the ticket's current unit.
 - Scopes: ``unit`` (the holder), ``unitcat`` (holder x major category, for case-mix
-  adjustment), ``place`` (the ticket's region at every level, village to city), ``category``
-  (minor and major), ``placecat`` (place below the city x major category: ``received`` only,
+  adjustment), ``place`` (the ticket's own region; the levels above are summed when read,
+  rollup.py), ``category`` (its own; a major one is summed when read), ``placecat`` (its own
+  place below the city x major category, summed up when read: ``received`` only,
   for hotspots). The dispatch center's own fields (``received``, ``online``, ``c_*`` and the
   evaluations it is judged by) go to the center's unit item.
 - Exclusions: social review's "unreasonable" close and a caller marked malicious take the
@@ -77,3 +78,4 @@ from .periods import (  # noqa: F401 - the one import path of the measures
     previous_period,
     rank,
 )
+from .rollup import ROLLED_UP, ancestors, roll_up  # noqa: F401 - the one import path

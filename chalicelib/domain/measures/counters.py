@@ -126,9 +126,11 @@ class _Out:
     def _keys(self, unit: str | None, day: str, *, center: bool = False) -> list[Key]:
         f, rules = self.facts, self.rules
         major = rules.major(f.category)
-        keys = [Key("place", p, day) for p in rules.places(f.region_code)]
-        for cat in dict.fromkeys(c for c in (f.category, major) if c):
-            keys.append(Key("category", cat, day))
+        # places and categories at the leaf only: a read sums them up the hierarchy (rollup.py)
+        places = rules.places(f.region_code)
+        keys = [Key("place", places[0], day)] if places else []
+        if f.category:
+            keys.append(Key("category", f.category, day))
         target = rules.center if center else unit
         if target:
             keys.append(Key("unit", target, day))
@@ -145,8 +147,10 @@ class _Out:
         major = self.rules.major(self.facts.category)
         if not major:
             return
-        for place in self.rules.places(self.facts.region_code)[:-1]:      # below the city
-            self.deltas.append((Key("placecat", f"{place}|{major}", self.day), "received", 1))
+        places = self.rules.places(self.facts.region_code)
+        if len(places) > 1:                  # below the city; a read sums it up (rollup.py)
+            self.deltas.append((Key("placecat", f"{places[0]}|{major}", self.day),
+                                "received", 1))
 
 
 def _excluded_fields(reason: str | None) -> frozenset:
