@@ -52,9 +52,12 @@ e2e: venv
 
 clock-matrix: integration-past e2e-past integration-future e2e-future
 
+# the future clock's run leaves out the two longest tests (about 100 s), which check nothing the
+# calendar changes: who may call what, and no 5xx for any request (marker one_clock)
 integration-past integration-future: venv
 	MINYI_TEST_CLOCK_START=$(if $(findstring past,$@),$(CLOCK_PAST),$(CLOCK_FUTURE)) \
-	  $(PYTEST) tests/integration -n 2 --dist loadfile --durations=15
+	  $(PYTEST) tests/integration -n 2 --dist loadfile --durations=15 \
+	  $(if $(findstring future,$@),-m "not one_clock")
 
 e2e-past e2e-future: venv
 	MINYI_TEST_CLOCK_START=$(if $(findstring past,$@),$(CLOCK_PAST),$(CLOCK_FUTURE)) \

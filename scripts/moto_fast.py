@@ -185,3 +185,58 @@ def patch_transactions() -> Callable[[], None]:
         del Table.__deepcopy__
 
     return restore
+
+
+def _item_order(item: Any) -> Any:
+    """The key moto's ``Table.all_items`` sorts by, as plain values: comparing DynamoType
+    objects re-derives each value (``cast_value``) at every comparison, which made sorting a
+    table the largest cost of a query or scan on a table of a few thousand items."""
+    hash_value = item.hash_key.cast_value
+    return (hash_value, item.range_key.cast_value) if item.range_key else hash_value
+
+
+def patch_item_order() -> Callable[[], None]:
+    """moto's table reads without sorting the whole table by DynamoType comparisons: returns
+    the function that undoes it.
+
+    - ``Table.all_items`` lists the items in the same order, keyed by plain values (every scan
+      and index query sorts the whole table through it);
+    - a query of the table itself (not an index) with a partition key lists only that
+      partition: moto's own code lists every item of the table and keeps the partition's."""
+    from moto.dynamodb.models.table import Table
+
+    original_all, original_query = Table.all_items, Table.query
+
+    def all_items(self) -> list:
+        items: list = []
+        for hash_set in self.items.values():
+            if self.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)
+        return sorted(items, key=_item_order)
+
+    def query(self, hash_key, *args, **kwargs):
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None or "all_items" in self.__dict__:
+            return original_query(self, hash_key, *args, **kwargs)
+        part = self.items[hash_key] if hash_key in self.items else None
+        if part is None:
+            listed: list = []
+        elif self.range_key_attr:
+            listed = sorted(part.values(), key=_item_order)
+        else:
+            listed = [part]
+        self.__dict__["all_items"] = lambda: listed
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.__dict__["all_items"]
+
+    all_items.__wrapped__, query.__wrapped__ = original_all, original_query
+    Table.all_items, Table.query = all_items, query
+
+    def restore() -> None:
+        Table.all_items, Table.query = original_all, original_query
+
+    return restore

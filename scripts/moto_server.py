@@ -23,7 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.moto_atomic import patch_dynamodb  # noqa: E402
-from scripts.moto_fast import patch_serializer, patch_transactions  # noqa: E402
+from scripts.moto_fast import patch_item_order, patch_serializer, patch_transactions  # noqa: E402
 
 # the services whose objects /moto-api/data.json shows: the sent SMS (SNS)
 DASHBOARD_SERVICES = frozenset({"sns"})
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
     patch_serializer()
     patch_transactions()
+    patch_item_order()
     track_only()
     from moto.server import main as moto_main
     moto_main(argv)

@@ -42,13 +42,13 @@ def fast_moto_items():
     MINYI_MOTO_FAST_VERIFY=1 checks every value against moto's own encoding."""
     import os
 
-    from scripts.moto_fast import patch_serializer, patch_transactions
+    from scripts.moto_fast import patch_item_order, patch_serializer, patch_transactions
 
     if os.environ.get("MINYI_MOTO_STOCK") == "1":       # to measure what they save
         yield
         return
     restore = [patch_serializer(verify=os.environ.get("MINYI_MOTO_FAST_VERIFY") == "1"),
-               patch_transactions()]
+               patch_transactions(), patch_item_order()]
     yield
     for undo in reversed(restore):
         undo()

@@ -272,6 +272,7 @@ def client(stack, no_escalation_timers):
         yield c
 
 
+@pytest.mark.one_clock
 def test_authorization_matrix(stack, client):
     headers = {"anonymous": {}}
     for persona, openid in CITIZENS.items():

@@ -114,6 +114,7 @@ def client(stack, no_escalation_timers):
         yield c
 
 
+@pytest.mark.one_clock
 def test_no_5xx_for_any_request_the_document_allows_or_forbids(stack, client):
     citizen = json.loads(client.http.post(
         "/v1/auth/wechat", headers={"Content-Type": "application/json"},

@@ -150,3 +150,57 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(monkeypatc
     # stock moto copies all 52 items before each of the two transactions; the patch only the
     # ticket the transactions name (and moto's own copy of an updated item)
     assert stock_copies >= 2 * 52 and made <= 6
+
+
+@pytest.mark.parametrize("key_type", ["S", "N"])
+def test_tables_list_and_query_their_items_as_stock_moto_does(key_type):
+    import random
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    rng = random.Random(7)
+    values = [str(rng.choice([rng.randint(-999, 999), rng.random() * 100])) if key_type == "N"
+              else rng.choice(["a", "B", "甲", "a#1", "a#10", "a#2", ""]) + str(rng.randint(0, 9))
+              for _ in range(120)]
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        for name, schema in (("hash", ["pk"]), ("both", ["pk", "sk"])):
+            ddb.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": a, "KeyType": k}
+                           for a, k in zip(schema, ("HASH", "RANGE"), strict=False)],
+                AttributeDefinitions=[{"AttributeName": a, "AttributeType": key_type}
+                                      for a in schema])
+            for i, v in enumerate(values):
+                other = values[(i * 7) % len(values)]
+                ddb.put_item(TableName=name, Item={"pk": {key_type: v}, "sk": {key_type: other}})
+        tables = dynamodb_backends["123456789012"]["us-east-1"].tables
+
+        def queries():
+            out = []
+            for v in (values[0], values[5], "7" if key_type == "N" else "zz"):
+                for name, extra in (("hash", {}), ("both", {}), ("both", {"Limit": 1}),
+                                    ("both", {"ScanIndexForward": False})):
+                    out.append(ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                                         ExpressionAttributeValues={":p": {key_type: v}},
+                                         **extra)["Items"])
+                out.append(ddb.query(
+                    TableName="both", KeyConditionExpression="pk = :p AND sk > :s",
+                    ExpressionAttributeValues={":p": {key_type: v}, ":s": {key_type: "0"}}
+                )["Items"])
+            return out
+
+        stock = {name: [(i.hash_key, i.range_key) for i in t.all_items()]
+                 for name, t in tables.items()}
+        stock_queries = queries()
+        restore = moto_fast.patch_item_order()
+        try:
+            fast = {name: [(i.hash_key, i.range_key) for i in t.all_items()]
+                    for name, t in tables.items()}
+            assert queries() == stock_queries and any(stock_queries)
+        finally:
+            restore()
+    for name in stock:
+        assert [(h.value, r and r.value) for h, r in fast[name]] == \
+            [(h.value, r and r.value) for h, r in stock[name]], name
+    assert len(stock["both"]) >= len(stock["hash"]) > 5
