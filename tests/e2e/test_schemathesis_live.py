@@ -113,6 +113,7 @@ def sender(live, client):
     return LiveSender(live.api, citizen, staff, created.json()["id"])
 
 
+@pytest.mark.one_clock
 def test_live_responses_conform_to_the_document(live, sender):
     document = requests.get(f"{live.api}/v1/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(document)
