@@ -265,6 +265,21 @@ def _park(ticket, at, missed, from_unit, chain, sign_due, due, snap, shard) -> d
             "entry": _entry("overdue", text, data, False)}
 
 
+# A step's update expression and attribute names depend on its kind only: the state machine
+# holds them (statemachines/sweep.asl.json, state StepOp), so the stored plan does not repeat
+# them for every step (they were a third of the ticket item). tests/unit/test_escalation_plan.py
+# checks the state machine's copies against these.
+OPS = {"escalated": (CLIMB_UPDATE, CLIMB_NAMES), "overdue": (PARK_UPDATE, PARK_NAMES),
+       "contact_overdue": (CONTACT_UPDATE, CONTACT_NAMES)}
+STORED_WITHOUT = ("update", "names")
+
+
 def encode(plan: Sequence[dict]) -> str:
-    """The ``esc_plan`` attribute: compact JSON the state machine decodes with StringToJson."""
-    return json.dumps(list(plan), ensure_ascii=False, separators=(",", ":"))
+    """The ``esc_plan`` attribute: compact JSON the state machine decodes with StringToJson,
+    each step without the update and names of its kind (:data:`OPS`)."""
+    for step in plan:
+        update, names = OPS[step["kind"]]
+        if step["update"] != update or step["names"] != names:
+            raise ValueError(f"a {step['kind']} step with its own update or names")
+    stored = [{k: v for k, v in step.items() if k not in STORED_WITHOUT} for step in plan]
+    return json.dumps(stored, ensure_ascii=False, separators=(",", ":"))

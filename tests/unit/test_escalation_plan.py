@@ -121,3 +121,31 @@ def test_event_schemas_are_valid_and_complete():
         schema = json.loads((Path("events") / f"{name}.json").read_text())
         fastjsonschema.compile(schema)
         assert schema["x-detail-type"] == name
+
+
+def test_the_state_machine_holds_each_kind_s_update_and_names():
+    """The stored plan leaves out what every step of a kind shares; the sweep's StepOp state
+    supplies it, and its copies are exactly the domain's."""
+    from chalicelib.domain.escalation import OPS
+
+    asl = json.loads((Path(__file__).resolve().parents[2] / "statemachines" /
+                      "sweep.asl.json").read_text(encoding="utf-8"))
+    inner = (asl["States"]["Shards"]["ItemProcessor"]["States"]["ApplySteps"]
+             ["ItemProcessor"]["States"])
+    by_kind = {c["StringEquals"]: inner[c["Next"]]["Result"] for c in inner["StepOp"]["Choices"]}
+    assert by_kind == {kind: {"update": u, "names": n} for kind, (u, n) in OPS.items()}
+    update = inner["ApplyStep"]["Parameters"]["TransactItems"][0]["Update"]
+    assert update["UpdateExpression.$"] == "$.op.update"
+    assert update["ExpressionAttributeNames.$"] == "$.op.names"
+    kinds = set()
+    contact = state("accepted")
+    contact = TicketState(**{**contact.__dict__, "contact_due_at": T0 + 50})
+    for st in (state(), state("accepted", "t", PATH[1:]), contact):
+        plan = build_plan(st, LEVELS, deadlines, "D#0")
+        stored = json.loads(encode(plan))
+        assert len(stored) == len(plan) and all(
+            "update" not in s and "names" not in s and s["kind"] in OPS for s in stored)
+        kinds |= {s["kind"] for s in stored}
+        full = len(json.dumps(plan, ensure_ascii=False))
+        assert len(encode(plan)) < 0.75 * full            # the shared part was a third of it
+    assert kinds == set(OPS)
