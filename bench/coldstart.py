@@ -33,7 +33,14 @@ LAMBDA_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
               "POWERTOOLS_SERVICE_NAME": "minyi", "POWERTOOLS_METRICS_NAMESPACE": "Minyi",
               "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "MINYI_STAGE": "dev",
               "MINYI_WECHAT_MODE": "code2session", "MINYI_SMS_MODE": "sns",
-              "PYTHONDONTWRITEBYTECODE": "1", "TZ": "UTC"}
+              "PYTHONDONTWRITEBYTECODE": "1", "TZ": "UTC",
+              # a deployed stage refuses to start without its secrets (config.check_secrets);
+              # placeholders here: importing the app calls nothing outside
+              "MINYI_TOKEN_SECRET": "coldstart-bench-placeholder-secret-0123456789",
+              "MINYI_SMS_WEBHOOK_SECRETS": "{}",
+              "MINYI_STAFF_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/"
+                                      "us-east-1_Example/.well-known/jwks.json",
+              "MINYI_WECHAT_APPID": "wx0000000000000000", "MINYI_WECHAT_SECRET": "placeholder"}
 
 
 def time_import(module: str, root: Path, runtime: Path) -> float:

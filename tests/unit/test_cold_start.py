@@ -42,3 +42,17 @@ def test_a_lazy_module_loads_on_first_use_and_forwards_patches():
     finally:
         real.page_size = original
     assert "loaded" in repr(mod) and mod.page_size is original
+
+
+def test_the_cold_start_bench_starts_the_app_as_a_deployed_function_would():
+    """bench/coldstart.py imports the app with a deployed function's environment, secrets
+    included (a deployed stage refuses to start without them): the import must succeed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("coldstart", REPO / "bench" / "coldstart.py")
+    coldstart = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coldstart)
+    assert coldstart.LAMBDA_ENV["MINYI_STAGE"] != "local"
+    out = subprocess.run([sys.executable, "-c", "import app"], cwd=REPO, capture_output=True,
+                         text=True, check=False, env={**coldstart.LAMBDA_ENV, "PATH": ""})
+    assert out.returncode == 0, out.stderr[-1500:]
