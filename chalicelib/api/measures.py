@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from chalice import Response
 
-from ..services import hotspots, measure_reports, measures, pool
+from ..lazy import lazy
 from . import audiences
 from .http import query_param, request_body, request_query, route
 from .staff import current_staff, staff_authorizer
+
+# loaded on the first request that uses them: a cold start of any function imports this module
+hotspots = lazy("chalicelib.services.hotspots")
+measure_reports = lazy("chalicelib.services.measure_reports")
+measures = lazy("chalicelib.services.measures")
+pool = lazy("chalicelib.services.pool")
 
 bp = audiences.staff
 

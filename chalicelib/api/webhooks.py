@@ -10,13 +10,13 @@ retries (each message acts once: services/inbound_sms.py).
 from __future__ import annotations
 
 from ..adapters.sms_providers import TOKEN_HEADER, TOKEN_QUERY
-from ..adapters.voice_tencent import VOICE_PROVIDERS
 from ..lazy import lazy
 from . import audiences
 from .http import body_json, query_param, route
 
 inbound_sms = lazy("chalicelib.services.inbound_sms")
 survey = lazy("chalicelib.services.survey")
+voice_tencent = lazy("chalicelib.adapters.voice_tencent")     # its SMS catalogue loads on use
 
 bp = audiences.providers
 CONTENT_TYPES = ["application/json", "text/plain", "text/json"]
@@ -36,5 +36,5 @@ def voice_webhook(provider):
     answers the survey; authenticated with the provider's SMS webhook secret."""
     request = bp.current_request
     token = request.headers.get(TOKEN_HEADER) or query_param(request, TOKEN_QUERY)
-    adapter = inbound_sms.authenticate(provider, token, VOICE_PROVIDERS)
+    adapter = inbound_sms.authenticate(provider, token, voice_tencent.VOICE_PROVIDERS)
     return survey.handle_voice_callback(adapter, body_json(request))

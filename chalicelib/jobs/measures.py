@@ -10,8 +10,14 @@ from chalice import Blueprint
 
 from ..adapters.topology import SCHEDULES
 from ..domain.errors import DomainError
+from ..lazy import lazy
 from ..observability import logger
-from ..services import hotspots, measure_reports, measures, pool
+
+# loaded when a job runs: every function's cold start imports this module
+hotspots = lazy("chalicelib.services.hotspots")
+measure_reports = lazy("chalicelib.services.measure_reports")
+measures = lazy("chalicelib.services.measures")
+pool = lazy("chalicelib.services.pool")
 
 bp = Blueprint(__name__)
 

@@ -15,7 +15,9 @@ DEFERRED = ("jieba", "jwt", "cryptography", "phonenumbers", "chinese_calendar",
             "chalicelib.services.staff", "chalicelib.services.intake",
             "chalicelib.services.survey", "chalicelib.services.dispatch",
             "chalicelib.adapters.voice", "pydantic", "chalicelib.api.models",
-            "openpyxl", "segno", "xlsxwriter")
+            "openpyxl", "segno", "xlsxwriter", "chalicelib.services.hotspots",
+            "chalicelib.services.measures", "chalicelib.adapters.voice_tencent",
+            "chalicelib.domain.messages", "chalicelib.adapters.measure_counters")
 
 
 def test_importing_the_app_defers_what_only_some_requests_need():
