@@ -181,16 +181,13 @@ class Reader:
 
     def __init__(self):
         self._days: dict[tuple[str, str], dict[str, dict]] = {}
-        self._rules: m.Rules | None = None
 
     def day(self, scope: str, day: str) -> dict[str, dict]:
         """Every scope id's figures for the day: places and categories summed up from the
         leaves they are stored at (domain/measures/rollup.py)."""
         key = (scope, day)
         if key not in self._days:
-            if self._rules is None:
-                self._rules = rules()
-            self._days[key] = m.roll_up(scope, store().day(scope, day), self._rules)
+            self._days[key] = m.roll_up(scope, store().day(scope, day), rules())
         return self._days[key]
 
     def sum(self, scope: str, start: dt.date, end: dt.date,
