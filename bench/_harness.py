@@ -269,6 +269,34 @@ class City:
     def __init__(self, *, clock, sms, resources, container, calls: CallCounter, seeded: dict):
         self.clock, self.sms, self.resources = clock, sms, resources
         self.container, self.calls, self.seeded = container, calls, seeded
+        self._reader = None
+
+    def drain_outbox(self, handled=None) -> int:
+        """The timeline stream's consumer (SMS, events, counters, the next escalation step), run
+        as Lambda's event source mapping runs it until no record is left; reading the stream is
+        not counted (free for a Lambda trigger), the consumer's own calls are. ``handled``: called
+        once per batch. Returns the number of batches."""
+        from chalicelib.adapters.streams import StreamReader
+        from chalicelib.jobs.outbox import on_timeline
+        batches = 0
+        while True:
+            with self.calls.paused():
+                if self._reader is None:
+                    import boto3
+                    settings = self.container.settings
+                    self._reader = StreamReader(
+                        boto3.client("dynamodbstreams", region_name=settings.region),
+                        settings.timeline_stream_arn)
+                pending = list(self._reader.batches(100))
+            if not pending:
+                return batches
+            for shard, event in pending:
+                response = on_timeline(event, None)
+                batches += 1
+                if handled is not None:
+                    handled()
+                with self.calls.paused():
+                    self._reader.accept(shard, event, response)
 
 
 @contextlib.contextmanager

@@ -131,26 +131,11 @@ def run() -> dict:
                     total += int(attrs["Attributes"]["ApproximateNumberOfMessages"])
                 return total
 
-        from chalicelib.adapters.streams import StreamReader
-        from chalicelib.jobs.outbox import on_timeline
-
-        with calls.paused():
-            reader = StreamReader(boto3.client("dynamodbstreams", region_name=settings.region),
-                                  settings.timeline_stream_arn)
-
         def drain_outbox(tally) -> None:
             """The timeline stream's consumer (SMS, events, timers, learning), as Lambda's event
             source mapping runs it: its calls count, the stream reads (free for Lambda) don't."""
-            while True:
-                with calls.paused():
-                    batches = list(reader.batches(100))
-                if not batches:
-                    return
-                for shard, event in batches:
-                    response = on_timeline(event, None)
-                    tally.invocations += 1
-                    with calls.paused():
-                        reader.accept(shard, event, response)
+            city.drain_outbox(handled=lambda: setattr(tally, "invocations",
+                                                      tally.invocations + 1))
 
         def step(tally, fn, api=True):
             calls.reset()

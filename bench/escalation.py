@@ -69,6 +69,10 @@ def main() -> None:
                 break
             city.clock.t = max(city.clock.t, min(due))
             rep = escalation.sweep_now(city.clock.t)
+            if not rep.escalated:
+                raise SystemExit(f"a sweep at a due deadline moved nothing: {rep}")
+            with calls.paused():      # the outbox stores each moved ticket's next step
+                city.drain_outbox()
             n, states = transitions(sfn, rep.execution_arn)
             sweeps.append((len(rep.escalated), n))
             escalations += len(rep.escalated)

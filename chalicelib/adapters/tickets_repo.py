@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ValidationError, VersionConflict
@@ -154,6 +154,28 @@ class TicketRepository:
             if _is_condition_failure(exc):
                 raise VersionConflict() from exc
             raise
+
+    def store_plan(self, ticket: TicketModel, read_step: int | None) -> bool:
+        """Write a ticket's escalation keys only (``esc_plan``, ``deadline_at``,
+        ``deadline_shard``, ``status_deadline``), without a new version: derived from the ticket
+        as read, and stored only while it is still that ticket (same version and step) with no
+        step stored. False: it changed meanwhile (that change stored its own plan)."""
+        m = TicketModel
+        fields = (m.esc_plan, m.deadline_at, m.deadline_shard, m.status_deadline)
+        actions = [f.set(getattr(ticket, f.attr_name)) if getattr(ticket, f.attr_name) is not None
+                   else f.remove() for f in fields]
+        condition = ((m.version == ticket.version) & m.esc_plan.does_not_exist()
+                     & (m.esc_step == read_step))
+        try:
+            # the model's table connection (it knows the key schema): not Model.update, which
+            # would add a new version
+            m._get_connection().update_item(ticket.ticket_id, actions=actions,
+                                            condition=condition)
+        except UpdateError as exc:
+            if markers.condition_failed(exc):
+                return False
+            raise
+        return True
 
     def next_code_sequence(self, day: str) -> int:
         item = RegistryModel(keys.TICKET_CODE_COUNTER, day)

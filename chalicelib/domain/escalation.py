@@ -1,12 +1,13 @@
 """The escalation plan (自下而上逐级): what the sweep does to a ticket if nobody acts in time.
 
 Pure. Whenever the app writes an open ticket it recomputes, from the ticket's current state, the
-whole continuation: a list of steps, in order, each due at a deadline. The escalation sweep
-(``statemachines/sweep.asl.json``, every minute) finds tickets whose ``deadline_at`` has passed on
-the sparse deadline index and applies step ``esc_step`` of ``esc_plan`` with one conditioned
-TransactWriteItems (the ticket update + its timeline entry). The state machine only plumbs the
-values computed here: a step is a ready DynamoDB UpdateExpression with its names and typed values,
-and the timeline entry's attributes.
+continuation: a list of steps, in order, each due at a deadline, and stores the next one
+(:func:`encode`). The escalation sweep (``statemachines/sweep.asl.json``, every minute) finds
+tickets whose ``deadline_at`` has passed on the sparse deadline index and applies the stored step
+with one conditioned TransactWriteItems (the ticket update + its timeline entry), which also
+removes it; the outbox, reading that entry, stores the step after it (``services/changes.replan``).
+The state machine only plumbs the values computed here: a step is typed DynamoDB values for its
+kind's UpdateExpression (:data:`OPS`), and the timeline entry's attributes.
 
 The phases, each a ladder from the ticket's unit up its path (village → township → county → city):
 
@@ -51,7 +52,7 @@ LEVEL_ZH = {"village": "村/社区", "township": "乡镇/街道", "county": "县
 # the ticket attributes a step touches, always through names (status, level... are reserved)
 NAMES = {
     "#ver": "version", "#dl": "deadline_at", "#step": "esc_step", "#upd": "updated_at",
-    "#od": "overdue",
+    "#od": "overdue", "#plan": "esc_plan",
 }
 CLIMB_NAMES = {
     **NAMES, "#unit": "unit_id", "#open": "open_unit", "#lv": "level", "#path": "unit_path",
@@ -63,15 +64,15 @@ PARK_NAMES = {**NAMES, "#shard": "deadline_shard"}
 CONTACT_NAMES = {**{k: v for k, v in NAMES.items() if k != "#od"}, "#cm": "contact_missed",
                  "#sd": "status_deadline"}
 CONTACT_UPDATE = ("SET #cm = :cdue, #ver = #ver + :one, #step = #step + :one, #upd = :now, "
-                  "#dl = :next, #sd = :sd")
+                  "#dl = :next, #sd = :sd REMOVE #plan")
 CLIMB_UPDATE = (
     "SET #unit = :unit, #open = :unit, #lv = :lv, #path = :path, #st = :st, #sign = :sign, "
     "#due = :due, #od = :true, #escs = list_append(if_not_exists(#escs, :empty), :esc), "
     "#ver = #ver + :one, #step = #step + :one, #upd = :now, #clock = :at, #dl = :next, "
     "#sd = :sd "
-    "REMOVE #signed, #contacted, #cdue")
+    "REMOVE #signed, #contacted, #cdue, #plan")
 PARK_UPDATE = ("SET #od = :true, #ver = #ver + :one, #step = #step + :one, #upd = :now, "
-               "#shard = :parked")
+               "#shard = :parked REMOVE #plan")
 # what the sweep's condition and input add (the state machine fills these in)
 CONDITION = "#ver = :v AND #dl = :d AND #step = :s"
 
@@ -272,14 +273,28 @@ def _park(ticket, at, missed, from_unit, chain, sign_due, due, snap, shard) -> d
 OPS = {"escalated": (CLIMB_UPDATE, CLIMB_NAMES), "overdue": (PARK_UPDATE, PARK_NAMES),
        "contact_overdue": (CONTACT_UPDATE, CONTACT_NAMES)}
 STORED_WITHOUT = ("update", "names")
+STORED_STEPS = 1                # the next step only: see encode
 
 
 def encode(plan: Sequence[dict]) -> str:
-    """The ``esc_plan`` attribute: compact JSON the state machine decodes with StringToJson,
-    each step without the update and names of its kind (:data:`OPS`)."""
+    """The ``esc_plan`` attribute: the plan's *next step only*, as compact JSON the state machine
+    decodes with StringToJson, without the update and names of its kind (:data:`OPS`).
+
+    The rest of the continuation is not stored: it is most of what a ticket item would weigh
+    (about 1.4 KB a step), rewritten with every change, and a ticket handled on time never needs
+    it. Applying a step removes ``esc_plan`` (every kind's update ends ``REMOVE #plan``); the
+    timeline entry the step writes reaches the outbox, which stores the step after it
+    (``services/changes.replan``) before that step can be due."""
     for step in plan:
         update, names = OPS[step["kind"]]
         if step["update"] != update or step["names"] != names:
             raise ValueError(f"a {step['kind']} step with its own update or names")
-    stored = [{k: v for k, v in step.items() if k not in STORED_WITHOUT} for step in plan]
+    stored = [{k: v for k, v in step.items() if k not in STORED_WITHOUT}
+              for step in plan[:STORED_STEPS]]
     return json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+
+
+def replanned_after(kind: str, data: Mapping) -> bool:
+    """Whether a timeline entry is a sweep step after which the ticket needs its next step
+    stored: a climb or a missed first contact (the top-of-ladder mark parks the ticket)."""
+    return bool(data.get("auto")) and kind in ("escalated", "contact_overdue")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..adapters.tickets_repo import Marker, Ticket, TimelineEntry, new_event
+from ..domain import escalation as escalation_rules
 from ..domain.changes import SNAPSHOT_FIELDS, Step
 from ..domain.errors import ValidationError, VersionConflict
 from ..domain.ticket import OPEN_STATUSES, Actor
@@ -112,3 +113,22 @@ def create(ticket: Ticket, actor: Actor, steps: Sequence[Step], now: float, *,
     entries = _entries(ticket, actor, steps, now, 1)
     container.tickets.create(ticket, entries, marker=marker, now=now)
     return Committed(ticket, entries, now)
+
+
+def replan(ticket_id: str) -> bool:
+    """Store the next escalation step of a ticket the sweep has just moved (applying a step
+    removes the stored one: domain/escalation.encode). Called by the outbox for the sweep's
+    entries, before that next step can be due.
+
+    Derived keys only, like the keys every change refreshes: no timeline entry (nothing happened
+    to the ticket), no new version (a client holding the version keeps it). Stored only if the
+    ticket is still the one read (same version and step, no step stored): a change committed
+    meanwhile stored its own plan. False when there is nothing to store."""
+    ticket = container.tickets.get(ticket_id)
+    if (ticket is None or ticket.status not in OPEN_STATUSES or ticket.esc_plan is not None
+            or ticket.esc_step is None or escalation_rules.is_parked(ticket.deadline_shard)):
+        return False
+    read_step = int(ticket.esc_step)
+    lifecycle.refresh_open_keys(ticket)
+    ticket.esc_step = read_step     # the sweep's guard: kept, so the deadline index is not written
+    return container.tickets.store_plan(ticket, read_step)

@@ -1,6 +1,7 @@
 """The timeline is the outbox: every committed timeline entry, read from the timeline table's
 DynamoDB Stream, becomes its effects here — the SMS to the citizen and to the units, the
-EventBridge event, the supervision entries (待督办), the survey call, the classifier's lesson.
+EventBridge event, the supervision entries (待督办), the survey call, the classifier's lesson,
+and, after the sweep's steps, the ticket's next escalation step (``changes.replan``).
 
 Nothing is sent for a change that did not commit (there is no entry), and nothing is sent from
 the request that made the change. Each effect runs once per (entry, effect, recipient):
@@ -26,11 +27,12 @@ from functools import cached_property
 
 from ..adapters import keys, tickets_repo
 from ..adapters.tickets_repo import Ticket, TimelineEntry
+from ..domain import escalation as escalation_rules
 from ..domain import partners as partner_rules
 from ..domain.catalog import duty_phones
 from ..observability import count, logger
 from ..wiring import container
-from . import notify, sms_delivery, supervision
+from . import changes, notify, sms_delivery, supervision
 
 LEASE_SECONDS = 120
 RETAIN_SECONDS = 14 * 86400
@@ -95,6 +97,9 @@ def effects(entry: Entry) -> list[Effect]:
     # the measures' counters (issue 12): every entry counts, once (services/measures.py)
     out: list[Effect] = [Effect("measures", "counters", lambda: _measure(entry), guarded=False)]
     kind, data, snap = entry.kind, entry.data, entry.snap
+    if escalation_rules.replanned_after(kind, data):    # the sweep applied the stored step:
+        out.append(Effect("replan", "plan", lambda: changes.replan(     # store the next one
+            entry.event.ticket_id), guarded=False))
     if kind in ENDED:        # off the to-supervise lists (moving an entry twice changes nothing)
         out.append(Effect("unsupervise", "lists", lambda: supervision.forget(
             entry.event.ticket_id, entry.event.at), guarded=False))

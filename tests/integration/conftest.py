@@ -125,7 +125,7 @@ def one_change_path():
 
     for name in ("save", "update", "delete"):
         guard(TicketModel, name, set())
-    for name in ("save", "create"):
+    for name in ("save", "create", "store_plan"):
         guard(TicketRepository, name, {"chalicelib.services.changes"})
     guard(TicketRepository, "save_all", {"chalicelib.services.changes",
                                          "chalicelib.adapters.tickets_repo"})

@@ -44,6 +44,7 @@ def sweep_at(stack, when: float) -> escalation.SweepReport:
     stack.clock.t = when
     rep = escalation.sweep_now(when)
     assert rep.status == "SUCCEEDED", rep
+    stack.outbox.drain()        # the stream's consumer stores each moved ticket's next step
     return rep
 
 
@@ -263,3 +264,43 @@ def test_a_climbed_ticket_is_listed_under_its_new_status_at_its_new_unit(stack):
         return [i["id"] for i in page["items"]]
 
     assert tid in listed("dispatched") and tid not in listed("accepted")
+
+
+def test_only_the_next_step_is_stored_and_the_outbox_stores_the_one_after(stack):
+    """The ticket carries its next escalation step only (the rest of the ladder is most of what
+    the item would weigh, rewritten with every change). Applying it removes it; the sweep's
+    timeline entry reaches the outbox, which stores the next one: derived keys, no new version.
+    Until then the ticket is not moved again, and a person's change meanwhile wins."""
+    from chalicelib.services import changes
+
+    tid = submit("k-esc-next-1")
+    t = ticket(tid)
+    [step] = json.loads(t.esc_plan)
+    assert (step["kind"], step["at"]) == ("escalated", t.deadline_at)
+    stack.clock.t = t.deadline_at
+    assert escalation.sweep_now(t.deadline_at).escalated == [tid]     # no drain: no outbox yet
+    moved = ticket(tid)
+    assert moved.unit_id == LADDER[1] and moved.esc_plan is None and moved.esc_step == 1
+    stack.clock.t = moved.deadline_at + 60
+    rep = escalation.sweep_now(moved.deadline_at + 60)
+    assert rep.escalated == [] and rep.skipped == [tid]               # due, but nothing stored
+    assert ticket(tid).version == moved.version
+    stack.outbox.drain()                                              # the stream catches up
+    replanned = ticket(tid)
+    [step] = json.loads(replanned.esc_plan)
+    assert (step["kind"], step["at"]) == ("escalated", moved.deadline_at)
+    assert step["values"][":unit"] == {"S": LADDER[2]}
+    assert replanned.version == moved.version and replanned.esc_step == moved.esc_step
+    assert changes.replan(tid) is False                               # stored once
+    assert sweep_at(stack, moved.deadline_at + 120).escalated == [tid]
+    assert ticket(tid).unit_id == LADDER[2]
+    # a person's change between the sweep and the outbox: the replan finds nothing to store
+    stack.clock.t = ticket(tid).deadline_at + 1
+    assert escalation.sweep_now(stack.clock.t).escalated == [tid]
+    city = StaffUser("h_gov_city", LADDER[3], frozenset({"handler"}))
+    signed = staff.perform(city, tid, "sign", {})
+    assert changes.replan(tid) is False
+    after = ticket(tid)
+    assert after.status == "accepted" and json.loads(after.esc_plan)[0]["at"] == after.deadline_at
+    stack.outbox.drain()
+    assert ticket(tid).version == after.version and signed

@@ -31,6 +31,7 @@ def sweep_at(stack, when: float) -> list[str]:
     stack.clock.t = when
     rep = escalation.sweep_now(when)
     assert rep.status == "SUCCEEDED", rep
+    stack.outbox.drain()        # the stream's consumer stores each moved ticket's next step
     return rep.escalated
 
 

@@ -63,6 +63,19 @@ class FakeTickets:
         for ticket, entries in changes:
             self._commit(ticket, entries, new=False)
 
+    PLAN_KEYS = ("esc_plan", "deadline_at", "deadline_shard", "status_deadline")
+
+    def store_plan(self, ticket, read_step) -> bool:
+        """The escalation keys only, no new version, as the real conditional update does."""
+        stored = self.items.get(ticket.ticket_id)
+        if (stored is None or stored.version != ticket.version or stored.esc_plan is not None
+                or stored.esc_step != read_step):
+            return False
+        for name in self.PLAN_KEYS:
+            setattr(stored, name, getattr(ticket, name))
+        self.writes += 1
+        return True
+
     def get(self, ticket_id: str):
         self.reads_by_id += 1
         stored = self.items.get(ticket_id)

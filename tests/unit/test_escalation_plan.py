@@ -11,11 +11,13 @@ import pytest
 
 from chalicelib.domain.escalation import (
     CONDITION,
+    OPS,
     TicketState,
     build_plan,
     ddb,
     encode,
     parked_shard,
+    replanned_after,
     stays_parked,
 )
 
@@ -126,8 +128,6 @@ def test_event_schemas_are_valid_and_complete():
 def test_the_state_machine_holds_each_kind_s_update_and_names():
     """The stored plan leaves out what every step of a kind shares; the sweep's StepOp state
     supplies it, and its copies are exactly the domain's."""
-    from chalicelib.domain.escalation import OPS
-
     asl = json.loads((Path(__file__).resolve().parents[2] / "statemachines" /
                       "sweep.asl.json").read_text(encoding="utf-8"))
     inner = (asl["States"]["Shards"]["ItemProcessor"]["States"]["ApplySteps"]
@@ -140,12 +140,26 @@ def test_the_state_machine_holds_each_kind_s_update_and_names():
     kinds = set()
     contact = state("accepted")
     contact = TicketState(**{**contact.__dict__, "contact_due_at": T0 + 50})
-    for st in (state(), state("accepted", "t", PATH[1:]), contact):
+    top = state(unit="city", path=("city",))
+    for st in (state(), state("accepted", "t", PATH[1:]), contact, top):
         plan = build_plan(st, LEVELS, deadlines, "D#0")
         stored = json.loads(encode(plan))
-        assert len(stored) == len(plan) and all(
-            "update" not in s and "names" not in s and s["kind"] in OPS for s in stored)
+        assert [s["at"] for s in stored] == [plan[0]["at"]]     # the next step only
+        assert all("update" not in s and "names" not in s and s["kind"] in OPS for s in stored)
         kinds |= {s["kind"] for s in stored}
-        full = len(json.dumps(plan, ensure_ascii=False))
-        assert len(encode(plan)) < 0.75 * full            # the shared part was a third of it
+        assert len(encode(plan)) < 0.75 * len(json.dumps(plan[:1], ensure_ascii=False))
     assert kinds == set(OPS)
+
+
+def test_applying_a_step_removes_it_and_the_outbox_stores_the_next():
+    """Only the next step is stored (a ticket handled on time never needs the rest, and every
+    change rewrote it): each kind's update removes it, and the sweep's entries after which the
+    ticket goes on climbing are the ones the outbox replans."""
+    for update, names in OPS.values():
+        assert update.endswith("#plan") and " REMOVE " in update and names["#plan"] == "esc_plan"
+    assert replanned_after("escalated", {"auto": True})
+    assert replanned_after("contact_overdue", {"auto": True})
+    assert not replanned_after("overdue", {"auto": True})          # parked: never swept again
+    assert not replanned_after("escalated", {"manual": True})      # a person's change replans
+    full = build_plan(state(), LEVELS, deadlines, "D#0")
+    assert len(full) == 4 and len(json.loads(encode(full))) == 1
