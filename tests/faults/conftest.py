@@ -205,11 +205,13 @@ class Faulty:
     def effects_of(self, ticket: dict, crashed: str | None = None) -> tuple[Counter, Counter,
                                                                              list]:
         """(its SMS, normalized: code, phone and times replaced; its events by type; the
-        timeline's kinds). ``crashed``: the text of an SMS a killed consumer was sending; the
-        SMS of that entry that went before the crash (the same text to another number) may go
-        once more (services/outbox.py: the crash window covers the entry under way), and
-        count once here."""
+        timeline's kinds). ``crashed``: the text of an SMS a killed consumer was sending. The
+        effects of that SMS's timeline entry that ran before the crash may run once more
+        (services/outbox.py: the crash window covers the entry under way): the SMS of the same
+        text to other numbers, and the events of ONE entry (one ``event_id``), each at most
+        twice; they count once here. Nothing else may repeat."""
         code, phone = ticket["code"], ticket["phone"]
+        crashed = crashed if crashed and code in crashed else None
         mine = Counter((p, text) for p, text in self.all_sms() if code in text)
         twice = [sms for sms, n in mine.items() if n > 1 and not (sms[1] == crashed and n == 2)]
         assert not twice, f"{code}: sent more than once: {twice}"
@@ -218,8 +220,14 @@ class Faulty:
         sms = Counter((p.replace(phone, "<citizen>"),
                        TIME.sub("<time>", text.replace(code, "<code>")))
                       for p, text in mine.elements() if not REMINDER.search(text))
-        events = Counter(e["detail-type"] for e in self.events()
-                         if e["detail"].get("ticket_id", e["detail"].get("id")) == ticket["id"])
+        published = Counter((e["detail-type"], e["detail"].get("event_id")) for e in self.events()
+                            if e["detail"].get("ticket_id", e["detail"].get("id")) ==
+                            ticket["id"])
+        again = {key for key, n in published.items() if n > 1}
+        if crashed and len({event_id for _, event_id in again}) == 1 and \
+                all(published[key] == 2 for key in again):
+            published = Counter(set(published))
+        events = Counter(detail_type for detail_type, _ in published.elements())
         kinds = [e["kind"] for e in self.view(ticket["id"])["timeline"]
                  if e["kind"] != "duplicates_found"       # screening: same text, same place
                  and not _reminder_lost(e)]
