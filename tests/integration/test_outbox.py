@@ -203,14 +203,9 @@ def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, 
     assert drain(fresh_reader(checkpoint)) == 0
 
 
-def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
-    """An entry as the escalation sweep writes it: the overdue SMS to every level of the chain,
-    each level's to-supervise list, the new unit told, TicketOverdue + TicketEscalated."""
-    sms, bus = spies
-    t = submit("k-outbox-esc-1")
-    drain(stack.outbox.reader)
-    sms.sent.clear()
-    bus.events.clear()
+def escalated_entry(stack, t: dict) -> None:
+    """An entry as the escalation sweep writes it, for ticket ``t``: missed sign-in at the
+    village, climbed to the township, the whole chain told."""
     ticket = TicketModel.get(t["id"])
     TicketEventModel(t["id"], "2099-01-01T00:00:00.000Z#sweep.2", at=stack.clock(),
                      kind="escalated", actor="system", citizen_visible=False, data={
@@ -219,6 +214,17 @@ def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
                          "sign_due_at": int(stack.clock() + 86400), "due_at": ticket.due_at,
                          "snap": {"code": ticket.code, "status": "dispatched",
                                   "unit_id": CHAIN[1], "level": "township"}}).save()
+
+
+def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
+    """An entry as the escalation sweep writes it: the overdue SMS to every level of the chain,
+    each level's to-supervise list, the new unit told, TicketOverdue + TicketEscalated."""
+    sms, bus = spies
+    t = submit("k-outbox-esc-1")
+    drain(stack.outbox.reader)
+    sms.sent.clear()
+    bus.events.clear()
+    escalated_entry(stack, t)
     drain(stack.outbox.reader)
     drain(fresh_reader())                                   # and everything again
     for unit_id in CHAIN:
@@ -253,17 +259,6 @@ def marker_calls(monkeypatch):
 
     monkeypatch.setattr(Connection, "dispatch", spy)
     return seen
-
-
-def escalated_entry(stack, t: dict) -> None:
-    ticket = TicketModel.get(t["id"])
-    TicketEventModel(t["id"], "2099-01-01T00:00:00.000Z#sweep.2", at=stack.clock(),
-                     kind="escalated", actor="system", citizen_visible=False, data={
-                         "auto": True, "missed": "sign", "from_unit": CHAIN[0],
-                         "to_unit": CHAIN[1], "to_level": "township", "chain": list(CHAIN),
-                         "sign_due_at": int(stack.clock() + 86400), "due_at": ticket.due_at,
-                         "snap": {"code": ticket.code, "status": "dispatched",
-                                  "unit_id": CHAIN[1], "level": "township"}}).save()
 
 
 def test_an_entry_with_many_effects_writes_its_marker_twice(stack, spies, marker_calls):
