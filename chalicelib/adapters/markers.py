@@ -4,9 +4,10 @@ A marker is *free* when it does not exist or its ``expires_at`` has passed (Dyna
 expired items late, so a reader never trusts their mere presence). ``claim`` writes one
 conditionally: True for the one caller that got it.
 
-The outbox's marker of a timeline entry (``claim_entry``, ``finish_entry``) holds a lease
-(``lease_until``) apart from its life (``expires_at``), and the entry's effects already done, so
-a released lease keeps that list until the record comes again.
+The outbox's marker of a timeline entry (``claim_entry``, ``record_done``, ``finish_entry``)
+holds a lease (``lease_until``) apart from its life (``expires_at``), and the entry's effects
+already done, each recorded as it finishes, so a released or expired lease keeps that list until
+the record comes again.
 """
 
 from __future__ import annotations
@@ -108,6 +109,18 @@ def claim_entry(key: str, *, now: float, lease_until: float, expires_at: float) 
             m(key).update(actions=[m.done.remove()])
         return EntryClaim("claimed")
     return EntryClaim("claimed", frozenset(before.done or ()))
+
+
+def record_done(key: str, effect: str, *, complete: bool, expires_at: float) -> None:
+    """One write as each effect finishes: it joins the entry's done list, so a consumer killed
+    after it does not run it again. ``complete``: it was the entry's last effect to run, and the
+    same write marks the entry ``done`` (its lease lasts the marker's life)."""
+    m = EffectsMarkerModel
+    actions = [m.done.set((m.done | []).append([effect]))]
+    if complete:
+        actions += [m.state.set("done"), m.lease_until.set(expires_at),
+                    m.expires_at.set(utc(expires_at))]
+    m(key).update(actions=actions)
 
 
 def finish_entry(key: str, *, done: Iterable[str], complete: bool, expires_at: float) -> None:

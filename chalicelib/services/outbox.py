@@ -5,24 +5,23 @@ and, after the sweep's steps, the ticket's next escalation step (``changes.repla
 
 Nothing is sent for a change that did not commit (there is no entry), and nothing is sent from
 the request that made the change. Each effect runs once per (entry, effect, recipient), through
-ONE marker per entry, ``fx#<ticket>#<entry>`` (``adapters/markers.py``: 2 write units an entry,
-where a marker per effect cost 2 per effect):
+ONE marker per entry, ``fx#<ticket>#<entry>`` (``adapters/markers.py``): one write to claim it
+and one as each guarded effect finishes, where a marker per effect cost two per effect:
 
 - before its first guarded effect, the entry's lease is claimed with one conditional write
   (free: absent, past its ``expires_at``, or its lease past ``LEASE_SECONDS``; never trusted by
-  mere presence, TTL deletes late); the write returns the effects a released lease recorded
-  done, and those are skipped;
+  mere presence, TTL deletes late); the write returns the effects already recorded done, and
+  those are skipped;
 - a live ``done`` marker: the record was handled, nothing runs again; a live lease held by
   another consumer: ``EffectBusy``, the record fails and is retried later, so two consumers of
   one record cannot both send;
-- all effects succeeded: one write marks the entry ``done`` (kept ``RETAIN_SECONDS``); some
-  failed: one write records the ones done and releases the lease, and the record fails: the
-  stream delivers it again (bisect-on-error, partial batch failures) until the provider
-  recovers, and only what failed runs again;
-- a consumer killed between claiming and its last write leaves a lease that expires: the
-  redelivered record then runs every effect not recorded done. That crash window covers the
-  entry's effects that ran before the crash (each may go twice: at-least-once there, never
-  silently lost); with a marker per effect it covered the one effect under way.
+- each guarded effect that succeeds is recorded done at once (one write); the last one's write
+  also marks the entry ``done`` (kept ``RETAIN_SECONDS``). Some failed: one more write releases
+  the lease, and the record fails: the stream delivers it again (bisect-on-error, partial batch
+  failures) until the provider recovers, and only what failed runs again;
+- a consumer killed while an effect is under way leaves a lease that expires: the redelivered
+  record then runs that effect (at-least-once for that crash window, never silently lost) and
+  the ones after it, never one recorded done.
 
 Unguarded effects (``guarded=False``) claim nothing here: each is applied once by its own
 conditional write. An entry with no guarded effect writes no marker.
@@ -322,15 +321,19 @@ def _claim(entry: Entry) -> frozenset[str] | None:
     return None if claim.state == "done" else claim.done
 
 
-def _once(effect: Effect, done: set[str] | None) -> str:
-    """Run ``effect`` unless it is done (``done`` None: the whole entry is); a guarded one that
-    ran joins ``done``."""
+def _once(entry: Entry, effect: Effect, done: set[str] | None, last: bool) -> str:
+    """Run ``effect`` unless it is done (``done`` None: the whole entry is). A guarded one that
+    ran is recorded done at once (one write; ``last``: the entry's last one to run, and the same
+    write marks the entry done)."""
     if not effect.guarded:
         return "sent" if effect.run() is not False else "done"
     if done is None or effect.id in done:
         return "done"
     effect.run()
     done.add(effect.id)
+    now = container.now()
+    container.markers.record_done(keys.effects(entry.key), effect.id, complete=last,
+                                  expires_at=now + RETAIN_SECONDS)
     return "sent"
 
 
@@ -342,10 +345,19 @@ def process(event: TimelineEntry) -> dict:
     todo = effects(entry)
     claimed = _claim(entry) if any(e.guarded for e in todo) else None
     done = set(claimed) if claimed is not None else None
+    first_run: dict[str, int] = {}    # each guarded effect still to run -> where it runs
+    for i, e in enumerate(todo):
+        if e.guarded and done is not None and e.id not in done:
+            first_run.setdefault(e.id, i)
+    last_i = max(first_run.values(), default=None)
+    if done is not None and last_i is None:      # a released lease with nothing left to run
+        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=True,
+                                       expires_at=container.now() + RETAIN_SECONDS)
     results, failed, guarded_failed = {}, None, False
-    for effect in todo:
+    for i, effect in enumerate(todo):
+        last = i == last_i and not guarded_failed
         try:
-            results[f"{effect.name}:{effect.recipient}"] = _once(effect, done)
+            results[f"{effect.name}:{effect.recipient}"] = _once(entry, effect, done, last)
         except Exception as exc:  # noqa: BLE001 - try the others, then fail the record
             failed = failed or exc
             guarded_failed = guarded_failed or effect.guarded
@@ -353,11 +365,9 @@ def process(event: TimelineEntry) -> dict:
             count("OutboxEffectFailed", effect=effect.name, kind=entry.kind)
             logger.warning("outbox effect failed", extra={
                 "entry": entry.key, "effect": effect.name, "error": repr(exc)})
-    if done is not None:
-        now = container.now()
-        container.markers.finish_entry(keys.effects(entry.key), done=done,
-                                       complete=not guarded_failed,
-                                       expires_at=now + RETAIN_SECONDS)
+    if done is not None and guarded_failed:      # the lease released, the done ones kept
+        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=False,
+                                       expires_at=container.now() + RETAIN_SECONDS)
     if failed is not None:
         raise failed
     return results

@@ -202,32 +202,19 @@ class Faulty:
     def at_top(self, ticket: dict) -> bool:
         return any(e["kind"] == LADDER_TOP for e in self.view(ticket["id"])["timeline"])
 
-    def effects_of(self, ticket: dict, crashed: str | None = None) -> tuple[Counter, Counter,
-                                                                             list]:
+    def effects_of(self, ticket: dict) -> tuple[Counter, Counter, list]:
         """(its SMS, normalized: code, phone and times replaced; its events by type; the
-        timeline's kinds). ``crashed``: the text of an SMS a killed consumer was sending. The
-        effects of that SMS's timeline entry that ran before the crash may run once more
-        (services/outbox.py: the crash window covers the entry under way): the SMS of the same
-        text to other numbers, and the events of ONE entry (one ``event_id``), each at most
-        twice; they count once here. Nothing else may repeat."""
+        timeline's kinds)."""
         code, phone = ticket["code"], ticket["phone"]
-        crashed = crashed if crashed and code in crashed else None
         mine = Counter((p, text) for p, text in self.all_sms() if code in text)
-        twice = [sms for sms, n in mine.items() if n > 1 and not (sms[1] == crashed and n == 2)]
+        twice = [sms for sms, n in mine.items() if n > 1]
         assert not twice, f"{code}: sent more than once: {twice}"
-        mine = Counter({sms: 1 if sms[1] == crashed else n for sms, n in mine.items()})
         # the reminder job's SMS depend on when it ran while the ticket sat at a level
         sms = Counter((p.replace(phone, "<citizen>"),
                        TIME.sub("<time>", text.replace(code, "<code>")))
                       for p, text in mine.elements() if not REMINDER.search(text))
-        published = Counter((e["detail-type"], e["detail"].get("event_id")) for e in self.events()
-                            if e["detail"].get("ticket_id", e["detail"].get("id")) ==
-                            ticket["id"])
-        again = {key for key, n in published.items() if n > 1}
-        if crashed and len({event_id for _, event_id in again}) == 1 and \
-                all(published[key] == 2 for key in again):
-            published = Counter(set(published))
-        events = Counter(detail_type for detail_type, _ in published.elements())
+        events = Counter(e["detail-type"] for e in self.events()
+                         if e["detail"].get("ticket_id", e["detail"].get("id")) == ticket["id"])
         kinds = [e["kind"] for e in self.view(ticket["id"])["timeline"]
                  if e["kind"] != "duplicates_found"       # screening: same text, same place
                  and not _reminder_lost(e)]
@@ -245,14 +232,13 @@ class Faulty:
             self._baseline = {"sms": sms, "events": events, "kinds": kinds}
         return self._baseline
 
-    def reconcile(self, tickets: list[dict], refused: list[str] = (),
-                  crashed: str | None = None) -> None:
+    def reconcile(self, tickets: list[dict], refused: list[str] = ()) -> None:
         expected = self.baseline()
         eventually(lambda: all(self.at_top(t) for t in tickets), timeout=180, interval=1)
         self.client.settle(timeout=120)
         problems = []
         for ticket in tickets:
-            sms, events, kinds = self.effects_of(ticket, crashed)
+            sms, events, kinds = self.effects_of(ticket)
             if kinds != expected["kinds"]:
                 problems.append(f"{ticket['code']} timeline {kinds} != {expected['kinds']}")
             if sms != expected["sms"]:

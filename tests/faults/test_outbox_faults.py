@@ -52,15 +52,14 @@ def test_stream_consumer_raising(faulty, proxy):
 
 def test_pump_killed_mid_batch(faulty, proxy):
     """The pump dies in the middle of a batch, while one SMS is on its way to the provider (its
-    entry's lease claimed, the earlier entries of the batch done). The restarted pump runs with
+    entry's lease claimed, the earlier effects of the batch done). The restarted pump runs with
     its clock past the dead one's lease (``LEASE_SECONDS``; in AWS the retry waits that long).
     Guards: the saved shard position (records after the crash are read again), the done markers
-    (finished entries are not repeated) and the lease expiry (the interrupted SMS is sent). The
-    SMS of the interrupted entry that went before the crash may go once more (one marker per
-    entry: services/outbox.py), nothing else."""
+    (what finished is not repeated: each effect is recorded done as it finishes) and the lease
+    expiry (the interrupted SMS is sent, once)."""
     sms_calls = itertools.count()
     is_sms = pump_calls("Publish", sms=True)
-    # the third SMS of the batch is held: the first two went
+    # the third SMS of the batch is held: the first two went and are recorded done
     rule = proxy.add(lambda call: is_sms(call) and next(sms_calls) >= 2, "hold")
     faulty.kill(faulty.pump)                       # a backlog: the batch has several records
     tickets = faulty.submit_ok(3)
@@ -72,4 +71,4 @@ def test_pump_killed_mid_batch(faulty, proxy):
     assert held not in {text for _, text in faulty.all_sms()}
     offset = int(CLOCK_OFFSET) + LEASE_SECONDS + 1
     faulty.start_pump({"MINYI_CLOCK_OFFSET_SECONDS": str(offset)})
-    faulty.reconcile(tickets, crashed=held)
+    faulty.reconcile(tickets)

@@ -289,6 +289,14 @@ class FakeMarkers:
                                         "done": list(done)})
         return EntryClaim("claimed", frozenset(done))
 
+    def record_done(self, key, effect, *, complete, expires_at) -> None:
+        self.writes.append(("record_done", key))
+        life, held = self.items[key]
+        held = {**held, "done": [*held.get("done", ()), effect]}
+        if complete:
+            life, held = expires_at, {**held, "state": "done", "lease_until": expires_at}
+        self.items[key] = (life, held)
+
     def finish_entry(self, key, *, done, complete, expires_at) -> None:
         self.writes.append(("finish_entry", key))
         self.items[key] = (expires_at, {"state": "done", "lease_until": expires_at} if complete

@@ -1,6 +1,7 @@
 """The outbox's marker per timeline entry, on the markers fake (tests/services/fakes.py): one
-claim and one done write an entry whatever its number of effects, a retry runs only what
-failed, a lease another consumer holds is busy, an expired one is claimed again."""
+claim per entry and one write as each effect finishes (the last marks the entry done), a retry
+runs only what failed, a lease another consumer holds is busy, an expired one is claimed again
+and skips what its dead holder recorded done."""
 
 from __future__ import annotations
 
@@ -46,21 +47,20 @@ def marker_writes(world) -> list[str]:
     return [op for op, key in world.markers.writes if key.startswith("fx#")]
 
 
-def test_an_entry_writes_one_claim_and_one_done_whatever_its_effects(world, entry,
-                                                                     monkeypatch):
+def test_an_entry_writes_one_claim_and_one_write_per_effect(world, entry, monkeypatch):
     effects = Effects("sms", "sms-co", "event", "supervise", "partner")
     monkeypatch.setattr(outbox, "effects", effects)
     assert set(outbox.process(entry).values()) == {"sent"}
     assert effects.ran == ["sms", "sms-co", "event", "supervise", "partner"]
-    assert marker_writes(world) == ["claim_entry", "finish_entry"]
+    assert marker_writes(world) == ["claim_entry"] + ["record_done"] * 5
     assert set(outbox.process(entry).values()) == {"done"}        # delivered again
     assert len(effects.ran) == 5
-    assert marker_writes(world) == ["claim_entry", "finish_entry", "claim_entry"]
+    assert marker_writes(world) == ["claim_entry"] + ["record_done"] * 5 + ["claim_entry"]
     # an entry without a guarded effect writes no marker: its effects' own writes apply them
     unguarded = Effects(unguarded=("measures", "learn"))
     monkeypatch.setattr(outbox, "effects", unguarded)
     outbox.process(entry)
-    assert unguarded.ran == ["measures", "learn"] and len(marker_writes(world)) == 3
+    assert unguarded.ran == ["measures", "learn"] and len(marker_writes(world)) == 7
 
 
 def test_a_retry_runs_only_the_effect_that_failed(world, entry, monkeypatch):
@@ -74,7 +74,8 @@ def test_a_retry_runs_only_the_effect_that_failed(world, entry, monkeypatch):
     results = outbox.process(entry)          # at once: the failure released the lease
     assert results == {"sms:r": "done", "event:r": "sent", "supervise:r": "done"}
     assert effects.ran == ["sms", "supervise", "event"]
-    assert marker_writes(world) == ["claim_entry", "finish_entry"] * 2
+    assert marker_writes(world) == ["claim_entry", "record_done", "record_done", "finish_entry",
+                                    "claim_entry", "record_done"]
 
 
 def test_a_lease_another_consumer_holds_is_busy_and_an_expired_one_is_claimed(
@@ -91,3 +92,35 @@ def test_a_lease_another_consumer_holds_is_busy_and_an_expired_one_is_claimed(
     world.advance(2)                                     # the dead consumer's lease expired
     assert outbox.process(entry) == {"sms:r": "sent", "event:r": "sent", "measures:r": "sent"}
     assert effects.ran == ["sms", "event", "measures"]
+
+
+def test_a_consumer_killed_mid_entry_repeats_only_the_effect_under_way(world, entry,
+                                                                        monkeypatch):
+    """Each effect is recorded done as it finishes: a consumer that dies while the third runs
+    leaves the first two done; once its lease expires, the redelivery runs the third (it may
+    have gone: at-least-once there) and the ones after it, never the first two."""
+
+    class Killed(BaseException):
+        pass
+
+    effects = Effects("sms-a", "sms-b", "sms-c", "event")
+    monkeypatch.setattr(outbox, "effects", effects)
+    real = effects.run
+
+    def dies_on_c(name):
+        if name == "sms-c":
+            raise Killed()
+        real(name)
+
+    monkeypatch.setattr(effects, "run", dies_on_c)
+    with pytest.raises(Killed):
+        outbox.process(entry)
+    assert effects.ran == ["sms-a", "sms-b"]
+    monkeypatch.setattr(effects, "run", real)
+    with pytest.raises(outbox.EffectBusy):               # the dead consumer's lease
+        outbox.process(entry)
+    world.advance(outbox.LEASE_SECONDS + 1)
+    assert outbox.process(entry) == {"sms-a:r": "done", "sms-b:r": "done", "sms-c:r": "sent",
+                                     "event:r": "sent"}
+    assert effects.ran == ["sms-a", "sms-b", "sms-c", "event"]
+    assert set(outbox.process(entry).values()) == {"done"}
