@@ -4,19 +4,27 @@ EventBridge event, the supervision entries (待督办), the survey call, the cla
 and, after the sweep's steps, the ticket's next escalation step (``changes.replan``).
 
 Nothing is sent for a change that did not commit (there is no entry), and nothing is sent from
-the request that made the change. Each effect runs once per (entry, effect, recipient):
+the request that made the change. Each effect runs once per (entry, effect, recipient), through
+ONE marker per entry, ``fx#<ticket>#<entry>`` (``adapters/markers.py``): one write to claim it
+and one as each guarded effect finishes, where a marker per effect cost two per effect:
 
-- before acting, a lease marker ``fx#<ticket>#<entry>#<effect>#<recipient>`` is claimed
-  conditionally (state ``sending``, expiring after ``LEASE_SECONDS``);
-- after acting, the marker becomes ``done`` (kept ``RETAIN_SECONDS``): a redelivered record
-  skips it;
-- if acting fails, the lease is given back and the record fails: the stream delivers it again
-  (bisect-on-error, partial batch failures) until the provider recovers;
-- a consumer killed between claiming and acting leaves a lease that expires: the redelivered
-  record then acts (at-least-once for that crash window, never silently lost).
+- before its first guarded effect, the entry's lease is claimed with one conditional write
+  (free: absent, past its ``expires_at``, or its lease past ``LEASE_SECONDS``; never trusted by
+  mere presence, TTL deletes late); the write returns the effects already recorded done, and
+  those are skipped;
+- a live ``done`` marker: the record was handled, nothing runs again; a live lease held by
+  another consumer: ``EffectBusy``, the record fails and is retried later, so two consumers of
+  one record cannot both send;
+- each guarded effect that succeeds is recorded done at once (one write); the last one's write
+  also marks the entry ``done`` (kept ``RETAIN_SECONDS``). Some failed: one more write releases
+  the lease, and the record fails: the stream delivers it again (bisect-on-error, partial batch
+  failures) until the provider recovers, and only what failed runs again;
+- a consumer killed while an effect is under way leaves a lease that expires: the redelivered
+  record then runs that effect (at-least-once for that crash window, never silently lost) and
+  the ones after it, never one recorded done.
 
-A record whose effect is leased by another running consumer fails (it is retried later), so two
-consumers of one record cannot both send.
+Unguarded effects (``guarded=False``) claim nothing here: each is applied once by its own
+conditional write. An entry with no guarded effect writes no marker.
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ URGENT_KINDS = ("handed_off",)     # citizen SMS that never wait for the daytime
 
 
 class EffectBusy(RuntimeError):
-    """Another consumer holds this effect's lease: try the record again later."""
+    """Another consumer holds this entry's lease: try the record again later."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,14 @@ class Effect:
     recipient: str       # a phone, a unit, "bus", ...
     run: Callable[[], object]
     # False: the effect is applied once by its own conditional write (the measures' counters
-    # with their marker in one transaction, the classifier's lesson once per ticket), so no
-    # lease marker is claimed for it (2 write units an entry saved)
+    # with their marker in one transaction, the classifier's lesson once per ticket): the
+    # entry's marker neither leases nor records it
     guarded: bool = True
+
+    @property
+    def id(self) -> str:
+        """The effect within its entry, as the entry's marker records it done."""
+        return f"{self.name}#{self.recipient}"
 
 
 class Entry:
@@ -296,42 +309,65 @@ def _deliver_survey(entry: Entry) -> None:
 
 
 # ------------------------------------------------------------------ once per entry x effect
-def _once(entry: Entry, effect: Effect) -> str:
+def _claim(entry: Entry) -> frozenset[str] | None:
+    """The entry's lease: the effects already done (None: the entry is done). Raises
+    ``EffectBusy`` if another consumer holds it."""
+    key = keys.effects(entry.key)
+    now = container.now()
+    claim = container.markers.claim_entry(key, now=now, lease_until=now + LEASE_SECONDS,
+                                          expires_at=now + RETAIN_SECONDS)
+    if claim.state == "busy":
+        raise EffectBusy(key)
+    return None if claim.state == "done" else claim.done
+
+
+def _once(entry: Entry, effect: Effect, done: set[str] | None, last: bool) -> str:
+    """Run ``effect`` unless it is done (``done`` None: the whole entry is). A guarded one that
+    ran is recorded done at once (one write; ``last``: the entry's last one to run, and the same
+    write marks the entry done)."""
     if not effect.guarded:
         return "sent" if effect.run() is not False else "done"
-    key = keys.effect(entry.key, effect.name, effect.recipient)
+    if done is None or effect.id in done:
+        return "done"
+    effect.run()
+    done.add(effect.id)
     now = container.now()
-    if not container.markers.claim(key, now=now, expires_at=now + LEASE_SECONDS,
-                         data={"state": "sending"}):
-        held = container.markers.live(key, now)
-        if held is not None and (held.data or {}).get("state") == "done":
-            return "done"
-        if held is not None:
-            raise EffectBusy(key)
-        return _once(entry, effect)              # the lease expired meanwhile: claim again
-    try:
-        effect.run()
-    except Exception:
-        container.markers.release(key)
-        raise
-    container.markers.put(key, expires_at=now + RETAIN_SECONDS, data={"state": "done"})
+    container.markers.record_done(keys.effects(entry.key), effect.id, complete=last,
+                                  expires_at=now + RETAIN_SECONDS)
     return "sent"
 
 
 def process(event: TimelineEntry) -> dict:
     """Every effect of one committed timeline entry, each at most once. Raises if any failed
-    (after trying all of them), so the record is delivered again."""
+    (after trying all of them), so the record is delivered again; raises ``EffectBusy`` at once
+    if another consumer holds the entry."""
     entry = Entry(event)
-    results, failed = {}, None
-    for effect in effects(entry):
+    todo = effects(entry)
+    claimed = _claim(entry) if any(e.guarded for e in todo) else None
+    done = set(claimed) if claimed is not None else None
+    first_run: dict[str, int] = {}    # each guarded effect still to run -> where it runs
+    for i, e in enumerate(todo):
+        if e.guarded and done is not None and e.id not in done:
+            first_run.setdefault(e.id, i)
+    last_i = max(first_run.values(), default=None)
+    if done is not None and last_i is None:      # a released lease with nothing left to run
+        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=True,
+                                       expires_at=container.now() + RETAIN_SECONDS)
+    results, failed, guarded_failed = {}, None, False
+    for i, effect in enumerate(todo):
+        last = i == last_i and not guarded_failed
         try:
-            results[f"{effect.name}:{effect.recipient}"] = _once(entry, effect)
+            results[f"{effect.name}:{effect.recipient}"] = _once(entry, effect, done, last)
         except Exception as exc:  # noqa: BLE001 - try the others, then fail the record
             failed = failed or exc
+            guarded_failed = guarded_failed or effect.guarded
             results[f"{effect.name}:{effect.recipient}"] = "failed"
             count("OutboxEffectFailed", effect=effect.name, kind=entry.kind)
             logger.warning("outbox effect failed", extra={
                 "entry": entry.key, "effect": effect.name, "error": repr(exc)})
+    if done is not None and guarded_failed:      # the lease released, the done ones kept
+        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=False,
+                                       expires_at=container.now() + RETAIN_SECONDS)
     if failed is not None:
         raise failed
     return results

@@ -39,10 +39,10 @@ def test_sms_publish_failing(faulty, proxy):
 
 
 def test_stream_consumer_raising(faulty, proxy):
-    """The stream consumer raises on every record (its effect markers cannot be written).
+    """The stream consumer raises on every record (its entries' markers cannot be claimed).
     Guards: a batch that raised is not checkpointed, the pump reads it again (nothing lost,
     stream order kept)."""
-    rule = proxy.add(pump_calls("PutItem", body=b'"fx#'))
+    rule = proxy.add(pump_calls("UpdateItem", body=b'"fx#'))
     tickets = faulty.submit_ok(3)
     wait_for(lambda: rule.hits >= 3)
     assert not [text for _, text in faulty.all_sms() if tickets[0]["code"] in text]
@@ -52,13 +52,14 @@ def test_stream_consumer_raising(faulty, proxy):
 
 def test_pump_killed_mid_batch(faulty, proxy):
     """The pump dies in the middle of a batch, while one SMS is on its way to the provider (its
-    lease claimed, the earlier effects of the batch done). The restarted pump runs with its
-    clock past the dead one's lease (``LEASE_SECONDS``; in AWS the retry waits that long).
+    entry's lease claimed, the earlier effects of the batch done). The restarted pump runs with
+    its clock past the dead one's lease (``LEASE_SECONDS``; in AWS the retry waits that long).
     Guards: the saved shard position (records after the crash are read again), the done markers
-    (what finished is not repeated) and the lease expiry (the interrupted SMS is sent, once)."""
+    (what finished is not repeated: each effect is recorded done as it finishes) and the lease
+    expiry (the interrupted SMS is sent, once)."""
     sms_calls = itertools.count()
     is_sms = pump_calls("Publish", sms=True)
-    # the third SMS of the batch is held: the first two went and their effects are done
+    # the third SMS of the batch is held: the first two went and are recorded done
     rule = proxy.add(lambda call: is_sms(call) and next(sms_calls) >= 2, "hold")
     faulty.kill(faulty.pump)                       # a backlog: the batch has several records
     tickets = faulty.submit_ok(3)

@@ -3,6 +3,8 @@ recipient), off the request path, and survive redelivery, outages and a killed c
 
 from __future__ import annotations
 
+from collections import Counter
+
 import boto3
 import pytest
 
@@ -181,7 +183,13 @@ def test_a_consumer_killed_mid_batch_loses_nothing(stack, spies, tmp_path):
     drain(restarted)
     citizens = sorted(s.phone for s in sms.sent if s.phone.startswith("+861391234000"))
     assert citizens == [f"+861391234000{i}" for i in range(3)]
-    assert [s.phone for s in sms.sent].count(unit_phone(stack, "u-vil-hongqi")) == 3
+    # nothing lost and nothing twice: each of the unit's duty contacts heard of all three
+    # tickets once. The consumer died in the first ticket's dispatch entry, after its first duty
+    # contact was told: that SMS was recorded done as it went (services/outbox.py), so only the
+    # one under way and the ones after it ran again
+    contacts = Counter(s.phone for s in sms.sent if not s.phone.startswith("+861391234000"))
+    assert unit_phone(stack, "u-vil-hongqi") in contacts
+    assert len(contacts) == 3 and set(contacts.values()) == {3}
 
 
 def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, tmp_path):
@@ -194,14 +202,9 @@ def test_a_restarted_reader_resumes_after_its_last_accepted_batch(stack, spies, 
     assert drain(fresh_reader(checkpoint)) == 0
 
 
-def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
-    """An entry as the escalation sweep writes it: the overdue SMS to every level of the chain,
-    each level's to-supervise list, the new unit told, TicketOverdue + TicketEscalated."""
-    sms, bus = spies
-    t = submit("k-outbox-esc-1")
-    drain(stack.outbox.reader)
-    sms.sent.clear()
-    bus.events.clear()
+def escalated_entry(stack, t: dict) -> None:
+    """An entry as the escalation sweep writes it, for ticket ``t``: missed sign-in at the
+    village, climbed to the township, the whole chain told."""
     ticket = TicketModel.get(t["id"])
     TicketEventModel(t["id"], "2099-01-01T00:00:00.000Z#sweep.2", at=stack.clock(),
                      kind="escalated", actor="system", citizen_visible=False, data={
@@ -210,6 +213,17 @@ def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
                          "sign_due_at": int(stack.clock() + 86400), "due_at": ticket.due_at,
                          "snap": {"code": ticket.code, "status": "dispatched",
                                   "unit_id": CHAIN[1], "level": "township"}}).save()
+
+
+def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
+    """An entry as the escalation sweep writes it: the overdue SMS to every level of the chain,
+    each level's to-supervise list, the new unit told, TicketOverdue + TicketEscalated."""
+    sms, bus = spies
+    t = submit("k-outbox-esc-1")
+    drain(stack.outbox.reader)
+    sms.sent.clear()
+    bus.events.clear()
+    escalated_entry(stack, t)
     drain(stack.outbox.reader)
     drain(fresh_reader())                                   # and everything again
     for unit_id in CHAIN:
@@ -219,3 +233,113 @@ def test_sweep_escalation_entry_tells_the_chain_once(stack, spies):
     township = [s.text for s in sms.sent if s.phone == unit_phone(stack, CHAIN[1])]
     assert sum("已提级至贵单位" in x for x in township) == 1
     assert sorted(d for d, _ in bus.events) == ["TicketEscalated", "TicketOverdue"]
+
+
+# ------------------------------------------------------------------ one marker per entry
+@pytest.fixture
+def marker_calls(monkeypatch):
+    """Every DynamoDB call PynamoDB makes on an entry's marker (``fx#...``): (operation,
+    outcome)."""
+    from pynamodb.connection.base import Connection
+    seen: list[tuple[str, str]] = []
+    dispatch = Connection.dispatch
+
+    def spy(self, operation, kwargs):
+        key = (kwargs.get("Key") or kwargs.get("Item") or {}).get("pk", {}).get("S", "")
+        if not key.startswith("fx#"):
+            return dispatch(self, operation, kwargs)
+        try:
+            result = dispatch(self, operation, kwargs)
+        except Exception:
+            seen.append((operation, "refused"))
+            raise
+        seen.append((operation, "ok"))
+        return result
+
+    monkeypatch.setattr(Connection, "dispatch", spy)
+    return seen
+
+
+def test_an_entry_with_many_effects_writes_one_claim_and_one_write_per_effect(
+        stack, spies, marker_calls):
+    """The sweep's escalation entry has 13 guarded effects (8 SMS: the citizen, each duty
+    contact of the chain, the new unit; four to-supervise entries; the events): one claim, then
+    one write as each finishes, the last marking the entry done (a marker per effect wrote 26)."""
+    sms, bus = spies
+    t = submit("k-outbox-fx-1")
+    drain(stack.outbox.reader)
+    escalated_entry(stack, t)
+    marker_calls.clear()
+    sms.sent.clear()
+    drain(stack.outbox.reader)
+    assert len(sms.sent) == 8 and len(bus.events) == 4
+    assert marker_calls == [("UpdateItem", "ok")] * 14
+    marker_calls.clear()
+    drain(fresh_reader())                  # every record again: one refused claim per entry
+    assert len(sms.sent) == 8 and len(bus.events) == 4
+    assert marker_calls and all(op != "PutItem" for op, _ in marker_calls)
+    assert ("UpdateItem", "ok") not in marker_calls
+
+
+def test_a_failed_effect_alone_runs_again(stack, spies, marker_calls):
+    """One duty contact's SMS fails: the record fails, the others were recorded done as they
+    went, one more write releases the lease; the redelivery sends that SMS only."""
+    sms, bus = spies
+    t = submit("k-outbox-fx-2")
+    drain(stack.outbox.reader)
+    escalated_entry(stack, t)
+    sms.sent.clear()
+    bus.events.clear()
+    broken = unit_phone(stack, CHAIN[2])
+
+    class OneNumberDown:
+        def send(self, phone, text):
+            if phone == broken:
+                raise ConnectionError("provider refused this number")
+            return sms.send(phone, text)
+
+    stack.container.override(sms=OneNumberDown())
+    marker_calls.clear()
+    drain(stack.outbox.reader)
+    # the claim, the 12 others recorded done, the release
+    assert marker_calls == [("UpdateItem", "ok")] * 13 + [("PutItem", "ok")]
+    first = Counter(s.phone for s in sms.sent)
+    assert broken not in first and first.total() == 7
+    assert sorted(d for d, _ in bus.events) == ["TicketEscalated", "TicketOverdue"]
+    stack.container.override(sms=sms)
+    drain(stack.outbox.reader)                        # the record again, at once
+    again = Counter(s.phone for s in sms.sent) - first
+    assert again == Counter({broken: 1})
+    assert sorted(d for d, _ in bus.events) == ["TicketEscalated", "TicketOverdue"]
+    drain(fresh_reader())
+    assert Counter(s.phone for s in sms.sent) - first == Counter({broken: 1})
+
+
+def test_the_entry_marker_lease_busy_done_and_expired(stack):
+    """The adapter on moto: a live lease is busy, a done marker is done, an expired lease is
+    claimed again with the effects its holder recorded done, a dead marker's list is not
+    trusted."""
+    from chalicelib.adapters import markers
+    now = stack.clock()
+    lease, keep = now + outbox.LEASE_SECONDS, now + outbox.RETAIN_SECONDS
+
+    def claim(key, at):
+        return markers.claim_entry(key, now=at, lease_until=at + outbox.LEASE_SECONDS,
+                                   expires_at=at + outbox.RETAIN_SECONDS)
+
+    assert claim("fx#t1#e1", now) == markers.EntryClaim("claimed")
+    assert claim("fx#t1#e1", now + 1).state == "busy"                  # another consumer's
+    assert claim("fx#t1#e1", lease + 1) == markers.EntryClaim("claimed")   # it died
+    markers.finish_entry("fx#t1#e1", done={"sms#a", "event#bus"}, complete=False,
+                         expires_at=keep)
+    assert claim("fx#t1#e1", now + 2) == markers.EntryClaim("claimed",
+                                                            frozenset({"sms#a", "event#bus"}))
+    markers.finish_entry("fx#t1#e1", done={"sms#a", "event#bus", "sms#b"}, complete=True,
+                         expires_at=keep)
+    assert claim("fx#t1#e1", now + 3).state == "done"
+    assert claim("fx#t1#e1", keep - 1).state == "done"
+    assert claim("fx#t1#e1", keep + 1) == markers.EntryClaim("claimed")    # dead, not deleted
+    markers.finish_entry("fx#t1#e2", done={"sms#a"}, complete=False, expires_at=keep)
+    assert claim("fx#t1#e2", keep + 1) == markers.EntryClaim("claimed")    # its list is dead
+    assert claim("fx#t1#e2", keep + 1 + outbox.LEASE_SECONDS + 1) == markers.EntryClaim(
+        "claimed")

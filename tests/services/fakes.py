@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from chalicelib.adapters.markers import EntryClaim
 from chalicelib.adapters.supervision_repo import SupervisionEntry
 from chalicelib.adapters.survey_repo import OpenSurvey
 from chalicelib.adapters.tickets_repo import new_ticket
@@ -247,12 +248,16 @@ def parked(shard: str) -> str:
 
 
 class FakeMarkers:
-    """Markers with a TTL: a claim holds until its expiry (adapters/markers.py)."""
+    """Markers with a TTL: a claim holds until its expiry (adapters/markers.py). ``writes``
+    lists every write asked of the table, conditional ones refused included (each costs a
+    write unit in DynamoDB)."""
 
     def __init__(self):
         self.items: dict[str, tuple[float, dict]] = {}
+        self.writes: list[tuple[str, str]] = []
 
     def claim(self, key, *, now, expires_at, data=None) -> bool:
+        self.writes.append(("claim", key))
         held = self.items.get(key)
         if held is not None and held[0] >= now:
             return False
@@ -260,9 +265,11 @@ class FakeMarkers:
         return True
 
     def release(self, key) -> None:
+        self.writes.append(("release", key))
         self.items.pop(key, None)
 
     def put(self, key, *, expires_at, data=None) -> None:
+        self.writes.append(("put", key))
         self.items[key] = (expires_at, data)
 
     def live(self, key, now):
@@ -270,6 +277,30 @@ class FakeMarkers:
         if held is None or held[0] < now:
             return None
         return SimpleNamespace(pk=key, data=held[1])
+
+    def claim_entry(self, key, *, now, lease_until, expires_at) -> EntryClaim:
+        """One conditional write: free if absent, past its life or past its lease."""
+        self.writes.append(("claim_entry", key))
+        held = self.items.get(key)
+        if held is not None and held[0] >= now and held[1]["lease_until"] >= now:
+            return EntryClaim("done" if held[1]["state"] == "done" else "busy")
+        done = held[1].get("done", ()) if held is not None and held[0] >= now else ()
+        self.items[key] = (expires_at, {"state": "sending", "lease_until": lease_until,
+                                        "done": list(done)})
+        return EntryClaim("claimed", frozenset(done))
+
+    def record_done(self, key, effect, *, complete, expires_at) -> None:
+        self.writes.append(("record_done", key))
+        life, held = self.items[key]
+        held = {**held, "done": [*held.get("done", ()), effect]}
+        if complete:
+            life, held = expires_at, {**held, "state": "done", "lease_until": expires_at}
+        self.items[key] = (life, held)
+
+    def finish_entry(self, key, *, done, complete, expires_at) -> None:
+        self.writes.append(("finish_entry", key))
+        self.items[key] = (expires_at, {"state": "done", "lease_until": expires_at} if complete
+                           else {"state": "released", "lease_until": 0, "done": sorted(done)})
 
 
 class FakeWorkIndex:

@@ -14,6 +14,7 @@ from .base import (  # noqa: F401 - the one import path of the table models
 )
 from .records import (  # noqa: F401 - the one import path of the table models
     CounterModel,
+    EffectsMarkerModel,
     EphemeralModel,
     RegistryModel,
 )

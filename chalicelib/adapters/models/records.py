@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -52,3 +53,17 @@ class CounterModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     expires_at = TTLAttribute()
     n = NumberAttribute(null=True)
+
+
+class EffectsMarkerModel(Model):
+    """The outbox's marker of one timeline entry (``fx#<ticket>#<entry sk>``, same table as
+    ``EphemeralModel``): who holds the entry's lease and until when, and which of its effects
+    are done (``adapters/markers.py``: ``claim_entry``, ``finish_entry``)."""
+
+    Meta = _meta("ephemeral")
+
+    pk = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()                 # the marker's life (RETAIN), not the lease
+    state = UnicodeAttribute(null=True)         # sending | released | done
+    lease_until = NumberAttribute(null=True)    # epoch seconds; 0 once released
+    done = ListAttribute(of=UnicodeAttribute, null=True)    # "<effect>#<recipient>"
