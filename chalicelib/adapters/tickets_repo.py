@@ -156,12 +156,12 @@ class TicketRepository:
             raise
 
     def store_plan(self, ticket: TicketModel, read_step: int | None) -> bool:
-        """Write a ticket's escalation keys only (``esc_plan``, ``deadline_at``,
+        """Write a ticket's escalation keys only (``esc_plan``, ``esc_step``, ``deadline_at``,
         ``deadline_shard``, ``status_deadline``), without a new version: derived from the ticket
         as read, and stored only while it is still that ticket (same version and step) with no
         step stored. False: it changed meanwhile (that change stored its own plan)."""
         m = TicketModel
-        fields = (m.esc_plan, m.deadline_at, m.deadline_shard, m.status_deadline)
+        fields = (m.esc_plan, m.esc_step, m.deadline_at, m.deadline_shard, m.status_deadline)
         actions = [f.set(getattr(ticket, f.attr_name)) if getattr(ticket, f.attr_name) is not None
                    else f.remove() for f in fields]
         condition = ((m.version == ticket.version) & m.esc_plan.does_not_exist()

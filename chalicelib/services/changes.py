@@ -129,6 +129,5 @@ def replan(ticket_id: str) -> bool:
             or ticket.esc_step is None or escalation_rules.is_parked(ticket.deadline_shard)):
         return False
     read_step = int(ticket.esc_step)
-    lifecycle.refresh_open_keys(ticket)
-    ticket.esc_step = read_step     # the sweep's guard: kept, so the deadline index is not written
+    lifecycle.refresh_open_keys(ticket)             # esc_step = 0: the stored step is step 0
     return container.tickets.store_plan(ticket, read_step)

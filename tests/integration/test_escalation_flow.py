@@ -290,7 +290,7 @@ def test_only_the_next_step_is_stored_and_the_outbox_stores_the_one_after(stack)
     [step] = json.loads(replanned.esc_plan)
     assert (step["kind"], step["at"]) == ("escalated", moved.deadline_at)
     assert step["values"][":unit"] == {"S": LADDER[2]}
-    assert replanned.version == moved.version and replanned.esc_step == moved.esc_step
+    assert replanned.version == moved.version and replanned.esc_step == 0
     assert changes.replan(tid) is False                               # stored once
     assert sweep_at(stack, moved.deadline_at + 120).escalated == [tid]
     assert ticket(tid).unit_id == LADDER[2]
@@ -304,3 +304,31 @@ def test_only_the_next_step_is_stored_and_the_outbox_stores_the_one_after(stack)
     assert after.status == "accepted" and json.loads(after.esc_plan)[0]["at"] == after.deadline_at
     stack.outbox.drain()
     assert ticket(tid).version == after.version and signed
+
+
+def test_a_plan_stored_whole_before_the_change_is_applied_at_its_step(stack):
+    """A ticket written before only the next step was stored carries its whole plan, and after
+    a climb `esc_step` points past the first step: the sweep applies that step (not step 0),
+    removes the old plan with it, and the outbox stores the next one the new way."""
+    from chalicelib.domain.escalation import STORED_WITHOUT
+    from chalicelib.services.escalation import plan_for
+
+    tid = submit("k-esc-old-plan-1")
+    t = ticket(tid)
+    whole = json.dumps([{k: v for k, v in s.items() if k not in STORED_WITHOUT}
+                        for s in plan_for(t, t.deadline_shard)],
+                       ensure_ascii=False, separators=(",", ":"))
+    assert sweep_at(stack, t.deadline_at).escalated == [tid]        # the first climb
+    moved = ticket(tid)
+    assert moved.unit_id == LADDER[1] and moved.esc_step == 0
+    # as the old code left it: the whole plan, the next step to apply is step 1
+    TicketModel._get_connection().update_item(tid, actions=[TicketModel.esc_plan.set(whole),
+                                                            TicketModel.esc_step.set(1)])
+    stack.clock.t = moved.deadline_at
+    assert escalation.sweep_now(moved.deadline_at).escalated == [tid]
+    climbed = ticket(tid)
+    assert climbed.unit_id == LADDER[2] and climbed.level == "county"
+    assert climbed.esc_plan is None
+    stack.outbox.drain()
+    [step] = json.loads(ticket(tid).esc_plan)
+    assert step["values"][":unit"] == {"S": LADDER[3]} and ticket(tid).esc_step == 0

@@ -64,7 +64,7 @@ class FakeTickets:
         for ticket, entries in changes:
             self._commit(ticket, entries, new=False)
 
-    PLAN_KEYS = ("esc_plan", "deadline_at", "deadline_shard", "status_deadline")
+    PLAN_KEYS = ("esc_plan", "esc_step", "deadline_at", "deadline_shard", "status_deadline")
 
     def store_plan(self, ticket, read_step) -> bool:
         """The escalation keys only, no new version, as the real conditional update does."""
