@@ -58,7 +58,7 @@ class CounterModel(Model):
 class EffectsMarkerModel(Model):
     """The outbox's marker of one timeline entry (``fx#<ticket>#<entry sk>``, same table as
     ``EphemeralModel``): who holds the entry's lease and until when, and which of its effects
-    are done (``adapters/markers.py``: ``claim_entry``, ``finish_entry``)."""
+    are done (``adapters/markers.py``: ``claim_entry``, ``record_done``, ``finish_entry``)."""
 
     Meta = _meta("ephemeral")
 
