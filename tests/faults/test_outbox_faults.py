@@ -9,7 +9,7 @@ import itertools
 
 from chalicelib.services.outbox import LEASE_SECONDS
 from tests.e2e.conftest import CLOCK_OFFSET
-from tests.faults.conftest import pump_calls, wait_for
+from tests.faults.conftest import REMINDER, pump_calls, wait_for
 
 
 def test_put_events_failing(faulty, proxy):
@@ -45,7 +45,10 @@ def test_stream_consumer_raising(faulty, proxy):
     rule = proxy.add(pump_calls("UpdateItem", body=b'"fx#'))
     tickets = faulty.submit_ok(3)
     wait_for(lambda: rule.hits >= 3)
-    assert not [text for _, text in faulty.all_sms() if tickets[0]["code"] in text]
+    # nothing from the outbox; the reminder job sends without it (its own markers), whenever
+    # the pump's schedule fires while the ticket waits, so its SMS may be there or not
+    assert not [text for _, text in faulty.all_sms()
+                if tickets[0]["code"] in text and not REMINDER.search(text)]
     proxy.remove(rule)
     faulty.reconcile(tickets)
 
