@@ -92,6 +92,11 @@ class Entry:
     def key(self) -> str:
         return f"{self.event.ticket_id}#{self.event.sk}"
 
+    @property
+    def marker(self) -> str:
+        """The key of the entry's marker: its lease and its effects done."""
+        return keys.effects(self.key)
+
     @cached_property
     def ticket(self) -> Ticket | None:
         return container.tickets.get(self.event.ticket_id)
@@ -312,12 +317,11 @@ def _deliver_survey(entry: Entry) -> None:
 def _claim(entry: Entry) -> frozenset[str] | None:
     """The entry's lease: the effects already done (None: the entry is done). Raises
     ``EffectBusy`` if another consumer holds it."""
-    key = keys.effects(entry.key)
     now = container.now()
-    claim = container.markers.claim_entry(key, now=now, lease_until=now + LEASE_SECONDS,
+    claim = container.markers.claim_entry(entry.marker, now=now, lease_until=now + LEASE_SECONDS,
                                           expires_at=now + RETAIN_SECONDS)
     if claim.state == "busy":
-        raise EffectBusy(key)
+        raise EffectBusy(entry.marker)
     return None if claim.state == "done" else claim.done
 
 
@@ -332,7 +336,7 @@ def _once(entry: Entry, effect: Effect, done: set[str] | None, last: bool) -> st
     effect.run()
     done.add(effect.id)
     now = container.now()
-    container.markers.record_done(keys.effects(entry.key), effect.id, complete=last,
+    container.markers.record_done(entry.marker, effect.id, complete=last,
                                   expires_at=now + RETAIN_SECONDS)
     return "sent"
 
@@ -351,7 +355,7 @@ def process(event: TimelineEntry) -> dict:
             first_run.setdefault(e.id, i)
     last_i = max(first_run.values(), default=None)
     if done is not None and last_i is None:      # a released lease with nothing left to run
-        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=True,
+        container.markers.finish_entry(entry.marker, done=done, complete=True,
                                        expires_at=container.now() + RETAIN_SECONDS)
     results, failed, guarded_failed = {}, None, False
     for i, effect in enumerate(todo):
@@ -366,7 +370,7 @@ def process(event: TimelineEntry) -> dict:
             logger.warning("outbox effect failed", extra={
                 "entry": entry.key, "effect": effect.name, "error": repr(exc)})
     if done is not None and guarded_failed:      # the lease released, the done ones kept
-        container.markers.finish_entry(keys.effects(entry.key), done=done, complete=False,
+        container.markers.finish_entry(entry.marker, done=done, complete=False,
                                        expires_at=container.now() + RETAIN_SECONDS)
     if failed is not None:
         raise failed

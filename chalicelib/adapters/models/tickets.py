@@ -38,7 +38,7 @@ STAFF_LIST_ATTRIBUTES = CITIZEN_LIST_ATTRIBUTES + (
 DISCLOSURE_FILTER_ATTRIBUTES = ("category", "status")
 
 # what the escalation sweep reads off the deadline index (plus what the reminder job reads); the
-# plan itself (esc_plan, several KB) is read by id when a step is due: statemachines/sweep.asl.json
+# next step itself (esc_plan, about 1.4 KB) is read by id when due: statemachines/sweep.asl.json
 DEADLINE_INDEX_ATTRIBUTES = ("version", "esc_step", "status", "unit_id", "code")
 
 
